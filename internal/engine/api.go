@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Limits protect a Server that runs many tests at once.
+type Limits struct {
+	MaxTests         int           // concurrent tests; 0 = DefaultMaxTests
+	MaxStreams       int           // streams per test (both directions); 0 = MaxStreams*2
+	MaxDuration      time.Duration // longest test (duration+omit) accepted; 0 = 1 hour
+	HandshakeTimeout time.Duration // cookie, params and stream setup; 0 = 10 s
+	IdleTimeout      time.Duration // silence on a running test's control or data before it is dropped; 0 = 2 min
+}
+
+// DefaultMaxTests is how many tests a Server runs at once unless told.
+const DefaultMaxTests = 16
+
+// Server serves iperf3-protocol tests. Unlike iperf3 it runs several at once.
+type Server struct {
+	Network Network // nil = HostNetwork
+	Limits  Limits
+	Logger  *slog.Logger // nil = discard
+	// OneOff stops Serve after the first test, like iperf3 -1.
+	OneOff bool
+	// OnTest, when set, receives the server-side report of each finished test.
+	OnTest func(*ServerTest)
+}
+
+// ServerTest is what the server saw of one test.
+type ServerTest struct {
+	Remote string
+	Result *Result // server's point of view: local = server
+	Err    error
+}
+
+// ErrNotImplemented is returned while a part of the engine is missing.
+var ErrNotImplemented = errors.New("not implemented")
+
+// Serve accepts control and data connections on ln until ctx ends.
+// UDP streams use ln's port on UDP, opened through the server's Network.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return ErrNotImplemented
+}
+
+// Client runs tests against an iperf3-protocol server.
+type Client struct {
+	Network Network      // nil = HostNetwork
+	Logger  *slog.Logger // nil = discard
+	// OnInterval, when set, receives each interval as it ends (for progress).
+	OnInterval func(Interval)
+}
+
+// Run runs one test against address ("host:port") and returns its result.
+func (c *Client) Run(ctx context.Context, address string, spec Spec) (*Result, error) {
+	return nil, ErrNotImplemented
+}
