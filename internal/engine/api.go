@@ -1,10 +1,7 @@
 package engine
 
 import (
-	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"time"
 )
 
@@ -29,6 +26,9 @@ type Server struct {
 	OneOff bool
 	// OnTest, when set, receives the server-side report of each finished test.
 	OnTest func(*ServerTest)
+	// JSONOutput makes --get-server-output return iperf3's JSON document
+	// (server_output_json) instead of text, like iperf3 -s -J.
+	JSONOutput bool
 }
 
 // ServerTest is what the server saw of one test.
@@ -38,24 +38,10 @@ type ServerTest struct {
 	Err    error
 }
 
-// ErrNotImplemented is returned while a part of the engine is missing.
-var ErrNotImplemented = errors.New("not implemented")
-
-// Serve accepts control and data connections on ln until ctx ends.
-// UDP streams use ln's port on UDP, opened through the server's Network.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return ErrNotImplemented
-}
-
 // Client runs tests against an iperf3-protocol server.
 type Client struct {
 	Network Network      // nil = HostNetwork
 	Logger  *slog.Logger // nil = discard
 	// OnInterval, when set, receives each interval as it ends (for progress).
 	OnInterval func(Interval)
-}
-
-// Run runs one test against address ("host:port") and returns its result.
-func (c *Client) Run(ctx context.Context, address string, spec Spec) (*Result, error) {
-	return nil, ErrNotImplemented
 }

@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
+)
+
+// acceptStreams sends CREATE_STREAMS and collects the test's data streams
+// in arrival order, which is the order the client opened them.
+func (t *serverTest) acceptStreams() ([]*stream, error) {
+	n := totalStreams(t.spec)
+	if t.spec.Protocol == UDP {
+		return t.acceptUDP(n)
+	}
+	t.mu.Lock()
+	t.accepting, t.wanted = true, n
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.accepting = false
+		t.mu.Unlock()
+	}()
+	if err := t.ctl.writeState(iperf3.CreateStreams); err != nil {
+		return nil, err
+	}
+	var streams []*stream
+	timeout := time.NewTimer(t.st.s.Limits.handshake())
+	defer timeout.Stop()
+	for i := range n {
+		select {
+		case conn := <-t.data:
+			_ = conn.SetDeadline(time.Time{})
+			s := newStream(streamID(i), !streamSends(t.spec, i), t.spec, conn)
+			streams = append(streams, s)
+			if err := t.setupTCP(s); err != nil {
+				return streams, t.refuse(&ServerError{Code: 201}, err)
+			}
+		case <-timeout.C:
+			return streams, fmt.Errorf("client opened %d of %d data streams within %v", i, n, t.st.s.Limits.handshake())
+		}
+	}
+	return streams, nil
+}
+
+// setupTCP applies the test's options to an accepted data socket.
+func (t *serverTest) setupTCP(s *stream) error {
+	if s.tcp == nil {
+		return nil
+	}
+	if err := withFD(s.tcp, func(fd int) error { return applyTCPOptions(fd, t.spec) }); err != nil {
+		return err
+	}
+	cong, err := setCongestion(s.tcp, t.spec.Congestion)
+	if err != nil {
+		// iperf3's server only warns about an unknown algorithm.
+		t.st.log.Warn("congestion control not set", "err", err)
+		cong, _ = setCongestion(s.tcp, "")
+	}
+	t.congestion = cong
+	return nil
+}
+
+// acceptUDP answers the client's UDP "connect" datagrams on the shared
+// socket. One test at a time sets up UDP streams, so each hello belongs to
+// the test that is waiting for it.
+func (t *serverTest) acceptUDP(n int) ([]*stream, error) {
+	mux, err := t.st.udpSocket()
+	if err != nil {
+		return nil, t.refuse(&ServerError{Code: 202}, err)
+	}
+	mux.setup.Lock()
+	defer mux.setup.Unlock()
+	hellos := mux.listen()
+	defer mux.listen0()
+	if err := t.ctl.writeState(iperf3.CreateStreams); err != nil {
+		return nil, err
+	}
+	var streams []*stream
+	timeout := time.NewTimer(t.st.s.Limits.handshake())
+	defer timeout.Stop()
+	for i := 0; i < n; {
+		select {
+		case addr := <-hellos:
+			if _, dup := mux.lookup(addr); dup {
+				continue
+			}
+			s := newStream(streamID(i), !streamSends(t.spec, i), t.spec, nil)
+			s.pc, s.raddr = mux.pc, addr
+			mux.add(addr, s)
+			streams = append(streams, s)
+			if _, err := mux.pc.WriteTo(iperf3.UDPReplyMsg[:], addr); err != nil {
+				return streams, fmt.Errorf("reply to UDP connect from %v: %w", addr, err)
+			}
+			i++
+		case <-timeout.C:
+			return streams, fmt.Errorf("client opened %d of %d UDP streams within %v", i, n, t.st.s.Limits.handshake())
+		}
+	}
+	return streams, nil
+}
+
+// releaseUDP removes a finished test's streams from the demultiplexer.
+func (t *serverTest) releaseUDP(streams []*stream) {
+	if t.st.udp == nil {
+		return
+	}
+	for _, s := range streams {
+		if s.raddr != nil {
+			t.st.udp.remove(s.raddr)
+		}
+	}
+}

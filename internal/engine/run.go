@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// testRun is the data phase of one test on one side: its streams, the
+// sampler that turns counters into intervals, and the end conditions. The
+// client and the server share it; only the control exchange differs.
+type testRun struct {
+	spec      Spec
+	streams   []*stream
+	dataStart time.Time
+	cpu       cpuClock
+
+	stopping atomic.Bool // senders stop writing
+	frozen   atomic.Bool // counters no longer move (after the final sample)
+
+	// End conditions (client only): bytes after omit across all streams.
+	limit     int64
+	limitOn   atomic.Bool
+	total     atomic.Int64
+	limitHit  chan struct{}
+	limitOnce sync.Once
+
+	errOnce sync.Once
+	err     error
+	failed  chan struct{}
+	wg      sync.WaitGroup // every stream goroutine
+	senders sync.WaitGroup // sending stream goroutines
+
+	onInterval func(Interval)
+
+	mu        sync.Mutex // guards the sampler state below
+	omitEnd   time.Time
+	omitting  bool
+	ivStart   time.Time
+	intervals []Interval
+	marks     []mark // per stream: counters at the start of the current interval
+	omitMarks []mark // per stream: counters when omit ended
+	endTime   time.Time
+	final     []mark
+	finished  bool
+	cpuTotal  float64 // local CPU % over the measured part, set by finish
+	cpuUser   float64
+	cpuSys    float64
+}
+
+// mark is a stream's counters at one moment.
+type mark struct {
+	bytes   uint64
+	packets int64 // UDP sender: datagrams; receiver: highest sequence
+	errors  int64
+	ooo     int64
+	jitter  float64
+	retrans uint32
+}
+
+func newTestRun(spec Spec, streams []*stream) *testRun {
+	t := &testRun{spec: spec, streams: streams, limitHit: make(chan struct{}), failed: make(chan struct{})}
+	for _, s := range streams {
+		s.run.Store(t)
+	}
+	switch {
+	case spec.Bytes > 0:
+		t.limit = spec.Bytes
+	case spec.Blocks > 0:
+		t.limit = spec.Blocks * int64(spec.Length)
+	}
+	return t
+}
+
+// start launches one goroutine per stream and the interval sampler.
+func (t *testRun) start() {
+	t.dataStart = time.Now()
+	t.cpu = startCPU()
+	t.ivStart = t.dataStart
+	t.omitting = t.spec.Omit > 0
+	t.omitEnd = t.dataStart.Add(t.spec.Omit)
+	t.limitOn.Store(!t.omitting)
+	t.marks = make([]mark, len(t.streams))
+	t.omitMarks = make([]mark, len(t.streams))
+	for _, s := range t.streams {
+		t.wg.Add(1)
+		if s.sender {
+			t.senders.Add(1)
+		}
+		go func() {
+			defer t.wg.Done()
+			if s.sender {
+				defer t.senders.Done()
+			}
+			if err := s.loop(t); err != nil {
+				t.fail(err)
+			}
+		}()
+	}
+	go t.sample()
+}
+
+// count feeds the -n/-k end condition.
+func (t *testRun) count(n int) {
+	if t.limit == 0 || !t.limitOn.Load() {
+		return
+	}
+	if t.total.Add(int64(n)) >= t.limit {
+		t.limitOnce.Do(func() { close(t.limitHit) })
+	}
+}
+
+func (t *testRun) fail(err error) {
+	t.errOnce.Do(func() {
+		t.err = err
+		close(t.failed)
+	})
+}
+
+// streamErr turns a stream's socket error into nil when we caused it
+// (stopping, or the peer closing at the end) and into a named error otherwise.
+func (t *testRun) streamErr(s *stream, err error) error {
+	if t.stopping.Load() || t.frozen.Load() {
+		return nil
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		if !s.sender {
+			return nil // the peer ended its side; the control channel says why
+		}
+	}
+	dir := "read"
+	if s.sender {
+		dir = "write"
+	}
+	return fmt.Errorf("stream %d %s: %w", s.id, dir, err)
+}
+
+// stopSenders makes every sending stream return, and waits for them so
+// that the final sample counts every byte that was written.
+func (t *testRun) stopSenders() {
+	t.stopping.Store(true)
+	past := time.Now()
+	for _, s := range t.streams {
+		if s.sender && s.conn != nil {
+			_ = s.conn.SetWriteDeadline(past)
+		}
+	}
+	t.senders.Wait()
+}
+
+// closeAll closes every data socket and waits for the stream goroutines.
+func (t *testRun) closeAll() {
+	t.stopping.Store(true)
+	t.frozen.Store(true)
+	for _, s := range t.streams {
+		if s.conn != nil {
+			_ = s.conn.Close()
+		}
+	}
+	t.wg.Wait()
+}
+
+func (s *stream) mark() mark {
+	m := mark{bytes: s.bytes.Load()}
+	if s.udp {
+		if s.sender {
+			m.packets = s.packets.Load()
+		} else {
+			u := s.recv.snapshot()
+			m.packets, m.errors, m.ooo, m.jitter = u.packets, u.errors, u.outOfOrder, u.jitter
+		}
+	}
+	return m
+}
+
+// sample ticks the interval clock until the run finishes.
+func (t *testRun) sample() {
+	if t.spec.Interval < 0 && !t.omitting {
+		return
+	}
+	period := t.spec.Interval
+	if period < 0 {
+		period = time.Hour // intervals off: only the omit boundary matters
+	}
+	for {
+		t.mu.Lock()
+		if t.finished {
+			t.mu.Unlock()
+			return
+		}
+		next := t.ivStart.Add(period)
+		if t.omitting && t.omitEnd.Before(next) {
+			next = t.omitEnd
+		}
+		t.mu.Unlock()
+		select {
+		case <-time.After(time.Until(next)):
+		case <-t.failed:
+			return
+		}
+		t.mu.Lock()
+		if !t.finished {
+			now := time.Now()
+			t.closeInterval(now, t.spec.Interval > 0)
+			if t.omitting && !now.Before(t.omitEnd) {
+				t.endOmit(now)
+			}
+		}
+		t.mu.Unlock()
+	}
+}
+
+// endOmit starts the measured part: counters and the clock restart, as in iperf3.
+func (t *testRun) endOmit(now time.Time) {
+	t.omitting = false
+	t.dataStart = now
+	t.ivStart = now
+	for i, s := range t.streams {
+		t.omitMarks[i] = t.marks[i]
+		if s.udp && !s.sender {
+			s.recv.resetJitter()
+		}
+		s.tcpinfo = tcpAccumulator{}
+	}
+	t.cpu = startCPU()
+	t.limitOn.Store(true)
+}
+
+// finish takes the final sample; counters stop moving after it.
+func (t *testRun) finish() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.finished {
+		return
+	}
+	now := time.Now()
+	t.frozen.Store(true)
+	short := now.Sub(t.ivStart) < t.spec.Interval/10
+	t.closeInterval(now, t.spec.Interval > 0 && !short)
+	t.finished = true
+	t.endTime = now
+	t.final = append([]mark(nil), t.marks...)
+	t.cpuTotal, t.cpuUser, t.cpuSys = t.cpu.stop()
+}
+
+// elapsed is the measured duration (after omit) at the final sample.
+func (t *testRun) elapsed() float64 { return t.endTime.Sub(t.dataStart).Seconds() }

@@ -1,0 +1,225 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
+)
+
+// Server-side defaults for Limits' zero values.
+const (
+	defaultMaxDuration      = time.Hour
+	defaultHandshakeTimeout = 10 * time.Second
+	defaultIdleTimeout      = 2 * time.Minute
+	safetyGrace             = 40 * time.Second // iperf3's grace beyond duration+omit
+	maxPendingHandshakes    = 256              // connections that have not sent their cookie yet
+	maxParamsSize           = 64 << 10         // params JSON; iperf3 3.18+ caps it at 8 KiB
+)
+
+func (l Limits) maxTests() int {
+	if l.MaxTests > 0 {
+		return l.MaxTests
+	}
+	return DefaultMaxTests
+}
+
+func (l Limits) maxStreams() int {
+	if l.MaxStreams > 0 {
+		return l.MaxStreams
+	}
+	return 2 * MaxStreams
+}
+
+func (l Limits) handshake() time.Duration {
+	if l.HandshakeTimeout > 0 {
+		return l.HandshakeTimeout
+	}
+	return defaultHandshakeTimeout
+}
+
+func (l Limits) idle() time.Duration {
+	if l.IdleTimeout > 0 {
+		return l.IdleTimeout
+	}
+	return defaultIdleTimeout
+}
+
+func (l Limits) maxDuration() time.Duration {
+	if l.MaxDuration > 0 {
+		return l.MaxDuration
+	}
+	return defaultMaxDuration
+}
+
+// serverState is one Serve call: its listener, tests and UDP socket.
+type serverState struct {
+	s       *Server
+	ln      net.Listener
+	log     *slog.Logger
+	mu      sync.Mutex
+	tests   map[string]*serverTest // by cookie
+	pending int
+	udp     *udpMux
+	wg      sync.WaitGroup
+	oneOff  context.CancelFunc
+}
+
+// Serve accepts control and data connections on ln until ctx ends, then
+// waits for running tests to stop. UDP streams use ln's port on UDP.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	log := s.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := &serverState{s: s, ln: ln, log: log, tests: map[string]*serverTest{}, oneOff: cancel}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer st.wg.Wait()
+	defer func() {
+		if st.udp != nil {
+			st.udp.close()
+		}
+	}()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			log.Warn("accept failed", "err", err)
+			time.Sleep(10 * time.Millisecond) // e.g. EMFILE: do not spin
+			continue
+		}
+		st.mu.Lock()
+		if st.pending >= maxPendingHandshakes {
+			st.mu.Unlock()
+			conn.Close()
+			continue
+		}
+		st.pending++
+		st.mu.Unlock()
+		st.wg.Add(1)
+		go func() {
+			defer st.wg.Done()
+			st.handle(ctx, conn)
+		}()
+	}
+}
+
+// ListenAndServe listens on address ("host:port", TCP) through the server's
+// Network and serves until ctx ends. ready, if set, gets the bound address.
+func (s *Server) ListenAndServe(ctx context.Context, address string, ready func(net.Addr)) error {
+	var ln net.Listener
+	err := s.network().Do(func() error {
+		var lc net.ListenConfig
+		var err error
+		ln, err = lc.Listen(ctx, "tcp", address)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", address, err)
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	return s.Serve(ctx, ln)
+}
+
+func (s *Server) network() Network {
+	if s.Network == nil {
+		return HostNetwork{}
+	}
+	return s.Network
+}
+
+// handle reads a new connection's cookie and routes it: a data connection
+// of a test that is accepting streams, or a new test's control connection.
+func (st *serverState) handle(ctx context.Context, conn net.Conn) {
+	lim := st.s.Limits
+	_ = conn.SetDeadline(time.Now().Add(lim.handshake()))
+	var buf [iperf3.CookieSize]byte
+	_, err := io.ReadFull(conn, buf[:])
+	st.mu.Lock()
+	st.pending--
+	st.mu.Unlock()
+	if err != nil {
+		st.log.Info("connection dropped before its cookie", "remote", conn.RemoteAddr(), "err", err)
+		conn.Close()
+		return
+	}
+	cookie, err := iperf3.ParseCookie(buf[:])
+	if err != nil {
+		st.log.Info("bad cookie", "remote", conn.RemoteAddr(), "err", err)
+		conn.Close()
+		return
+	}
+	st.mu.Lock()
+	if t, ok := st.tests[cookie]; ok {
+		st.mu.Unlock()
+		t.offerData(conn)
+		return
+	}
+	if len(st.tests) >= lim.maxTests() {
+		st.mu.Unlock()
+		st.log.Info("refused: at max tests", "remote", conn.RemoteAddr(), "max", lim.maxTests())
+		_, _ = conn.Write([]byte{accessDenied})
+		conn.Close()
+		return
+	}
+	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}, data: make(chan net.Conn, 2*MaxStreams)}
+	st.tests[cookie] = t
+	st.mu.Unlock()
+	res, err := t.serve(ctx)
+	st.mu.Lock()
+	delete(st.tests, cookie)
+	st.mu.Unlock()
+	conn.Close()
+	if err != nil {
+		st.log.Warn("test failed", "remote", conn.RemoteAddr(), "err", err)
+	} else {
+		st.log.Info("test done", "remote", conn.RemoteAddr())
+	}
+	if st.s.OnTest != nil {
+		st.s.OnTest(&ServerTest{Remote: conn.RemoteAddr().String(), Result: res, Err: err})
+	}
+	if st.s.OneOff {
+		st.oneOff()
+	}
+}
+
+// udpSocket opens the server's shared UDP socket on the listener's port.
+func (st *serverState) udpSocket() (*udpMux, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.udp != nil {
+		return st.udp, nil
+	}
+	var pc net.PacketConn
+	err := st.s.network().Do(func() error {
+		var lc net.ListenConfig
+		var err error
+		pc, err = lc.ListenPacket(context.Background(), "udp", st.ln.Addr().String())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open UDP socket on %s: %w", st.ln.Addr(), err)
+	}
+	st.udp = newUDPMux(pc)
+	return st.udp, nil
+}

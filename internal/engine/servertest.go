@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
+)
+
+// serverTest is one test as the server runs it.
+type serverTest struct {
+	st     *serverState
+	cookie string
+	ctl    control
+	spec   Spec
+	// congestion is the TCP congestion control the data sockets use.
+	congestion string
+
+	mu        sync.Mutex
+	accepting bool
+	wanted    int
+	data      chan net.Conn
+}
+
+// offerData hands a data connection to the test, or refuses it like
+// iperf3 does (ACCESS_DENIED) when the test is not opening streams or
+// already has them all.
+func (t *serverTest) offerData(conn net.Conn) {
+	t.mu.Lock()
+	ok := t.accepting && t.wanted > 0
+	if ok {
+		t.wanted--
+	}
+	t.mu.Unlock()
+	if ok {
+		t.data <- conn // buffered to the stream count: never blocks
+		return
+	}
+	_, _ = conn.Write([]byte{accessDenied})
+	conn.Close()
+}
+
+func (t *serverTest) refuse(se *ServerError, err error) error {
+	b := iperf3.AppendServerError(nil, se.Code, se.Errno)
+	_, _ = t.ctl.conn.Write(b)
+	return err
+}
+
+func (t *serverTest) serve(ctx context.Context) (*Result, error) {
+	lim := t.st.s.Limits
+	ctl := t.ctl
+	stop := context.AfterFunc(ctx, func() {
+		_ = ctl.writeState(iperf3.ServerTerminate)
+		_ = ctl.conn.SetDeadline(time.Now())
+	})
+	defer stop()
+	ctl.deadline(lim.handshake())
+	if err := ctl.writeState(iperf3.ParamExchange); err != nil {
+		return nil, err
+	}
+	var p iperf3.Params
+	if err := iperf3.ReadMessage(ctl.conn, maxParamsSize, &p); err != nil {
+		return nil, t.refuse(&ServerError{Code: 114}, fmt.Errorf("read parameters: %w", err))
+	}
+	spec, se, err := fromParams(p, lim)
+	if err != nil {
+		return nil, t.refuse(se, fmt.Errorf("parameters refused: %w", err))
+	}
+	t.spec = spec
+	streams, err := t.acceptStreams()
+	defer func() {
+		for _, s := range streams {
+			if s.conn != nil {
+				s.conn.Close()
+			}
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctl.writeState(iperf3.TestStart); err != nil {
+		return nil, err
+	}
+	if err := ctl.writeState(iperf3.TestRunning); err != nil {
+		return nil, err
+	}
+	run := newTestRun(spec, streams)
+	start := time.Now()
+	run.start()
+	defer t.releaseUDP(streams)
+	if err := t.waitEnd(run); err != nil {
+		run.closeAll()
+		return nil, err
+	}
+	run.stopSenders()
+	run.finish()
+	run.closeAll()
+	return t.exchange(run, start)
+}
+
+// waitEnd waits for TEST_END, bounded by the safety timer.
+func (t *serverTest) waitEnd(run *testRun) error {
+	lim := t.st.s.Limits
+	safety := lim.maxDuration() + safetyGrace
+	if t.spec.Bytes == 0 && t.spec.Blocks == 0 {
+		safety = t.spec.Duration + t.spec.Omit + safetyGrace
+	}
+	t.ctl.deadline(safety)
+	next, done := make(chan struct{}), make(chan struct{})
+	defer close(done)
+	msgs := t.ctl.reader(next, done)
+	select {
+	case m := <-msgs:
+		switch {
+		case m.err != nil:
+			if isTimeout(m.err) {
+				return fmt.Errorf("test exceeded its duration by %v: dropped", safetyGrace)
+			}
+			return m.err
+		case m.state == iperf3.TestEnd:
+			return nil
+		case m.state == iperf3.ClientTerminate:
+			return errors.New("the client terminated the test (CLIENT_TERMINATE)")
+		default:
+			return fmt.Errorf("protocol error: unexpected %v during the test", m.state)
+		}
+	case <-run.failed:
+		_ = t.ctl.writeState(iperf3.ServerTerminate)
+		return run.err
+	}
+}
+
+// exchange runs EXCHANGE_RESULTS and DISPLAY_RESULTS and waits for IPERF_DONE.
+func (t *serverTest) exchange(run *testRun, start time.Time) (*Result, error) {
+	ctl := t.ctl
+	ctl.deadline(t.st.s.Limits.handshake())
+	if err := ctl.writeState(iperf3.ExchangeResults); err != nil {
+		return nil, err
+	}
+	var peer iperf3.Results
+	if err := iperf3.ReadMessage(ctl.conn, iperf3.MaxMessageSize, &peer); err != nil {
+		return nil, fmt.Errorf("read client results: %w", err)
+	}
+	res := run.result(&peer)
+	res.Cookie, res.Start, res.End = t.cookie, start, time.Now()
+	res.Local, res.Remote = ctl.conn.LocalAddr().String(), ctl.conn.RemoteAddr().String()
+	if t.spec.Protocol == TCP {
+		res.SenderCongestion, res.ReceiverCongestion = peer.CongestionUsed, t.congestion
+		if t.spec.Reverse || t.spec.Bidir {
+			res.SenderCongestion, res.ReceiverCongestion = t.congestion, peer.CongestionUsed
+		}
+	}
+	mine := run.exchangeResults(t.congestion)
+	if t.spec.GetServerOutput {
+		if t.st.s.JSONOutput {
+			mine.ServerOutputJSON, _ = ReportJSON(res, ServerRole)
+		} else {
+			mine.ServerOutputText = FormatText(res, ServerRole)
+		}
+	}
+	if err := iperf3.WriteMessage(ctl.conn, mine); err != nil {
+		return res, fmt.Errorf("send results: %w", err)
+	}
+	if err := ctl.writeState(iperf3.DisplayResults); err != nil {
+		return res, err
+	}
+	// IPERF_DONE is a courtesy: a client that closes instead still gets its results.
+	_ = ctl.expect(iperf3.IperfDone)
+	return res, nil
+}

@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"crypto/rand"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
+)
+
+// recvBufSize is the read size for TCP receivers: large reads cut syscalls
+// and netpoller wake-ups whatever block size the sender uses.
+const recvBufSize = 1 << 20
+
+// stream is one data stream: its socket, its direction and its counters.
+// Counters are atomics written by the stream's goroutine and read by the
+// sampler, so the hot loop takes no lock and reads no clock.
+type stream struct {
+	id     int
+	sender bool // the local side sends on it
+	udp    bool
+	conn   net.Conn     // TCP, or the client's connected UDP socket
+	tcp    *net.TCPConn // set for TCP
+	// Server-side UDP: datagrams leave through the shared socket to raddr
+	// and arrive through the server's demultiplexer.
+	pc    net.PacketConn
+	raddr net.Addr
+	run   atomic.Pointer[testRun] // set when the data phase starts (the server's UDP demultiplexer reads it)
+
+	length     int
+	rate       uint64 // bits/s, 0 = unlimited
+	counters64 bool
+
+	bytes   atomic.Uint64 // moved since data started
+	packets atomic.Int64  // UDP datagrams sent
+	recv    udpReceiver   // UDP receiving side
+	tcpinfo tcpAccumulator
+}
+
+func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
+	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		s.tcp = tc
+	}
+	return s
+}
+
+// payload is a buffer of random bytes (like iperf3's default payload), so
+// compressing links cannot flatter the result.
+func payload(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// loop moves data until stop is closed or the socket fails. limit, when set,
+// is called after each write or read with the bytes moved.
+func (s *stream) loop(t *testRun) error {
+	switch {
+	case s.udp && s.sender:
+		return s.sendUDP(t)
+	case s.udp:
+		if s.pc != nil {
+			return nil // the server's demultiplexer feeds this stream
+		}
+		return s.recvUDP(t)
+	case s.sender:
+		return s.sendTCP(t)
+	default:
+		return s.recvTCP(t)
+	}
+}
+
+func (s *stream) sendTCP(t *testRun) error {
+	buf := payload(s.length)
+	p := newPacer(s.rate, t.dataStart)
+	for !t.stopping.Load() {
+		if p != nil && !p.wait(s.bytes.Load(), t) {
+			return nil
+		}
+		n, err := s.conn.Write(buf)
+		s.bytes.Add(uint64(n))
+		t.count(n)
+		if err != nil {
+			return t.streamErr(s, err)
+		}
+	}
+	return nil
+}
+
+func (s *stream) recvTCP(t *testRun) error {
+	buf := make([]byte, max(recvBufSize, s.length))
+	for {
+		n, err := s.conn.Read(buf)
+		if !t.frozen.Load() {
+			s.bytes.Add(uint64(n))
+			t.count(n)
+		}
+		if err != nil {
+			return t.streamErr(s, err)
+		}
+	}
+}
+
+func (s *stream) sendUDP(t *testRun) error {
+	buf := payload(s.length)
+	p := newPacer(s.rate, t.dataStart)
+	var seq uint64
+	for !t.stopping.Load() {
+		if p != nil && !p.wait(s.bytes.Load(), t) {
+			return nil
+		}
+		seq++
+		sec, usec := monotonicNow()
+		iperf3.UDPHeader{Sec: sec, Usec: usec, Seq: seq}.Put(buf, s.counters64)
+		var n int
+		var err error
+		if s.pc != nil {
+			n, err = s.pc.WriteTo(buf, s.raddr)
+		} else {
+			n, err = s.conn.Write(buf)
+		}
+		if err != nil {
+			if isBufferFull(err) { // ENOBUFS: the datagram was dropped locally, like iperf3 we go on
+				seq--
+				continue
+			}
+			return t.streamErr(s, err)
+		}
+		s.bytes.Add(uint64(n))
+		s.packets.Add(1)
+		t.count(n)
+	}
+	return nil
+}
+
+func (s *stream) recvUDP(t *testRun) error {
+	buf := make([]byte, 65536)
+	for {
+		n, err := s.conn.Read(buf)
+		if err != nil {
+			return t.streamErr(s, err)
+		}
+		s.deliver(t, buf[:n], time.Now())
+	}
+}
+
+// deliver accounts one received datagram.
+func (s *stream) deliver(t *testRun, b []byte, arrival time.Time) {
+	if t.frozen.Load() {
+		return
+	}
+	h, err := iperf3.ParseUDPHeader(b, s.counters64)
+	if err != nil {
+		return // short or garbage datagram: not ours to count
+	}
+	s.bytes.Add(uint64(len(b)))
+	t.count(len(b))
+	s.recv.add(h, arrival)
+}
+
+// udpReceiver keeps iperf3's loss, reordering and jitter accounting (§6.4).
+type udpReceiver struct {
+	mu          sync.Mutex
+	maxSeq      int64
+	errors      int64
+	outOfOrder  int64
+	jitter      float64 // seconds
+	prevTransit float64
+	seen        bool
+}
+
+func (u *udpReceiver) add(h iperf3.UDPHeader, arrival time.Time) {
+	sec, usec := monotonicAt(arrival)
+	transit := float64(sec) + float64(usec)/1e6 - (float64(h.Sec) + float64(h.Usec)/1e6)
+	if transit < 0 {
+		transit = -transit
+	}
+	seq := int64(h.Seq)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if seq >= u.maxSeq+1 {
+		if seq > u.maxSeq+1 {
+			u.errors += seq - u.maxSeq - 1
+		}
+		u.maxSeq = seq
+	} else {
+		u.outOfOrder++
+		if u.errors > 0 {
+			u.errors--
+		}
+	}
+	if !u.seen {
+		u.prevTransit = transit
+		u.seen = true
+		return
+	}
+	d := transit - u.prevTransit
+	if d < 0 {
+		d = -d
+	}
+	u.prevTransit = transit
+	u.jitter += (d - u.jitter) / 16
+}
+
+// udpSnapshot is a receiver's counters at one moment.
+type udpSnapshot struct {
+	packets, errors, outOfOrder int64
+	jitter                      float64
+}
+
+func (u *udpReceiver) snapshot() udpSnapshot {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return udpSnapshot{packets: u.maxSeq, errors: u.errors, outOfOrder: u.outOfOrder, jitter: u.jitter}
+}
+
+// resetJitter is called when the omit period ends, as iperf3 does.
+func (u *udpReceiver) resetJitter() {
+	u.mu.Lock()
+	u.jitter = 0
+	u.mu.Unlock()
+}
+
+// isTimeout reports a deadline we set to stop a stream.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

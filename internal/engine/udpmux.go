@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"net"
+	"sync"
+	"time"
+)
+
+// udpMux is the server's one UDP socket, shared by every UDP stream of
+// every test: datagrams are routed by source address on one goroutine,
+// without channels or copies, and sent with WriteTo. A single socket that
+// demultiplexes by source address is wire-equivalent to iperf3's
+// connected-socket-per-stream (see iperf3-protocol.md §6.1).
+type udpMux struct {
+	pc    net.PacketConn
+	setup sync.Mutex // one test sets up streams at a time
+
+	mu      sync.Mutex
+	streams map[string]*stream
+	hellos  chan net.Addr // non-nil while a test is accepting
+	done    chan struct{}
+}
+
+func newUDPMux(pc net.PacketConn) *udpMux {
+	m := &udpMux{pc: pc, streams: map[string]*stream{}, done: make(chan struct{})}
+	go m.loop()
+	return m
+}
+
+func (m *udpMux) loop() {
+	defer close(m.done)
+	buf := make([]byte, 65536)
+	for {
+		n, addr, err := m.pc.ReadFrom(buf)
+		if err != nil {
+			if isTimeout(err) {
+				continue
+			}
+			return // closed
+		}
+		now := time.Now()
+		key := addr.String()
+		m.mu.Lock()
+		s := m.streams[key]
+		hellos := m.hellos
+		m.mu.Unlock()
+		switch {
+		case s != nil:
+			if run := s.run.Load(); run != nil && n > 4 {
+				s.deliver(run, buf[:n], now)
+			}
+		case s == nil && n == 4 && hellos != nil:
+			select {
+			case hellos <- addr:
+			default: // a flood of hellos: the test takes what it needs
+			}
+		}
+		// Anything else is garbage or late: dropped.
+	}
+}
+
+// listen starts routing UDP connect datagrams to the caller.
+func (m *udpMux) listen() <-chan net.Addr {
+	ch := make(chan net.Addr, 2*MaxStreams)
+	m.mu.Lock()
+	m.hellos = ch
+	m.mu.Unlock()
+	return ch
+}
+
+// listen0 stops routing UDP connect datagrams.
+func (m *udpMux) listen0() {
+	m.mu.Lock()
+	m.hellos = nil
+	m.mu.Unlock()
+}
+
+func (m *udpMux) lookup(a net.Addr) (*stream, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.streams[a.String()]
+	return s, ok
+}
+
+func (m *udpMux) add(a net.Addr, s *stream) {
+	m.mu.Lock()
+	m.streams[a.String()] = s
+	m.mu.Unlock()
+}
+
+func (m *udpMux) remove(a net.Addr) {
+	m.mu.Lock()
+	delete(m.streams, a.String())
+	m.mu.Unlock()
+}
+
+func (m *udpMux) close() {
+	m.pc.Close()
+	<-m.done
+}
