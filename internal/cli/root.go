@@ -73,6 +73,8 @@ can be the other end of any test.`,
 	root.SetErr(s.Err)
 	root.AddCommand(
 		newVersionCommand(s),
+		newServerCommand(s),
+		newClientCommand(s),
 	)
 	return root
 }

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/iperf3"
@@ -25,20 +27,30 @@ func (t *serverTest) acceptStreams() ([]*stream, error) {
 	if err := t.ctl.writeState(iperf3.CreateStreams); err != nil {
 		return nil, err
 	}
-	var streams []*stream
+	var conns []dataConn
 	timeout := time.NewTimer(t.st.s.Limits.handshake())
 	defer timeout.Stop()
-	for i := range n {
+	for len(conns) < n {
 		select {
-		case conn := <-t.data:
-			_ = conn.SetDeadline(time.Time{})
-			s := newStream(streamID(i), !streamSends(t.spec, i), t.spec, conn)
-			streams = append(streams, s)
-			if err := t.setupTCP(s); err != nil {
-				return streams, t.refuse(&ServerError{Code: 201}, err)
-			}
+		case c := <-t.data:
+			conns = append(conns, c)
 		case <-timeout.C:
-			return streams, fmt.Errorf("client opened %d of %d data streams within %v", i, n, t.st.s.Limits.handshake())
+			for _, c := range conns {
+				c.Close()
+			}
+			return nil, fmt.Errorf("client opened %d of %d data streams within %v", len(conns), n, t.st.s.Limits.handshake())
+		}
+	}
+	slices.SortFunc(conns, func(a, b dataConn) int { return cmp.Compare(a.seq, b.seq) })
+	var streams []*stream
+	for i, c := range conns {
+		_ = c.SetDeadline(time.Time{})
+		s := newStream(streamID(i), !streamSends(t.spec, i), t.spec, c.Conn)
+		streams = append(streams, s)
+	}
+	for _, s := range streams {
+		if err := t.setupTCP(s); err != nil {
+			return streams, t.refuse(&ServerError{Code: 201}, err)
 		}
 	}
 	return streams, nil

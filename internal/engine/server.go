@@ -67,6 +67,7 @@ type serverState struct {
 	tests   map[string]*serverTest // by cookie
 	pending int
 	udp     *udpMux
+	accepts uint64 // connections accepted so far: data streams are ordered by it
 	wg      sync.WaitGroup
 	oneOff  context.CancelFunc
 }
@@ -113,11 +114,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		st.pending++
+		st.accepts++
+		seq := st.accepts
 		st.mu.Unlock()
 		st.wg.Add(1)
 		go func() {
 			defer st.wg.Done()
-			st.handle(ctx, conn)
+			st.handle(ctx, conn, seq)
 		}()
 	}
 }
@@ -150,7 +153,7 @@ func (s *Server) network() Network {
 
 // handle reads a new connection's cookie and routes it: a data connection
 // of a test that is accepting streams, or a new test's control connection.
-func (st *serverState) handle(ctx context.Context, conn net.Conn) {
+func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 	lim := st.s.Limits
 	_ = conn.SetDeadline(time.Now().Add(lim.handshake()))
 	var buf [iperf3.CookieSize]byte
@@ -172,7 +175,7 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn) {
 	st.mu.Lock()
 	if t, ok := st.tests[cookie]; ok {
 		st.mu.Unlock()
-		t.offerData(conn)
+		t.offerData(dataConn{conn, seq})
 		return
 	}
 	if len(st.tests) >= lim.maxTests() {
@@ -182,7 +185,7 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn) {
 		conn.Close()
 		return
 	}
-	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}, data: make(chan net.Conn, 2*MaxStreams)}
+	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}, data: make(chan dataConn, 2*MaxStreams)}
 	st.tests[cookie] = t
 	st.mu.Unlock()
 	res, err := t.serve(ctx)

@@ -23,13 +23,21 @@ type serverTest struct {
 	mu        sync.Mutex
 	accepting bool
 	wanted    int
-	data      chan net.Conn
+	data      chan dataConn
+}
+
+// dataConn is a data connection and its place in the listener's accept
+// order. Cookies are read concurrently, so arrival at the test can differ
+// from the order the client opened the streams; the accept order cannot.
+type dataConn struct {
+	net.Conn
+	seq uint64
 }
 
 // offerData hands a data connection to the test, or refuses it like
 // iperf3 does (ACCESS_DENIED) when the test is not opening streams or
 // already has them all.
-func (t *serverTest) offerData(conn net.Conn) {
+func (t *serverTest) offerData(conn dataConn) {
 	t.mu.Lock()
 	ok := t.accepting && t.wanted > 0
 	if ok {

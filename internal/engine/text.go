@@ -59,6 +59,8 @@ func intervalLine(id string, st IntervalStream, s Spec) string {
 		line += fmt.Sprintf("  %d", st.Packets)
 	case s.Protocol == UDP:
 		line += fmt.Sprintf("  %.3f ms  %d/%d", st.JitterMs, st.LostPackets, st.Packets)
+	case st.HasTCPInfo && id == "SUM":
+		line += fmt.Sprintf("  %4d", st.Retransmits)
 	case st.HasTCPInfo:
 		line += fmt.Sprintf("  %4d   %s", st.Retransmits, Bytes(uint64(max(st.SndCwnd, 0))))
 	}
