@@ -112,6 +112,13 @@ func (ct *clientTest) connect(ctx context.Context) error {
 		ct.res.MSS = tcpMSS(tc)
 	}
 	ct.ctl = control{conn: conn}
+	if ct.spec.Protocol == UDP && ct.spec.Length == 0 {
+		ct.spec.Length = ct.res.MSS
+		if ct.spec.Length < MinUDPLength || ct.spec.Length > MaxUDPLength {
+			ct.spec.Length = DefaultUDPLength
+		}
+		ct.res.Spec = ct.spec
+	}
 	ct.res.Local, ct.res.Remote = conn.LocalAddr().String(), conn.RemoteAddr().String()
 	return nil
 }
@@ -280,6 +287,7 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		growUDPBuffers(conn.(*net.UDPConn), ct.spec.Window)
 		if err := udpHello(conn, ct.spec.Reverse); err != nil {
 			conn.Close()
 			return nil, err

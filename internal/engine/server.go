@@ -223,6 +223,9 @@ func (st *serverState) udpSocket() (*udpMux, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open UDP socket on %s: %w", st.ln.Addr(), err)
 	}
+	if uc, ok := pc.(*net.UDPConn); ok {
+		growUDPBuffers(uc, 0)
+	}
 	st.udp = newUDPMux(pc)
 	return st.udp, nil
 }

@@ -132,3 +132,22 @@ func readTCPInfo(c *net.TCPConn) (tcpInfo, bool) {
 	})
 	return out, ok
 }
+
+// udpBufferSize is what UDP sockets ask for (capped by net.core.rmem_max
+// and wmem_max): a receiver that is briefly descheduled must not drop
+// datagrams that the network delivered, or we would report our own loss
+// as the network's. iperf3 keeps the 208 KiB default unless -w is given.
+const udpBufferSize = 4 << 20
+
+// growUDPBuffers raises a UDP socket's buffers, best effort; -w overrides.
+func growUDPBuffers(c syscall.Conn, window int) {
+	size := udpBufferSize
+	if window > 0 {
+		size = window
+	}
+	_ = withFD(c, func(fd int) error {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, size)
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, size)
+		return nil
+	})
+}

@@ -47,7 +47,7 @@ type Spec struct {
 	Reverse         bool          `json:"reverse,omitempty"` // -R: server sends
 	Bidir           bool          `json:"bidir,omitempty"`   // --bidir: both send
 	Rate            uint64        `json:"rate,omitempty"`    // -b: bits/s per stream, 0 = unlimited (UDP: DefaultUDPRate)
-	Length          int           `json:"length"`            // -l: block (TCP) or datagram (UDP) size in bytes
+	Length          int           `json:"length"`            // -l: block (TCP) or datagram (UDP) size in bytes; UDP 0 = path MSS
 	Window          int           `json:"window,omitempty"`  // -w: SO_SNDBUF/SO_RCVBUF; 0 leaves kernel autotuning on
 	MSS             int           `json:"mss,omitempty"`     // -M: TCP_MAXSEG
 	Congestion      string        `json:"congestion,omitempty"`
@@ -101,10 +101,9 @@ func (s Spec) Normalize() (Spec, error) {
 			return s, fmt.Errorf("length %d out of range: use 1..%d bytes for TCP", s.Length, MaxTCPLength)
 		}
 	case UDP:
-		if s.Length == 0 {
-			s.Length = DefaultUDPLength
-		}
-		if s.Length < MinUDPLength || s.Length > MaxUDPLength {
+		// Length 0 stays 0: the client then uses the control connection's
+		// MSS, as iperf3 does (1448 on Ethernet, 32768 on loopback).
+		if s.Length != 0 && s.Length < MinUDPLength || s.Length > MaxUDPLength {
 			return s, fmt.Errorf("length %d out of range: use %d..%d bytes for UDP", s.Length, MinUDPLength, MaxUDPLength)
 		}
 		if s.Rate == 0 {
