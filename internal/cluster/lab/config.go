@@ -1,0 +1,205 @@
+package lab
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Datapath is how pod traffic crosses nodes.
+type Datapath string
+
+const (
+	// Routed is Calico BGP without encapsulation: per-pod /32 routes and
+	// node routes to other nodes' pod CIDRs via the underlay.
+	Routed Datapath = "routed"
+	// VXLAN is flannel's vxlan backend: one VTEP per node (VNI 1, UDP 8472)
+	// with static FDB and neighbour entries.
+	VXLAN Datapath = "vxlan"
+	// IPIP is Calico's IPIP mode: IPv4-in-IPv4 for pod traffic between nodes.
+	IPIP Datapath = "ipip"
+	// WireGuard is Calico's WireGuard mode: encrypted UDP between nodes.
+	WireGuard Datapath = "wireguard"
+)
+
+// Datapaths lists every datapath the lab knows, in documentation order.
+var Datapaths = []Datapath{Routed, VXLAN, IPIP, WireGuard}
+
+// HeaderTax is the bytes of encapsulation the datapath adds to each packet
+// crossing nodes over an IPv4 underlay: the pod MTU is the underlay MTU
+// minus this.
+func (d Datapath) HeaderTax() int {
+	switch d {
+	case VXLAN:
+		return 50 // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
+	case IPIP:
+		return 20 // outer IPv4
+	case WireGuard:
+		return 60 // outer IPv4 20 + UDP 8 + WireGuard header 16 + tag 16
+	}
+	return 0
+}
+
+// Encapsulated reports whether the datapath wraps pod packets between nodes.
+func (d Datapath) Encapsulated() bool { return d.HeaderTax() > 0 }
+
+// Config describes a lab. The zero value plus Defaults is the seed's
+// cluster shape: 3 nodes with 2 pods each, routed, MTU 1500, unshaped.
+type Config struct {
+	ID          string   `json:"id"`            // [a-z0-9]{1,8}; random when empty
+	Nodes       int      `json:"nodes"`         // default 3
+	PodsPerNode int      `json:"pods_per_node"` // default 2
+	Datapath    Datapath `json:"datapath"`      // default routed
+	UnderlayMTU int      `json:"underlay_mtu"`  // default 1500
+	// PodMTU defaults to UnderlayMTU minus the datapath's header tax; set
+	// it higher to reproduce an MTU mismatch.
+	PodMTU int `json:"pod_mtu"`
+	// LinkRate shapes each node's uplink with a tbf qdisc (bits/s, 0 = unshaped).
+	LinkRate uint64 `json:"link_rate,omitempty"`
+	// DualStack adds IPv6 (ULA fd00:198:18::/48) beside IPv4.
+	DualStack bool `json:"dual_stack,omitempty"`
+	// PolicyRules is the number of non-matching filter rules every packet
+	// forwarded by a node walks before it is accepted.
+	PolicyRules int `json:"policy_rules,omitempty"`
+	// Named bind-mounts the namespaces under /run/netns (for `lab up`), so
+	// they outlive the process; otherwise only this process holds them and
+	// the kernel removes everything when it ends.
+	Named bool `json:"named,omitempty"`
+
+	Logger *slog.Logger `json:"-"` // nil = discard
+}
+
+// Limits of a lab's shape, from the addressing plan (one /24 per node).
+const (
+	MaxNodes       = 64
+	MaxPodsPerNode = 26 // pods are named pod-1a … pod-1z
+	MinMTU         = 1280
+	MaxMTU         = 9000
+	MaxPolicyRules = 100000
+)
+
+var idRE = regexp.MustCompile(`^[a-z0-9]{1,8}$`)
+
+// WithDefaults fills the zero fields. It does not validate.
+func (c Config) WithDefaults() Config {
+	if c.Nodes == 0 {
+		c.Nodes = 3
+	}
+	if c.PodsPerNode == 0 {
+		c.PodsPerNode = 2
+	}
+	if c.Datapath == "" {
+		c.Datapath = Routed
+	}
+	if c.UnderlayMTU == 0 {
+		c.UnderlayMTU = 1500
+	}
+	if c.PodMTU == 0 {
+		c.PodMTU = c.UnderlayMTU - c.Datapath.HeaderTax()
+	}
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	return c
+}
+
+// Validate explains the first thing wrong with a defaulted config.
+func (c Config) Validate() error {
+	var errs []error
+	if !idRE.MatchString(c.ID) {
+		errs = append(errs, fmt.Errorf("lab ID %q: use 1 to 8 lowercase letters or digits", c.ID))
+	}
+	if c.Nodes < 1 || c.Nodes > MaxNodes {
+		errs = append(errs, fmt.Errorf("nodes %d: use 1..%d", c.Nodes, MaxNodes))
+	}
+	if c.PodsPerNode < 0 || c.PodsPerNode > MaxPodsPerNode {
+		errs = append(errs, fmt.Errorf("pods per node %d: use 0..%d", c.PodsPerNode, MaxPodsPerNode))
+	}
+	known := false
+	for _, d := range Datapaths {
+		known = known || d == c.Datapath
+	}
+	if !known {
+		errs = append(errs, fmt.Errorf("datapath %q: use one of %s", c.Datapath, joinDatapaths(Datapaths)))
+	}
+	if c.UnderlayMTU < MinMTU || c.UnderlayMTU > MaxMTU {
+		errs = append(errs, fmt.Errorf("underlay MTU %d: use %d..%d", c.UnderlayMTU, MinMTU, MaxMTU))
+	}
+	if c.PodMTU < 576 || c.PodMTU > MaxMTU {
+		errs = append(errs, fmt.Errorf("pod MTU %d: use 576..%d", c.PodMTU, MaxMTU))
+	}
+	if c.DualStack && c.PodMTU < MinMTU {
+		errs = append(errs, fmt.Errorf("pod MTU %d: IPv6 needs at least %d", c.PodMTU, MinMTU))
+	}
+	if c.LinkRate != 0 && c.LinkRate < 1000*8 {
+		errs = append(errs, fmt.Errorf("link rate %d bit/s: use at least 8kbit, or 0 for unshaped", c.LinkRate))
+	}
+	if c.PolicyRules < 0 || c.PolicyRules > MaxPolicyRules {
+		errs = append(errs, fmt.Errorf("policy rules %d: use 0..%d", c.PolicyRules, MaxPolicyRules))
+	}
+	return errors.Join(errs...)
+}
+
+// NewID returns a random 6-character lab ID.
+func NewID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// ParseRate reads a link rate like tc does: "1gbit", "10Gbit", "500mbit",
+// "25g", "1e9", "0" (bits per second; k/m/g/t are powers of 1000).
+func ParseRate(s string) (uint64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "bit/s"), "bit")
+	t = strings.TrimSuffix(t, "bps")
+	mult := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult, t = 1e3, t[:n-1]
+		case 'm':
+			mult, t = 1e6, t[:n-1]
+		case 'g':
+			mult, t = 1e9, t[:n-1]
+		case 't':
+			mult, t = 1e12, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v*mult > 1e15 {
+		return 0, fmt.Errorf("link rate %q: use a rate like 1gbit, 10gbit, 500mbit or 0", s)
+	}
+	return uint64(v * mult), nil
+}
+
+// FormatRate writes bits/s the way ParseRate reads them.
+func FormatRate(r uint64) string {
+	switch {
+	case r == 0:
+		return "unshaped"
+	case r%1e9 == 0:
+		return fmt.Sprintf("%dgbit", r/1e9)
+	case r%1e6 == 0:
+		return fmt.Sprintf("%dmbit", r/1e6)
+	case r%1e3 == 0:
+		return fmt.Sprintf("%dkbit", r/1e3)
+	}
+	return fmt.Sprintf("%dbit", r)
+}
+
+func joinDatapaths(ds []Datapath) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = string(d)
+	}
+	return strings.Join(s, ", ")
+}
