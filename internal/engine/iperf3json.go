@@ -97,6 +97,9 @@ func ToReport(r *Result, role Role, host string) *iperf3.Report {
 			u := totalsJSON(sr.Received, true)
 			u.Socket = ip(int64(sr.ID))
 			u.Sender = sr.Sender
+			if u.OutOfOrder == nil { // iperf3 writes its local counter: 0 on a sender
+				u.OutOfOrder = ip(0)
+			}
 			if sr.Sender { // a sending client reports what it sent, with the receiver's loss
 				u.Bytes, u.BitsPerSecond = iperf3.Int(sr.Sent.Bytes), sr.Sent.BitsPerSecond
 				u.Start, u.End, u.Seconds = sr.Sent.Start, sr.Sent.End, sr.Sent.Seconds
