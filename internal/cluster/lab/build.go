@@ -350,7 +350,7 @@ func (l *Lab) waitReady(ctx context.Context, hs handles) error {
 			return err
 		}
 		for {
-			down, err := downVeths(h)
+			down, err := notReady(h, l.cfg.DualStack)
 			if err != nil {
 				return err
 			}
@@ -369,10 +369,12 @@ func (l *Lab) waitReady(ctx context.Context, hs handles) error {
 
 const readyTimeout = 20 * time.Second
 
-// downVeths names a veth that is not operationally up yet ("" if none).
+// notReady names a veth that is not operationally up yet, or an IPv6
+// address still tentative (addrconf finishes even DAD-less addresses in a
+// work item after the carrier comes up); "" when all are ready.
 //
-// like: ip -br link show type veth | grep -v ' UP '
-func downVeths(h *netlink.Handle) (string, error) {
+// like: ip -br link show type veth | grep -v ' UP '; ip -6 addr show tentative
+func notReady(h *netlink.Handle, v6 bool) (string, error) {
 	links, err := h.LinkList()
 	if err != nil {
 		return "", fmt.Errorf("ip link show: %w", err)
@@ -380,6 +382,18 @@ func downVeths(h *netlink.Handle) (string, error) {
 	for _, lk := range links {
 		if lk.Type() == "veth" && lk.Attrs().OperState != netlink.OperUp {
 			return lk.Attrs().Name, nil
+		}
+	}
+	if !v6 {
+		return "", nil
+	}
+	addrs, err := h.AddrList(nil, netlink.FAMILY_V6)
+	if err != nil {
+		return "", fmt.Errorf("ip -6 addr show: %w", err)
+	}
+	for _, a := range addrs {
+		if a.Flags&unix.IFA_F_TENTATIVE != 0 {
+			return "address " + a.IPNet.String(), nil
 		}
 	}
 	return "", nil

@@ -287,7 +287,7 @@ func (l *Lab) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	var errs []error
 	for _, s := range servers {
-		if err := s.Stop(ctx); err != nil && !errors.Is(err, engine.ErrNotImplemented) {
+		if err := s.Stop(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

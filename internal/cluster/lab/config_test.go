@@ -1,0 +1,94 @@
+package lab
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaults(t *testing.T) {
+	c := Config{}.WithDefaults()
+	if c.Nodes != 3 || c.PodsPerNode != 2 || c.Datapath != Routed || c.UnderlayMTU != 1500 || c.PodMTU != 1500 || len(c.ID) != 6 {
+		t.Fatalf("defaults: %+v", c)
+	}
+	for d, mtu := range map[Datapath]int{Routed: 1500, VXLAN: 1450, IPIP: 1480, WireGuard: 1440} {
+		if got := (Config{Datapath: d}).WithDefaults().PodMTU; got != mtu {
+			t.Errorf("%s pod MTU %d, want %d", d, got, mtu)
+		}
+	}
+	if got := (Config{Datapath: VXLAN, UnderlayMTU: 9000}).WithDefaults().PodMTU; got != 8950 {
+		t.Errorf("vxlan on 9000: pod MTU %d", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{ID: "Bad-ID"}, "lab ID"},
+		{Config{Nodes: 65}, "nodes 65"},
+		{Config{PodsPerNode: 27}, "pods per node"},
+		{Config{Datapath: "geneve"}, `datapath "geneve": use one of routed, vxlan, ipip, wireguard`},
+		{Config{UnderlayMTU: 100}, "underlay MTU"},
+		{Config{PodMTU: 100}, "pod MTU"},
+		{Config{DualStack: true, PodMTU: 1000}, "IPv6 needs"},
+		{Config{LinkRate: 10}, "link rate"},
+		{Config{PolicyRules: -1}, "policy rules"},
+	} {
+		err := tc.cfg.WithDefaults().Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+	if err := (Config{}).WithDefaults().Validate(); err != nil {
+		t.Errorf("defaults invalid: %v", err)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]uint64{"1gbit": 1e9, "10Gbit": 10e9, "500mbit": 500e6, "25g": 25e9, "0": 0, "1e9": 1e9, "100kbit": 1e5} {
+		got, err := ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+		if want > 0 {
+			back, _ := ParseRate(FormatRate(want))
+			if back != want {
+				t.Errorf("FormatRate round trip %d → %s → %d", want, FormatRate(want), back)
+			}
+		}
+	}
+	for _, bad := range []string{"", "fast", "-1gbit", "1x"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+}
+
+func TestAddressingPlan(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{NodeIP(2).String(), "198.18.0.2"},
+		{NodeIP6(12).String(), "fd00:198:18::12"},
+		{PodCIDR(3).String(), "198.19.3.0/24"},
+		{PodIP(3, 2).String(), "198.19.3.12"},
+		{PodIP6(3, 2).String(), "fd00:198:19:3::12"},
+		{PodCIDR6(3).String(), "fd00:198:19:3::/64"},
+		{ClusterIP(0).String(), "198.18.128.10"},
+		{ClusterIP6(0).String(), "fd00:198:18:128::10"},
+		{PodName(2, 1), "pod-2a"},
+		{switchPortName("abcdefgh", 64), "cbabcdefghs64"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %s, want %s", tc.got, tc.want)
+		}
+	}
+	for _, p := range []interface{ String() string }{PodCIDR(64), ClusterIP(4000), NodeIP(64)} {
+		a := p.String()
+		if !strings.HasPrefix(a, "198.18.") && !strings.HasPrefix(a, "198.19.") {
+			t.Errorf("%s is outside 198.18.0.0/15", a)
+		}
+	}
+	if n := len(podVethName("abcdefgh", 26)); n > 15 {
+		t.Errorf("interface name too long: %d", n)
+	}
+}
