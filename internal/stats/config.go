@@ -1,0 +1,93 @@
+package stats
+
+import (
+	"fmt"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+)
+
+// Defaults of Config.
+const (
+	DefaultConfidence = 0.95
+	DefaultAlpha      = 0.05
+	DefaultResamples  = 10000
+	DefaultSeed       = 1
+	DefaultMaxCV      = 0.05 // coefficient of variation above which a group is noisy
+	DefaultMaxCPU     = 90   // percent of one core above which a side is CPU-bound
+	DefaultMinSamples = 3    // fewest samples for which a confidence interval is given
+)
+
+// Config tunes the statistics. The zero value of every field means its default.
+type Config struct {
+	Confidence float64 // level of every confidence interval (0.95)
+	Alpha      float64 // significance level of the Mann-Whitney test (0.05)
+	Resamples  int     // bootstrap resamples (10000)
+	Seed       uint64  // bootstrap seed, mixed with the group's key (1)
+	MaxCV      float64 // CV warning threshold (0.05)
+	MaxCPU     float64 // CPU-bound threshold in percent of one core (90)
+	MinSamples int     // fewest successful samples for an interval (3)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Confidence <= 0 || c.Confidence >= 1 {
+		c.Confidence = DefaultConfidence
+	}
+	if c.Alpha <= 0 || c.Alpha >= 1 {
+		c.Alpha = DefaultAlpha
+	}
+	if c.Resamples <= 0 {
+		c.Resamples = DefaultResamples
+	}
+	if c.Seed == 0 {
+		c.Seed = DefaultSeed
+	}
+	if c.MaxCV <= 0 {
+		c.MaxCV = DefaultMaxCV
+	}
+	if c.MaxCPU <= 0 {
+		c.MaxCPU = DefaultMaxCPU
+	}
+	if c.MinSamples < 2 {
+		c.MinSamples = DefaultMinSamples
+	}
+	return c
+}
+
+// Key names a scenario group: every sample with the same Key measured the
+// same thing and is a repeat of the others.
+type Key struct {
+	Variant  string          `json:"variant,omitempty"` // e.g. "datapath=vxlan"; empty when the run has one
+	Scenario string          `json:"scenario"`          // e.g. "pod-pod-cross"
+	Protocol engine.Protocol `json:"protocol"`
+	Streams  int             `json:"streams"`
+}
+
+// String is the key as people read it: "pod-pod-cross tcp ×4 [datapath=vxlan]".
+func (k Key) String() string {
+	s := fmt.Sprintf("%s %s ×%d", k.Scenario, k.Protocol, k.Streams)
+	if k.Variant != "" {
+		s += " [" + k.Variant + "]"
+	}
+	return s
+}
+
+// Group is the input of Summarize: the results of one scenario group's
+// successful samples and the errors of its failed ones.
+type Group struct {
+	Key     Key
+	Results []*engine.Result // successful samples, nil entries are ignored
+	Errors  []string         // one per failed sample
+	Path    *cluster.Path    // the network the group crossed, nil when unknown
+}
+
+// Goodputs returns the receiver's rate of each successful sample in bits/s.
+func (g Group) Goodputs() []float64 {
+	v := make([]float64, 0, len(g.Results))
+	for _, r := range g.Results {
+		if r != nil {
+			v = append(v, r.Goodput())
+		}
+	}
+	return v
+}

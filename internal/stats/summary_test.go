@@ -1,0 +1,221 @@
+package stats
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+)
+
+// tcp builds a successful TCP result: goodput in Gbit/s, retransmits, and
+// the client's and server's CPU in percent of a core.
+func tcp(gbps float64, retr int64, host, remote float64) *engine.Result {
+	return &engine.Result{
+		Spec:        engine.Spec{Protocol: engine.TCP, Streams: 1},
+		SumSent:     engine.Totals{BitsPerSecond: gbps * 1e9, Retransmits: retr, Sender: true},
+		SumReceived: engine.Totals{BitsPerSecond: gbps * 1e9, Retransmits: -1},
+		CPU:         engine.CPU{HostTotal: host, RemoteTotal: remote},
+	}
+}
+
+func tcps(gbps ...float64) []*engine.Result {
+	var r []*engine.Result
+	for _, g := range gbps {
+		r = append(r, tcp(g, 10, 40, 30))
+	}
+	return r
+}
+
+func codes(s Summary) []string {
+	var c []string
+	for _, w := range s.Warnings {
+		c = append(c, w.Code)
+	}
+	return c
+}
+
+func TestSummarize(t *testing.T) {
+	base := Group{Key: Key{Scenario: "node-node", Protocol: engine.TCP, Streams: 1}, Results: tcps(9.40, 9.42, 9.38, 9.41, 9.39)}
+	key := Key{Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1}
+	vxlan := &cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}
+	tests := []struct {
+		name      string
+		g         Group
+		baseline  *Group
+		status    Status
+		n, failed int
+		warnings  []string
+		check     func(t *testing.T, s Summary)
+	}{
+		{
+			name: "baseline itself", g: base, baseline: &base, status: StatusOK, n: 5,
+			check: func(t *testing.T, s Summary) {
+				if !s.Baseline || s.Overhead != nil || s.Goodput.Median != 9.40e9 || s.Retransmits.Total != 50 || s.Retransmits.Median != 10 {
+					t.Errorf("got %+v", s)
+				}
+			},
+		},
+		{
+			name: "overhead", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85, 8.92, 8.88), Path: vxlan}, baseline: &base, status: StatusOK, n: 5,
+			check: func(t *testing.T, s Summary) {
+				o := s.Overhead
+				if s.Baseline || o == nil || math.Abs(o.Ratio-(1-8.9/9.40)) > 1e-12 || !o.Significant || o.Test.P != 2.0/252 || o.CI == nil || !o.CI.Contains(o.Ratio) {
+					t.Errorf("overhead %+v", o)
+				}
+				if s.Floor == nil || math.Abs(s.Floor.Ratio-50.0/1448) > 1e-12 {
+					t.Errorf("floor %+v", s.Floor)
+				}
+			},
+		},
+		{
+			name: "not significant", g: Group{Key: key, Results: tcps(9.40, 9.43, 9.37, 9.41, 9.39)}, baseline: &base, status: StatusOK, n: 5,
+			check: func(t *testing.T, s Summary) {
+				if s.Overhead.Significant || s.Overhead.Test.P < 0.5 || !s.Overhead.CI.Contains(0) {
+					t.Errorf("overhead %+v", s.Overhead)
+				}
+			},
+		},
+		{
+			name: "all failed", g: Group{Key: key, Errors: []string{"connection refused", "connection refused", "timeout"}, Path: vxlan}, baseline: &base,
+			status: StatusFailed, failed: 3, warnings: []string{WarnFailed},
+			check: func(t *testing.T, s Summary) {
+				if s.Goodput != nil || s.Overhead != nil || s.CPU != nil || s.Retransmits != nil || !slices.Equal(s.Errors, []string{"connection refused", "timeout"}) {
+					t.Errorf("got %+v", s)
+				}
+				if s.Floor == nil || !strings.Contains(s.Warnings[0].Message, "all 3 samples failed: connection refused") {
+					t.Errorf("got %+v %+v", s.Floor, s.Warnings)
+				}
+			},
+		},
+		{
+			name: "some failed", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85), Errors: []string{"reset"}}, baseline: &base,
+			status: StatusOK, n: 3, failed: 1, warnings: []string{WarnFailedSamples},
+			check: func(t *testing.T, s Summary) {
+				if s.Goodput.N != 3 || s.Goodput.Median != 8.9e9 {
+					t.Errorf("goodput %+v", s.Goodput)
+				}
+			},
+		},
+		{
+			name: "few samples", g: Group{Key: key, Results: tcps(8.9, 8.95)}, baseline: &base,
+			status: StatusOK, n: 2, warnings: []string{WarnFewSamples},
+			check: func(t *testing.T, s Summary) {
+				if s.Goodput.MedianCI != nil || s.Goodput.MeanCI != nil || s.Overhead.CI != nil || s.Goodput.Stdev == nil {
+					t.Errorf("got %+v %+v", s.Goodput, s.Overhead)
+				}
+			},
+		},
+		{
+			name: "too few for significance", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Results: tcps(9.4, 9.41, 9.39)},
+			status: StatusOK, n: 3, warnings: []string{WarnFewSamples},
+			check: func(t *testing.T, s Summary) {
+				o := s.Overhead
+				if o.CI == nil || o.CI.Contains(0) || o.Significant || o.Test.P != 0.1 || !strings.Contains(s.Warnings[0].Message, "smallest possible p = 0.100") {
+					t.Errorf("overhead %+v, warnings %v", o, s.Warnings)
+				}
+			},
+		},
+		{
+			name: "noisy", g: Group{Key: key, Results: tcps(8, 9, 10, 7, 9.5)}, baseline: &base,
+			status: StatusOK, n: 5, warnings: []string{WarnNoisy},
+		},
+		{
+			name: "cpu-bound receiver", g: Group{Key: key, Results: []*engine.Result{tcp(8.9, 0, 50, 95), tcp(8.9, 0, 50, 97), tcp(8.9, 0, 50, 99)}}, baseline: &base,
+			status: StatusOK, n: 3, warnings: []string{WarnCPUBound},
+			check: func(t *testing.T, s Summary) {
+				if !s.CPU.Bound || s.CPU.Receiver != 97 || s.CPU.Sender != 50 || !strings.Contains(s.Warnings[0].Message, "receiver used 97%") {
+					t.Errorf("cpu %+v %v", s.CPU, s.Warnings)
+				}
+			},
+		},
+		{
+			name: "reverse swaps sides", g: Group{Key: key, Results: func() []*engine.Result {
+				r := tcp(8.9, 0, 95, 50)
+				r.Spec.Reverse = true
+				return []*engine.Result{r}
+			}()}, baseline: &base,
+			status: StatusOK, n: 1, warnings: []string{WarnFewSamples, WarnCPUBound},
+			check: func(t *testing.T, s Summary) {
+				if s.CPU.Sender != 50 || s.CPU.Receiver != 95 {
+					t.Errorf("cpu %+v", s.CPU)
+				}
+			},
+		},
+		{
+			name: "no baseline", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)},
+			status: StatusOK, n: 3, warnings: []string{WarnNoBaseline},
+		},
+		{
+			name: "baseline failed", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Errors: []string{"x"}},
+			status: StatusOK, n: 3, warnings: []string{WarnBaselineFailed},
+		},
+		{
+			name: "udp", g: Group{Key: Key{Scenario: "pod-pod-cross", Protocol: engine.UDP, Streams: 1}, Path: vxlan, Results: []*engine.Result{
+				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.5, JitterMs: 0.02}},
+				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.1, JitterMs: 0.01}},
+				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.2, JitterMs: 0.03}},
+			}},
+			status: StatusOK, n: 3, warnings: []string{WarnNoBaseline},
+			check: func(t *testing.T, s Summary) {
+				if s.Retransmits != nil || *s.LossPercent != 0.2 || *s.JitterMs != 0.02 || s.Floor != nil || s.CPU != nil || s.Goodput.CV != nil && *s.Goodput.CV != 0 {
+					t.Errorf("got %+v", s)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Config{}.Summarize(tt.g, tt.baseline)
+			if s.Key != tt.g.Key || s.Status != tt.status || s.N != tt.n || s.Failed != tt.failed || !slices.Equal(codes(s), tt.warnings) {
+				t.Fatalf("got status %s n %d failed %d warnings %v, want %s %d %d %v", s.Status, s.N, s.Failed, s.Warnings, tt.status, tt.n, tt.failed, tt.warnings)
+			}
+			if tt.check != nil {
+				tt.check(t, s)
+			}
+		})
+	}
+}
+
+func TestCompare(t *testing.T) {
+	tests := []struct {
+		name        string
+		old, new    []float64
+		change      float64
+		significant bool
+		regression  map[float64]bool // pct → regression
+		wantCI      bool
+		wantErr     bool
+	}{
+		{"slower", []float64{10, 10.1, 9.9, 10.05, 9.95}, []float64{9, 9.1, 8.9, 9.05, 8.95}, -0.1, true, map[float64]bool{0: true, 5: true, 10: false}, true, false},
+		{"faster", []float64{9, 9.1, 8.9, 9.05, 8.95}, []float64{10, 10.1, 9.9, 10.05, 9.95}, 1.0 / 9, true, map[float64]bool{0: false}, true, false},
+		{"same", []float64{10, 10.1, 9.9, 10.05, 9.95}, []float64{10.02, 10.08, 9.92, 10.03, 9.97}, 0.002, false, map[float64]bool{0: false}, true, false},
+		{"too few for an interval", []float64{10, 10.1}, []float64{9, 9.1}, 9.05/10.05 - 1, false, map[float64]bool{0: false}, false, false},
+		{"old empty", nil, []float64{1}, 0, false, nil, false, true},
+		{"old zero", []float64{0, 0, 0}, []float64{1, 1, 1}, 0, false, nil, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Config{}.Compare(testKey, tt.old, tt.new)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v", err)
+			}
+			if err != nil {
+				return
+			}
+			if math.Abs(d.Change-tt.change) > 1e-9 || d.Significant != tt.significant || (d.CI != nil) != tt.wantCI {
+				t.Errorf("got %+v", d)
+			}
+			if d.CI != nil && !d.CI.Contains(d.Change) {
+				t.Errorf("interval %+v misses %v", d.CI, d.Change)
+			}
+			for pct, want := range tt.regression {
+				if d.Regression(pct) != want {
+					t.Errorf("Regression(%v) = %v", pct, !want)
+				}
+			}
+		})
+	}
+}
