@@ -1,0 +1,130 @@
+package runrecord
+
+import (
+	"slices"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// Group is the samples of one scenario group, in run order.
+type Group struct {
+	Key     stats.Key
+	Samples []Sample
+}
+
+// Groups splits the samples into scenario groups, in order of each group's
+// first sample (with round-robin repeats, the plan's order).
+func (r *Run) Groups() []Group {
+	var groups []Group
+	index := map[stats.Key]int{}
+	for _, s := range r.Samples {
+		k := s.Key()
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, Group{Key: k})
+		}
+		groups[i].Samples = append(groups[i].Samples, s)
+	}
+	return groups
+}
+
+// Group returns the group with key, or nil.
+func (r *Run) Group(key stats.Key) *Group {
+	for _, g := range r.Groups() {
+		if g.Key == key {
+			return &g
+		}
+	}
+	return nil
+}
+
+// Stats is the input of the statistics: successful results, failures'
+// errors, and the path (nil when unknown).
+func (g Group) Stats(path *cluster.Path) stats.Group {
+	sg := stats.Group{Key: g.Key, Path: path}
+	for _, s := range g.Samples {
+		if s.Failed() {
+			sg.Errors = append(sg.Errors, s.Error)
+		} else {
+			sg.Results = append(sg.Results, s.Result)
+		}
+	}
+	return sg
+}
+
+// Path returns the path of a variant's scenario, or nil when not recorded.
+func (r *Run) Path(variant, scenario string) *cluster.Path {
+	for i := range r.Paths {
+		if p := &r.Paths[i]; p.Variant == variant && p.Scenario == scenario {
+			return &p.Path
+		}
+	}
+	return nil
+}
+
+// Summarize computes every group's summary into r.Summaries, comparing each
+// with the baseline group of the same variant, protocol and streams.
+func (r *Run) Summarize(cfg stats.Config) {
+	groups := r.Groups()
+	inputs := make(map[stats.Key]stats.Group, len(groups))
+	for _, g := range groups {
+		inputs[g.Key] = g.Stats(r.Path(g.Key.Variant, g.Key.Scenario))
+	}
+	r.Summaries = make([]stats.Summary, 0, len(groups))
+	for _, g := range groups {
+		bk := g.Key
+		bk.Scenario = BaselineScenario
+		var base *stats.Group
+		if b, ok := inputs[bk]; ok {
+			base = &b
+		}
+		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
+	}
+}
+
+// Summary returns the summary of key, or nil.
+func (r *Run) Summary(key stats.Key) *stats.Summary {
+	for i := range r.Summaries {
+		if r.Summaries[i].Key == key {
+			return &r.Summaries[i]
+		}
+	}
+	return nil
+}
+
+// Variants returns the variants of the samples, in run order.
+func (r *Run) Variants() []string {
+	var v []string
+	for _, s := range r.Samples {
+		if !slices.Contains(v, s.Variant) {
+			v = append(v, s.Variant)
+		}
+	}
+	return v
+}
+
+// Protocols returns the protocols of the summaries, in order.
+func (r *Run) Protocols() []engine.Protocol {
+	var p []engine.Protocol
+	for _, s := range r.Summaries {
+		if !slices.Contains(p, s.Protocol) {
+			p = append(p, s.Protocol)
+		}
+	}
+	return p
+}
+
+// FailedSamples counts the samples that failed.
+func (r *Run) FailedSamples() int {
+	n := 0
+	for _, s := range r.Samples {
+		if s.Failed() {
+			n++
+		}
+	}
+	return n
+}

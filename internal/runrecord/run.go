@@ -1,0 +1,131 @@
+// Package runrecord is the run model: one Run holds everything a cnibench
+// run measured and knew (plan, cluster facts, paths, every sample with its
+// full engine result, every summary). It is written once as JSON and every
+// report is rendered from it; docs/run-json.md documents the schema.
+package runrecord
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/version"
+)
+
+// SchemaVersion names the JSON schema this package reads and writes. A
+// change that old readers would misread gets a new version.
+const SchemaVersion = "cnibench.run/v1"
+
+// BaselineScenario is the scenario every other one is compared with: host
+// network to host network across nodes.
+const BaselineScenario = "node-node"
+
+// Run is one cnibench run.
+type Run struct {
+	SchemaVersion   string          `json:"schema_version"`
+	ID              string          `json:"id,omitempty"` // the run ID labelling what the run created
+	CnibenchVersion version.Info    `json:"cnibench_version"`
+	CommandLine     []string        `json:"command_line"`
+	Start           time.Time       `json:"start"`
+	End             time.Time       `json:"end"`
+	Complete        bool            `json:"complete"` // false when the run was interrupted
+	Cluster         cluster.Info    `json:"cluster"`
+	Plan            Plan            `json:"plan"`
+	Paths           []PathRecord    `json:"paths"`
+	Samples         []Sample        `json:"samples"`
+	Summaries       []stats.Summary `json:"summaries"`
+}
+
+// New starts the record of a run: schema and cnibench version filled in,
+// Complete false until the caller says otherwise.
+func New(commandLine []string, info cluster.Info, plan Plan, start time.Time) *Run {
+	return &Run{
+		SchemaVersion:   SchemaVersion,
+		CnibenchVersion: version.Get(),
+		CommandLine:     slices.Clone(commandLine),
+		Start:           start,
+		Cluster:         info,
+		Plan:            plan,
+	}
+}
+
+// Plan is what the run set out to measure.
+type Plan struct {
+	Scenarios []string          `json:"scenarios"`
+	Protocols []engine.Protocol `json:"protocols"`
+	Streams   []int             `json:"streams"`
+	Duration  Duration          `json:"duration"` // measured time of each test, after Omit
+	Omit      Duration          `json:"omit"`     // warm-up discarded from each test
+	Repeats   int               `json:"repeats"`
+	UDPRate   uint64            `json:"udp_rate,omitempty"` // bits/s per stream; 0 = engine default
+	MsgSize   int               `json:"msg_size,omitempty"` // bytes per write/datagram; 0 = engine default
+	Variants  []string          `json:"variants,omitempty"` // e.g. "datapath=routed"; the matrix runs once per variant
+	Nodes     []string          `json:"nodes,omitempty"`    // the node pair measured
+	Order     string            `json:"order,omitempty"`    // "interleaved" (round-robin over scenarios) or "sequential"
+}
+
+// PathRecord is the network one scenario's tests crossed.
+type PathRecord struct {
+	Variant    string             `json:"variant,omitempty"`
+	Scenario   string             `json:"scenario"`
+	From       string             `json:"from"`
+	To         string             `json:"to"`
+	TargetKind cluster.TargetKind `json:"target_kind"`
+	Path       cluster.Path       `json:"path"`
+}
+
+// Sample is one test: one repeat of one scenario group.
+type Sample struct {
+	Variant    string             `json:"variant,omitempty"`
+	Scenario   string             `json:"scenario"`
+	Protocol   engine.Protocol    `json:"protocol"`
+	Streams    int                `json:"streams"`
+	Repeat     int                `json:"repeat"` // 1-based
+	From       string             `json:"from"`   // endpoint names
+	To         string             `json:"to"`
+	TargetKind cluster.TargetKind `json:"target_kind"`
+	Start      time.Time          `json:"start"`
+	End        time.Time          `json:"end"`
+	Result     *engine.Result     `json:"result,omitempty"` // nil when the test failed
+	Error      string             `json:"error,omitempty"`
+}
+
+// Key is the scenario group the sample belongs to.
+func (s Sample) Key() stats.Key {
+	return stats.Key{Variant: s.Variant, Scenario: s.Scenario, Protocol: s.Protocol, Streams: s.Streams}
+}
+
+// Failed reports whether the sample is excluded from every figure.
+func (s Sample) Failed() bool { return s.Result == nil || s.Error != "" }
+
+// Duration is a time.Duration written as Go's duration string ("10s").
+type Duration time.Duration
+
+// MarshalJSON writes d as a string like "10s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string, or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var ns int64
+		if err := json.Unmarshal(b, &ns); err != nil {
+			return fmt.Errorf("duration: want a string like \"10s\": %s", b)
+		}
+		*d = Duration(ns)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// String is the Go duration string.
+func (d Duration) String() string { return time.Duration(d).String() }
