@@ -1,0 +1,243 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// rateUnit picks the unit people read bps in.
+func rateUnit(bps float64) (div float64, unit string) {
+	switch a := math.Abs(bps); {
+	case a >= 1e9:
+		return 1e9, "Gbit/s"
+	case a >= 1e6:
+		return 1e6, "Mbit/s"
+	case a >= 1e3:
+		return 1e3, "kbit/s"
+	}
+	return 1, "bit/s"
+}
+
+// num formats v with 4 significant digits, without exponent.
+func num(v float64) string {
+	a := math.Abs(v)
+	d := 0
+	switch {
+	case a < 10:
+		d = 3
+	case a < 100:
+		d = 2
+	case a < 1000:
+		d = 1
+	}
+	return strconv.FormatFloat(v, 'f', d, 64)
+}
+
+// rate formats bits/s like "9.406 Gbit/s".
+func rate(bps float64) string {
+	div, unit := rateUnit(bps)
+	return num(bps/div) + " " + unit
+}
+
+// rateRange formats an interval of bits/s in the unit of ref, like "9.329–9.409".
+func rateRange(ci *stats.Interval, ref float64) string {
+	if ci == nil {
+		return "n/a"
+	}
+	div, _ := rateUnit(ref)
+	return num(ci.Low/div) + "–" + num(ci.High/div)
+}
+
+// pct formats a ratio as a percentage: "7.4%", "0.08%".
+func pct(ratio float64) string { return pctNum(ratio) + "%" }
+
+func pctNum(ratio float64) string {
+	p := ratio * 100
+	if p == 0 {
+		return "0"
+	}
+	d := 1
+	if math.Abs(p) < 1 {
+		d = 2
+	}
+	return noNegativeZero(strconv.FormatFloat(p, 'f', d, 64))
+}
+
+// noNegativeZero turns "-0.00" (a tiny negative rounded away) into "0.00".
+func noNegativeZero(s string) string {
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// signedPct formats a change: "+3.1%", "-4.5%".
+func signedPct(ratio float64) string {
+	s := pct(ratio)
+	if ratio >= 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+// pctRange formats an interval of ratios: "5.6–7.1%" or "-0.43 – 0.76%".
+func pctRange(ci *stats.Interval) string {
+	if ci == nil {
+		return "n/a"
+	}
+	sep := "–"
+	if ci.Low < 0 || ci.High < 0 {
+		sep = " – "
+	}
+	return pctNum(ci.Low) + sep + pctNum(ci.High) + "%"
+}
+
+// pvalue formats a p-value: "0.008", "<0.001".
+func pvalue(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
+}
+
+// cells are one summary's figures as text, shared by every renderer.
+type cells struct {
+	Scenario, Protocol, Streams, N   string
+	Median, MedianCI                 string
+	Overhead, OverheadCI, P, Floor   string
+	Retr, Loss, Jitter, CPU, Notes   string
+	RetrOrLoss                       string
+	Failed, Baseline, NotSignificant bool
+}
+
+const none = "-"
+
+func summaryCells(s stats.Summary) cells {
+	c := cells{
+		Scenario: s.Scenario, Protocol: string(s.Protocol), Streams: strconv.Itoa(s.Streams),
+		N: strconv.Itoa(s.N), Median: "failed", MedianCI: none, Overhead: none, OverheadCI: none, P: none, Floor: none,
+		Retr: none, Loss: none, Jitter: none, CPU: none, RetrOrLoss: none,
+		Failed: s.Status == stats.StatusFailed, Baseline: s.Baseline,
+	}
+	if s.Failed > 0 {
+		c.N = fmt.Sprintf("%d/%d", s.N, s.N+s.Failed)
+	}
+	if g := s.Goodput; g != nil {
+		c.Median, c.MedianCI = rate(g.Median), rateRange(g.MedianCI, g.Median)
+	}
+	switch o := s.Overhead; {
+	case s.Baseline:
+		c.Overhead = "baseline"
+	case o != nil:
+		c.Overhead = pct(o.Ratio)
+		if !o.Significant {
+			c.Overhead = "~" + c.Overhead
+			c.NotSignificant = true
+		}
+		c.OverheadCI, c.P = pctRange(o.CI), pvalue(o.Test.P)
+	}
+	if s.Floor != nil && !s.Baseline {
+		c.Floor = pct(s.Floor.Ratio)
+	}
+	if r := s.Retransmits; r != nil {
+		c.Retr = strconv.FormatFloat(r.Median, 'f', -1, 64)
+		c.RetrOrLoss = c.Retr
+	}
+	if s.LossPercent != nil {
+		c.Loss = strconv.FormatFloat(*s.LossPercent, 'f', 3, 64) + "%"
+		c.RetrOrLoss = c.Loss
+	}
+	if s.JitterMs != nil {
+		c.Jitter = strconv.FormatFloat(*s.JitterMs, 'f', 3, 64) + " ms"
+	}
+	if u := s.CPU; u != nil {
+		c.CPU = fmt.Sprintf("%.0f/%.0f%%", u.Sender, u.Receiver)
+	}
+	var notes []string
+	for _, w := range s.Warnings {
+		notes = append(notes, w.Code)
+	}
+	c.Notes = strings.Join(notes, ",")
+	return c
+}
+
+// variantSections splits the summaries by variant, in run order.
+func variantSections(run *runrecord.Run) []section {
+	var secs []section
+	for _, s := range run.Summaries {
+		if len(secs) == 0 || secs[len(secs)-1].Variant != s.Variant {
+			secs = append(secs, section{Variant: s.Variant})
+		}
+		last := &secs[len(secs)-1]
+		last.Summaries = append(last.Summaries, s)
+	}
+	return secs
+}
+
+type section struct {
+	Variant   string
+	Summaries []stats.Summary
+}
+
+// label names a summary's group without its variant: "pod-node tcp ×1".
+func label(k stats.Key) string {
+	k.Variant = ""
+	return k.String()
+}
+
+// runFacts are the lines that say what a run was.
+func runFacts(run *runrecord.Run) (title string, facts []string) {
+	title = "cnibench run"
+	if run.ID != "" {
+		title += " " + run.ID
+	}
+	c := run.Cluster
+	where := c.Kind
+	if c.Name != "" {
+		where += " " + c.Name
+	}
+	if len(c.Nodes) > 0 {
+		where += " (" + strings.Join(c.Nodes, ", ") + ")"
+	}
+	facts = append(facts, where)
+	if c.Kernel != "" {
+		facts = append(facts, "kernel "+c.Kernel)
+	}
+	if c.CPUs > 0 {
+		facts = append(facts, fmt.Sprintf("%d CPUs", c.CPUs))
+	}
+	v := run.CnibenchVersion
+	facts = append(facts, fmt.Sprintf("cnibench %s (%s)", v.Version, shortCommit(v.Commit)))
+	facts = append(facts, run.Start.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if !run.End.IsZero() {
+		facts = append(facts, run.End.Sub(run.Start).Round(1e9).String())
+	}
+	tests := fmt.Sprintf("%d tests", len(run.Samples))
+	if f := run.FailedSamples(); f > 0 {
+		tests += fmt.Sprintf(" (%d failed)", f)
+	}
+	facts = append(facts, tests)
+	if run.Complete {
+		facts = append(facts, "complete")
+	} else {
+		facts = append(facts, "INCOMPLETE: interrupted, partial results")
+	}
+	return title, facts
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+// legend explains the columns once, below each table.
+const legend = "overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
+	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
+	"floor = unavoidable header-tax overhead of the path's datapath (TCP)"

@@ -1,0 +1,159 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// CompareFormats are the formats of a comparison.
+var CompareFormats = []Format{Table, JSON, CSV, Markdown}
+
+// RenderComparison writes c in format f.
+func RenderComparison(w io.Writer, c *Comparison, f Format) error {
+	switch f {
+	case Table, "":
+		return writeCompareTable(w, c)
+	case JSON:
+		b, err := json.MarshalIndent(c, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	case CSV:
+		return writeCompareCSV(w, c)
+	case Markdown:
+		return writeCompareMarkdown(w, c)
+	}
+	return fmt.Errorf("format %q is not available for comparisons: use one of %s", f, FormatNames(CompareFormats))
+}
+
+// compareCells are one row's figures as text.
+type compareCells struct {
+	Label, Variants, Old, New, Change, CI, P, Notes string
+}
+
+func (c *Comparison) cells(r CompareRow) compareCells {
+	cc := compareCells{Label: r.Label(), Old: none, New: none, Change: none, CI: none, P: none, Notes: r.Note}
+	if r.OldVariant != r.NewVariant || len(c.Old.Variants) > 1 || len(c.New.Variants) > 1 {
+		cc.Variants = variantPair(r.OldVariant, r.NewVariant)
+	}
+	if d := r.Delta; d != nil {
+		cc.Old, cc.New = rate(d.OldMedian), rate(d.NewMedian)
+		cc.Change = signedPct(d.Change)
+		if !d.Significant {
+			cc.Change = "~"
+		}
+		cc.CI = pctRange(d.CI)
+		cc.P = fmt.Sprintf("p=%s n=%d+%d", pvalue(d.Test.P), d.OldN, d.NewN)
+	}
+	if r.Regression {
+		cc.Notes = strings.TrimPrefix(cc.Notes+"; REGRESSION", "; ")
+	}
+	return cc
+}
+
+func variantPair(o, n string) string {
+	if o == n {
+		return o
+	}
+	return fmt.Sprintf("%s → %s", orDash(o), orDash(n))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+func (c *Comparison) heading() []string {
+	side := func(name string, r RunRef) string {
+		s := name + ": "
+		if r.File != "" {
+			s += r.File + " "
+		}
+		s += fmt.Sprintf("(%s, %s, %s", orDash(r.ID), r.Start.UTC().Format("2006-01-02 15:04 UTC"), r.Cluster)
+		if len(r.Variants) > 0 && !(len(r.Variants) == 1 && r.Variants[0] == "") {
+			s += ", " + strings.Join(r.Variants, " ")
+		}
+		if !r.Complete {
+			s += ", INCOMPLETE"
+		}
+		return s + ")"
+	}
+	return []string{side("old", c.Old), side("new", c.New)}
+}
+
+func (c *Comparison) footer() string {
+	s := fmt.Sprintf("change = new median / old median − 1 with its bootstrap 95%% CI; ~ = no significant change (Mann-Whitney p ≥ %g)", c.Alpha)
+	if c.RegressionPct != nil {
+		s += fmt.Sprintf("; REGRESSION = significant fall of more than %g%% or a scenario that stopped working", *c.RegressionPct)
+	}
+	return s
+}
+
+func writeCompareTable(w io.Writer, c *Comparison) error {
+	var buf strings.Builder
+	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tNOTES")
+	for _, r := range c.Rows {
+		cc := c.cells(r)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes)
+	}
+	tw.Flush()
+	fmt.Fprintf(&buf, "\n%s\n", c.footer())
+	return trimWrite(w, []byte(buf.String()))
+}
+
+func writeCompareMarkdown(w io.Writer, c *Comparison) error {
+	ew := &errWriter{w: w}
+	fmt.Fprint(ew, "### cnibench compare\n\n")
+	for _, h := range c.heading() {
+		fmt.Fprintf(ew, "- %s\n", mdEscape(h))
+	}
+	fmt.Fprint(ew, "\n| scenario | variant | old | new | change | 95% CI | test | notes |\n|---|---|--:|--:|--:|--:|---|---|\n")
+	for _, r := range c.Rows {
+		cc := c.cells(r)
+		row := []string{cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes}
+		for i := range row {
+			row[i] = mdEscape(row[i])
+		}
+		if r.Regression {
+			row[7] = "**" + row[7] + "**"
+		}
+		fmt.Fprintf(ew, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(c.footer()))
+	return ew.err
+}
+
+// compareColumns are the columns of a comparison's CSV (docs/run-json.md).
+var compareColumns = []string{"scenario", "protocol", "streams", "old_variant", "new_variant", "status",
+	"old_median_bps", "new_median_bps", "old_n", "new_n", "change", "change_ci_low", "change_ci_high",
+	"p_value", "significant", "regression", "note"}
+
+func writeCompareCSV(w io.Writer, c *Comparison) error {
+	cw := csv.NewWriter(w)
+	cw.Write(compareColumns)
+	for _, r := range c.Rows {
+		row := []string{r.Scenario, string(r.Protocol), strconv.Itoa(r.Streams), r.OldVariant, r.NewVariant, r.Status,
+			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note}
+		if d := r.Delta; d != nil {
+			row[6], row[7], row[8], row[9], row[10] = f64(d.OldMedian), f64(d.NewMedian), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
+			if d.CI != nil {
+				row[11], row[12] = f64(d.CI.Low), f64(d.CI.High)
+			}
+			row[13], row[14] = f64(d.Test.P), strconv.FormatBool(d.Significant)
+		}
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// csvColumns are the columns of a run's CSV, documented in docs/run-json.md.
+// Sample rows fill the sample columns, summary rows the summary columns.
+var csvColumns = []string{
+	"record", "variant", "scenario", "protocol", "streams",
+	"repeat", "from", "to", "target_kind", "start", "end", // sample
+	"status", "error", "n", "failed",
+	"goodput_bps", // sample: its goodput; summary: median
+	"median_ci_low_bps", "median_ci_high_bps", "mean_bps", "mean_ci_low_bps", "mean_ci_high_bps", "stdev_bps", "cv",
+	"retransmits", "loss_percent", "jitter_ms", "cpu_sender_pct", "cpu_receiver_pct", "cpu_bound",
+	"overhead", "overhead_ci_low", "overhead_ci_high", "p_value", "significant", "floor", "warnings",
+}
+
+// writeCSV renders one row per sample, then one per summary.
+func writeCSV(w io.Writer, run *runrecord.Run) error {
+	cw := csv.NewWriter(w)
+	cw.Write(csvColumns)
+	col := make(map[string]int, len(csvColumns))
+	for i, c := range csvColumns {
+		col[c] = i
+	}
+	for _, s := range run.Samples {
+		row := make([]string, len(csvColumns))
+		set := func(k, v string) { row[col[k]] = v }
+		set("record", "sample")
+		setKey(set, s.Key())
+		set("repeat", strconv.Itoa(s.Repeat))
+		set("from", s.From)
+		set("to", s.To)
+		set("target_kind", string(s.TargetKind))
+		set("start", s.Start.UTC().Format(time.RFC3339Nano))
+		set("end", s.End.UTC().Format(time.RFC3339Nano))
+		set("status", "ok")
+		if s.Failed() {
+			set("status", "failed")
+			set("error", s.Error)
+		}
+		if r := s.Result; r != nil && !s.Failed() {
+			set("goodput_bps", f64(r.Goodput()))
+			if s.Protocol == engine.UDP {
+				set("loss_percent", f64(r.SumReceived.LostPercent))
+				set("jitter_ms", f64(r.SumReceived.JitterMs))
+			} else if r.SumSent.Retransmits >= 0 {
+				set("retransmits", strconv.FormatInt(r.SumSent.Retransmits, 10))
+			}
+			set("cpu_sender_pct", f64(r.CPU.HostTotal))
+			set("cpu_receiver_pct", f64(r.CPU.RemoteTotal))
+			if r.Spec.Reverse {
+				set("cpu_sender_pct", f64(r.CPU.RemoteTotal))
+				set("cpu_receiver_pct", f64(r.CPU.HostTotal))
+			}
+		}
+		cw.Write(row)
+	}
+	for _, s := range run.Summaries {
+		row := make([]string, len(csvColumns))
+		set := func(k, v string) { row[col[k]] = v }
+		set("record", "summary")
+		setKey(set, s.Key)
+		set("status", string(s.Status))
+		set("error", strings.Join(s.Errors, "; "))
+		set("n", strconv.Itoa(s.N))
+		set("failed", strconv.Itoa(s.Failed))
+		if g := s.Goodput; g != nil {
+			set("goodput_bps", f64(g.Median))
+			set("mean_bps", f64(g.Mean))
+			setInterval(set, "median_ci_low_bps", "median_ci_high_bps", g.MedianCI)
+			setInterval(set, "mean_ci_low_bps", "mean_ci_high_bps", g.MeanCI)
+			setPtr(set, "stdev_bps", g.Stdev)
+			setPtr(set, "cv", g.CV)
+		}
+		if r := s.Retransmits; r != nil {
+			set("retransmits", f64(r.Median))
+		}
+		setPtr(set, "loss_percent", s.LossPercent)
+		setPtr(set, "jitter_ms", s.JitterMs)
+		if u := s.CPU; u != nil {
+			set("cpu_sender_pct", f64(u.Sender))
+			set("cpu_receiver_pct", f64(u.Receiver))
+			set("cpu_bound", strconv.FormatBool(u.Bound))
+		}
+		if o := s.Overhead; o != nil {
+			set("overhead", f64(o.Ratio))
+			setInterval(set, "overhead_ci_low", "overhead_ci_high", o.CI)
+			set("p_value", f64(o.Test.P))
+			set("significant", strconv.FormatBool(o.Significant))
+		}
+		if s.Floor != nil {
+			set("floor", f64(s.Floor.Ratio))
+		}
+		var codes []string
+		for _, wn := range s.Warnings {
+			codes = append(codes, wn.Code)
+		}
+		set("warnings", strings.Join(codes, " "))
+		cw.Write(row)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func setKey(set func(k, v string), k stats.Key) {
+	set("variant", k.Variant)
+	set("scenario", k.Scenario)
+	set("protocol", string(k.Protocol))
+	set("streams", strconv.Itoa(k.Streams))
+}
+
+func setInterval(set func(k, v string), lo, hi string, ci *stats.Interval) {
+	if ci != nil {
+		set(lo, f64(ci.Low))
+		set(hi, f64(ci.High))
+	}
+}
+
+func setPtr(set func(k, v string), k string, v *float64) {
+	if v != nil {
+		set(k, f64(*v))
+	}
+}
+
+// f64 is a float in full precision, without exponent.
+func f64(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

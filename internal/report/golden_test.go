@@ -1,0 +1,113 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the renderers produce now")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < max(len(gl), len(wl)); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs from the golden file at line %d:\n got: %q\nwant: %q\n(if the change is intended: go test ./internal/report -update, then review git diff)", name, i+1, g, w)
+			}
+		}
+	}
+}
+
+// fixtures are the runs the golden files show.
+func fixtures() map[string]*runrecord.Run {
+	partial := runrecordtest.Build(runrecordtest.Options{
+		Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 2,
+	})
+	partial.Complete = false
+	return map[string]*runrecord.Run{
+		"run":     runrecordtest.Run(),
+		"partial": partial,
+		"small": runrecordtest.Build(runrecordtest.Options{
+			Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3,
+		}),
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	runs := fixtures()
+	tests := []struct {
+		run    string
+		format Format
+	}{
+		{"run", Table}, {"run", Markdown}, {"run", CSV}, {"run", HTML},
+		{"partial", Table}, {"partial", Markdown},
+		{"small", JSON}, {"small", CSV},
+	}
+	for _, tt := range tests {
+		name := tt.run + "." + ext[tt.format]
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, runs[tt.run], tt.format); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name, buf.Bytes())
+		})
+	}
+}
+
+func TestCompareGolden(t *testing.T) {
+	routed := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}})
+	vxlan := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 2})
+	rerun := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3})
+	pct := 5.0
+	tests := []struct {
+		name     string
+		old, new *runrecord.Run
+		pct      *float64
+		formats  []Format
+	}{
+		{"compare-vxlan", routed, vxlan, &pct, CompareFormats},
+		{"compare-rerun", routed, rerun, nil, []Format{Table}},
+	}
+	for _, tt := range tests {
+		c := Compare(tt.old, tt.new, CompareOptions{RegressionPct: tt.pct, OldFile: "old.json", NewFile: "new.json"})
+		for _, f := range tt.formats {
+			name := tt.name + "." + ext[f]
+			t.Run(name, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := RenderComparison(&buf, c, f); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, name, buf.Bytes())
+			})
+		}
+	}
+}

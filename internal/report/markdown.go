@@ -1,0 +1,53 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cnibench/cnibench/internal/runrecord"
+)
+
+// writeMarkdown renders run as GitHub-flavoured Markdown for an issue or PR.
+func writeMarkdown(w io.Writer, run *runrecord.Run) error {
+	ew := &errWriter{w: w}
+	title, facts := runFacts(run)
+	fmt.Fprintf(ew, "### %s\n\n%s\n", mdEscape(title), mdEscape(strings.Join(facts, " · ")))
+	if len(run.CommandLine) > 0 {
+		fmt.Fprintf(ew, "\n`%s`\n", strings.ReplaceAll(strings.Join(run.CommandLine, " "), "`", "'"))
+	}
+	for _, sec := range variantSections(run) {
+		if sec.Variant != "" {
+			fmt.Fprintf(ew, "\n#### %s\n", mdEscape(sec.Variant))
+		}
+		fmt.Fprint(ew, "\n| scenario | proto | streams | n | median | 95% CI | overhead | 95% CI | p | floor | retr | loss | jitter | CPU s/r | notes |\n")
+		fmt.Fprint(ew, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+		for _, s := range sec.Summaries {
+			c := summaryCells(s)
+			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
+			for i := range row {
+				row[i] = mdEscape(row[i])
+			}
+			if c.Baseline {
+				row[0] = "**" + row[0] + "**"
+			}
+			fmt.Fprintf(ew, "| %s |\n", strings.Join(row, " | "))
+		}
+		var warnings []string
+		for _, s := range sec.Summaries {
+			for _, wn := range s.Warnings {
+				warnings = append(warnings, fmt.Sprintf("- **%s**: %s", mdEscape(label(s.Key)), mdEscape(wn.Message)))
+			}
+		}
+		if len(warnings) > 0 {
+			fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
+		}
+	}
+	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend))
+	return ew.err
+}
+
+// mdEscape keeps text from breaking a table or turning into markup.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'", "~", `\~`).Replace(s)
+}

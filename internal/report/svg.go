@@ -1,0 +1,154 @@
+package report
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// svg builds one inline SVG chart by hand: no script, no external resource.
+// Colours and fonts come from the page's stylesheet through classes.
+type svg struct {
+	b    strings.Builder
+	w, h float64
+}
+
+func newSVG(w, h float64, title string) *svg {
+	s := &svg{w: w, h: h}
+	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-label="%s">`,
+		c(w), c(h), c(w), c(h), esc(title))
+	fmt.Fprintf(&s.b, "<title>%s</title>", esc(title))
+	return s
+}
+
+// c formats a coordinate.
+func c(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// tip is an SVG tooltip child element, or nothing.
+func tip(t string) string {
+	if t == "" {
+		return ""
+	}
+	return "<title>" + esc(t) + "</title>"
+}
+
+func (s *svg) rect(x, y, w, h float64, class, tooltip string) {
+	if w < 0 {
+		x, w = x+w, -w
+	}
+	fmt.Fprintf(&s.b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s">%s</rect>`, c(x), c(y), c(w), c(h), class, tip(tooltip))
+}
+
+func (s *svg) line(x1, y1, x2, y2 float64, class string) {
+	fmt.Fprintf(&s.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" class="%s"/>`, c(x1), c(y1), c(x2), c(y2), class)
+}
+
+func (s *svg) text(x, y float64, anchor, class, t string) {
+	fmt.Fprintf(&s.b, `<text x="%s" y="%s" text-anchor="%s" class="%s">%s</text>`, c(x), c(y), anchor, class, esc(t))
+}
+
+func (s *svg) circle(x, y, r float64, class, tooltip string) {
+	fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" class="%s">%s</circle>`, c(x), c(y), c(r), class, tip(tooltip))
+}
+
+func (s *svg) polyline(pts [][2]float64, class, tooltip string) {
+	var p []string
+	for _, pt := range pts {
+		p = append(p, c(pt[0])+","+c(pt[1]))
+	}
+	fmt.Fprintf(&s.b, `<polyline points="%s" class="%s">%s</polyline>`, strings.Join(p, " "), class, tip(tooltip))
+}
+
+// whisker draws an interval from x1 to x2 at y with end caps.
+func (s *svg) whisker(x1, x2, y, capH float64) {
+	s.line(x1, y, x2, y, "whisker")
+	s.line(x1, y-capH, x1, y+capH, "whisker")
+	s.line(x2, y-capH, x2, y+capH, "whisker")
+}
+
+func (s *svg) html() template.HTML {
+	return template.HTML(s.b.String() + "</svg>") // built from escaped parts only
+}
+
+// scale maps the domain [d0, d1] onto the range [r0, r1].
+type scale struct{ d0, d1, r0, r1 float64 }
+
+func (s scale) at(v float64) float64 {
+	if s.d1 == s.d0 {
+		return s.r0
+	}
+	return s.r0 + (v-s.d0)/(s.d1-s.d0)*(s.r1-s.r0)
+}
+
+// niceTicks returns about n round tick values covering [lo, hi], the first
+// and last at or beyond the ends, so they also serve as the domain.
+func niceTicks(lo, hi float64, n int) []float64 {
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	raw := (hi - lo) / float64(n)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := mag
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if step = m * mag; step >= raw {
+			break
+		}
+	}
+	decimals := max(0, 1-int(math.Floor(math.Log10(step)))) // enough for steps like 2.5·10^k
+	var ticks []float64
+	for k := math.Floor(lo / step); ; k++ {
+		// k·step rounded to the step's decimals: 0.6, not 0.6000000000000001
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(k*step, 'f', decimals, 64), 64)
+		ticks = append(ticks, v)
+		if v >= hi-step*1e-9 {
+			break
+		}
+	}
+	return ticks
+}
+
+// tickLabel formats a tick value without needless decimals.
+func tickLabel(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// xAxis draws vertical grid lines with labels below the plot and a title.
+func (s *svg) xAxis(x scale, ticks []float64, top, bottom float64, suffix, title string) {
+	for _, t := range ticks {
+		px := x.at(t)
+		class := "grid"
+		if t == 0 {
+			class = "zero"
+		}
+		s.line(px, top, px, bottom, class)
+		s.text(px, bottom+14, "middle", "tick", tickLabel(t)+suffix)
+	}
+	s.text((x.r0+x.r1)/2, bottom+32, "middle", "axis", title)
+}
+
+// legend draws coloured keys in a row at y from x, returning the x after.
+func (s *svg) legend(x, y float64, keys []legendKey) float64 {
+	for _, k := range keys {
+		switch k.shape {
+		case "line":
+			s.line(x, y-9, x, y+3, k.class)
+		default:
+			s.rect(x, y-9, 12, 12, k.class, "")
+		}
+		s.text(x+17, y+1, "start", "legend", k.label)
+		x += 30 + 7*float64(len(k.label))
+	}
+	return x
+}
+
+type legendKey struct{ class, label, shape string }
