@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/testenv"
+	"github.com/spf13/cobra"
+)
+
+func runCmd(t *testing.T, cmd *cobra.Command, out *bytes.Buffer, args ...string) error {
+	t.Helper()
+	out.Reset()
+	cmd.SetArgs(args)
+	return cmd.ExecuteContext(context.Background())
+}
+
+func TestLabUpStatusDownCleanup(t *testing.T) {
+	testenv.MustBeRoot(t)
+	lab.StateDir = t.TempDir()
+	var out, errb bytes.Buffer
+	s := Streams{In: strings.NewReader(""), Out: &out, Err: &errb}
+	id := "cli" + lab.NewID()[:5]
+	t.Cleanup(func() { _ = lab.Down(id) })
+
+	labCmd := newLabCommand(s)
+	if err := runCmd(t, labCmd, &out, "up", "--id", id, "--nodes", "2", "--pods-per-node", "1", "--datapath", "vxlan", "--link-rate", "1gbit", "--ipv6"); err != nil {
+		t.Fatalf("lab up: %v (%s)", err, errb.String())
+	}
+	if got := strings.TrimSpace(out.String()); got != id {
+		t.Fatalf("lab up printed %q, want the ID %q", got, id)
+	}
+	names, _ := lab.Namespaces(id)
+	if len(names) != 5 {
+		t.Fatalf("namespaces after up: %v", names)
+	}
+	if err := runCmd(t, newLabCommand(s), &out, "up", "--id", id); err == nil {
+		t.Fatal("second lab up with the same ID succeeded")
+	}
+
+	if err := runCmd(t, newLabCommand(s), &out, "status", id); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"lab " + id + ": up, datapath vxlan, MTU 1500 (pods 1450), link rate 1gbit", "pod-2a", "198.19.2.11", "fd00:198:19:2::11", "cnibench-" + id + "-node-1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := runCmd(t, newLabCommand(s), &out, "status", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	var st []labStatus
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st) == 0 {
+		t.Fatalf("status --json: %v\n%s", err, out.String())
+	}
+
+	if err := runCmd(t, newCleanupCommand(s), &out, "--dry-run"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "would remove lab "+id) {
+		t.Errorf("cleanup --dry-run: %q", out.String())
+	}
+	if names, _ := lab.Namespaces(id); len(names) != 5 {
+		t.Fatalf("dry run removed something: %v", names)
+	}
+
+	if err := runCmd(t, newLabCommand(s), &out, "down"); err == nil {
+		t.Error("down without an ID or --all succeeded")
+	}
+	if err := runCmd(t, newLabCommand(s), &out, "down", id); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := lab.Namespaces(id); len(names) != 0 {
+		t.Fatalf("after down: %v", names)
+	}
+	if err := runCmd(t, newLabCommand(s), &out, "down", id); err != nil {
+		t.Fatalf("second down: %v", err)
+	}
+}
+
+// TestCleanupRemovesCrashLeftovers: namespaces of a lab whose process died
+// before recording it are found by name and removed.
+func TestCleanupRemovesCrashLeftovers(t *testing.T) {
+	testenv.MustBeRoot(t)
+	lab.StateDir = t.TempDir()
+	id := "crash" + lab.NewID()[:3]
+	if _, err := lab.Up(context.Background(), lab.Config{ID: id, Nodes: 1, PodsPerNode: 1}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lab.Down(id) })
+	lab.StateDir = t.TempDir() // the record is lost, the namespaces stay
+	var out, errb bytes.Buffer
+	s := Streams{Out: &out, Err: &errb}
+	if err := runCmd(t, newCleanupCommand(s), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "removed lab "+id) {
+		t.Errorf("cleanup output %q", out.String())
+	}
+	if names, _ := lab.Namespaces(id); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
+func TestLabUpRejectsBadFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	s := Streams{Out: &out, Err: &errb}
+	for _, args := range [][]string{
+		{"up", "--datapath", "geneve"},
+		{"up", "--link-rate", "fast"},
+		{"up", "--nodes", "0", "--id", "UPPER"},
+	} {
+		if lab.NeedsReexec() {
+			t.Skip("not root: flags are checked in the rootless child")
+		}
+		if err := runCmd(t, newLabCommand(s), &out, args...); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
