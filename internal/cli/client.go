@@ -32,6 +32,7 @@ type clientOptions struct {
 	mss             int
 	congestion      string
 	noDelay         bool
+	zeroCopy        bool
 	omit            int
 	ipv4, ipv6      bool
 	json            bool
@@ -69,11 +70,12 @@ parse "iperf3 -J" parse ours.`,
 	f.BoolVar(&o.bidir, "bidir", false, "both directions at once")
 	f.BoolVarP(&o.udp, "udp", "u", false, "use UDP")
 	f.StringVarP(&o.rate, "bitrate", "b", "", "target bits/s per stream, K/M/G suffix (UDP default 1M, TCP unlimited)")
-	f.StringVarP(&o.length, "length", "l", "", "block (TCP, default 128K) or datagram (UDP, default 1460) size")
+	f.StringVarP(&o.length, "length", "l", "", "block (TCP, default 1M; iperf3's is 128K) or datagram (UDP, default: the path MSS) size")
 	f.StringVarP(&o.window, "window", "w", "", "socket buffer size (turns kernel autotuning off)")
 	f.IntVarP(&o.mss, "set-mss", "M", 0, "TCP maximum segment size")
 	f.StringVarP(&o.congestion, "congestion", "C", "", "TCP congestion control algorithm")
 	f.BoolVarP(&o.noDelay, "no-delay", "N", false, "set TCP_NODELAY")
+	f.BoolVarP(&o.zeroCopy, "zerocopy", "Z", false, "send TCP with sendfile(2) (on loopback it costs more CPU, see docs/performance.md)")
 	f.IntVarP(&o.omit, "omit", "O", 0, "seconds of warm-up to leave out of the results")
 	f.BoolVarP(&o.ipv4, "version4", "4", false, "IPv4 only")
 	f.BoolVarP(&o.ipv6, "version6", "6", false, "IPv6 only")
@@ -88,7 +90,7 @@ parse "iperf3 -J" parse ours.`,
 func (o clientOptions) spec() (engine.Spec, error) {
 	sp := engine.Spec{
 		Duration: time.Duration(o.duration) * time.Second, Streams: o.parallel, Reverse: o.reverse, Bidir: o.bidir,
-		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, Omit: time.Duration(o.omit) * time.Second,
+		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, Omit: time.Duration(o.omit) * time.Second,
 		Title: o.title, GetServerOutput: o.getServerOutput, ConnectTimeout: time.Duration(o.connectTimeout) * time.Millisecond,
 		Interval: seconds(o.interval),
 	}

@@ -9,6 +9,10 @@ import (
 	"github.com/cnibench/cnibench/internal/iperf3"
 )
 
+// errnoStreamAccept is iperf3's IESTREAMACCEPT, "unable to accept stream
+// connection": the client did not open its streams in time.
+const errnoStreamAccept int32 = 204
+
 // acceptStreams sends CREATE_STREAMS and collects the test's data streams
 // in arrival order, which is the order the client opened them.
 func (t *serverTest) acceptStreams() ([]*stream, error) {
@@ -16,13 +20,23 @@ func (t *serverTest) acceptStreams() ([]*stream, error) {
 	if t.spec.Protocol == UDP {
 		return t.acceptUDP(n)
 	}
+	data := make(chan dataConn, n)
 	t.mu.Lock()
-	t.accepting, t.wanted = true, n
+	t.accepting, t.wanted, t.data = true, n, data
 	t.mu.Unlock()
 	defer func() {
 		t.mu.Lock()
 		t.accepting = false
 		t.mu.Unlock()
+		// Connections offered after we stopped reading (on a timeout).
+		for {
+			select {
+			case c := <-data:
+				c.Close()
+			default:
+				return
+			}
+		}
 	}()
 	if err := t.ctl.writeState(iperf3.CreateStreams); err != nil {
 		return nil, err
@@ -32,13 +46,14 @@ func (t *serverTest) acceptStreams() ([]*stream, error) {
 	defer timeout.Stop()
 	for len(conns) < n {
 		select {
-		case c := <-t.data:
+		case c := <-data:
 			conns = append(conns, c)
 		case <-timeout.C:
 			for _, c := range conns {
 				c.Close()
 			}
-			return nil, fmt.Errorf("client opened %d of %d data streams within %v", len(conns), n, t.st.s.Limits.handshake())
+			return nil, t.refuse(&ServerError{Code: errnoStreamAccept},
+				fmt.Errorf("client opened %d of %d data streams within %v", len(conns), n, t.st.s.Limits.handshake()))
 		}
 	}
 	slices.SortFunc(conns, func(a, b dataConn) int { return cmp.Compare(a.seq, b.seq) })
@@ -107,7 +122,8 @@ func (t *serverTest) acceptUDP(n int) ([]*stream, error) {
 			}
 			i++
 		case <-timeout.C:
-			return streams, fmt.Errorf("client opened %d of %d UDP streams within %v", i, n, t.st.s.Limits.handshake())
+			return streams, t.refuse(&ServerError{Code: errnoStreamAccept},
+				fmt.Errorf("client opened %d of %d UDP streams within %v", i, n, t.st.s.Limits.handshake()))
 		}
 	}
 	return streams, nil

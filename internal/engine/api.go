@@ -44,4 +44,9 @@ type Client struct {
 	Logger  *slog.Logger // nil = discard
 	// OnInterval, when set, receives each interval as it ends (for progress).
 	OnInterval func(Interval)
+	// HandshakeTimeout bounds each setup step (connect unless
+	// Spec.ConnectTimeout is set, every answer before the test runs, each
+	// data connection) and the results exchange: a server that accepts but
+	// does not answer fails the test after this long. 0 = 30 s.
+	HandshakeTimeout time.Duration
 }

@@ -14,7 +14,7 @@ import (
 
 // Timeouts the client applies where iperf3 3.12 would wait forever.
 const (
-	handshakeTimeout = 30 * time.Second // each setup step, and the results exchange
+	handshakeTimeout = 30 * time.Second // default Client.HandshakeTimeout
 	udpReplyTimeout  = 30 * time.Second // like iperf3's SO_RCVTIMEO on the UDP connect
 )
 
@@ -23,6 +23,13 @@ func (c *Client) network() Network {
 		return HostNetwork{}
 	}
 	return c.Network
+}
+
+func (c *Client) handshake() time.Duration {
+	if c.HandshakeTimeout > 0 {
+		return c.HandshakeTimeout
+	}
+	return handshakeTimeout
 }
 
 func (c *Client) logger() *slog.Logger {
@@ -95,7 +102,7 @@ func (c *Client) Run(ctx context.Context, address string, spec Spec) (*Result, e
 func (ct *clientTest) connect(ctx context.Context) error {
 	timeout := ct.spec.ConnectTimeout
 	if timeout == 0 {
-		timeout = handshakeTimeout
+		timeout = ct.c.handshake()
 	}
 	d := net.Dialer{Timeout: timeout}
 	var conn net.Conn
@@ -125,7 +132,7 @@ func (ct *clientTest) connect(ctx context.Context) error {
 
 func (ct *clientTest) runTest(ctx context.Context) (*Result, error) {
 	ctl := ct.ctl
-	ctl.deadline(handshakeTimeout)
+	ctl.deadline(ct.c.handshake())
 	if _, err := ctl.conn.Write(iperf3.AppendCookie(nil, ct.cookie)); err != nil {
 		return nil, fmt.Errorf("send cookie: %w", err)
 	}
@@ -217,7 +224,7 @@ func (ct *clientTest) waitEnd(ctx context.Context, msgs <-chan ctrlMsg) error {
 // exchange runs EXCHANGE_RESULTS and waits for DISPLAY_RESULTS.
 func (ct *clientTest) exchange(msgs <-chan ctrlMsg, next chan<- struct{}) (*iperf3.Results, error) {
 	ctl := ct.ctl
-	ctl.deadline(handshakeTimeout)
+	ctl.deadline(ct.c.handshake())
 	m := <-msgs
 	if m.err != nil {
 		return nil, fmt.Errorf("waiting for results exchange: %w", m.err)
@@ -294,7 +301,7 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 		}
 		return conn, nil
 	}
-	d := net.Dialer{Timeout: handshakeTimeout, Control: tcpControl(ct.spec)}
+	d := net.Dialer{Timeout: ct.c.handshake(), Control: tcpControl(ct.spec)}
 	err := ct.c.network().Do(func() error {
 		var err error
 		conn, err = d.DialContext(ctx, tcpNetwork(ct.spec.Family), ct.ctl.conn.RemoteAddr().String())

@@ -73,6 +73,9 @@ func (c control) readState() (iperf3.State, error) {
 func (c control) expect(want iperf3.State) error {
 	got, err := c.readState()
 	if err != nil {
+		if isTimeout(err) {
+			return fmt.Errorf("timed out waiting for %v: the peer accepted the connection but did not answer (is it an iperf3 server?): %w", want, err)
+		}
 		return err
 	}
 	if got != want {

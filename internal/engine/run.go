@@ -32,6 +32,8 @@ type testRun struct {
 	errOnce sync.Once
 	err     error
 	failed  chan struct{}
+	ended   chan struct{} // closed by finish or closeAll: the sampler returns
+	endOnce sync.Once
 	wg      sync.WaitGroup // every stream goroutine
 	senders sync.WaitGroup // sending stream goroutines
 
@@ -63,15 +65,17 @@ type mark struct {
 }
 
 func newTestRun(spec Spec, streams []*stream) *testRun {
-	t := &testRun{spec: spec, streams: streams, limitHit: make(chan struct{}), failed: make(chan struct{})}
-	for _, s := range streams {
-		s.run.Store(t)
-	}
+	t := &testRun{spec: spec, streams: streams, limitHit: make(chan struct{}), failed: make(chan struct{}), ended: make(chan struct{})}
 	switch {
 	case spec.Bytes > 0:
 		t.limit = spec.Bytes
 	case spec.Blocks > 0:
 		t.limit = spec.Blocks * int64(spec.Length)
+	}
+	// Last: the server's UDP demultiplexer may deliver to the run (and
+	// read limit) as soon as it is stored.
+	for _, s := range streams {
+		s.run.Store(t)
 	}
 	return t
 }
@@ -152,8 +156,13 @@ func (t *testRun) stopSenders() {
 	t.senders.Wait()
 }
 
+// end stops the sampler, which otherwise ticks until finish: a run that
+// fails on its control connection never reaches finish.
+func (t *testRun) end() { t.endOnce.Do(func() { close(t.ended) }) }
+
 // closeAll closes every data socket and waits for the stream goroutines.
 func (t *testRun) closeAll() {
+	t.end()
 	t.stopping.Store(true)
 	t.frozen.Store(true)
 	for _, s := range t.streams {
@@ -201,6 +210,8 @@ func (t *testRun) sample() {
 		case <-time.After(time.Until(next)):
 		case <-t.failed:
 			return
+		case <-t.ended:
+			return
 		}
 		t.mu.Lock()
 		if !t.finished {
@@ -245,6 +256,7 @@ func (t *testRun) finish() {
 	t.endTime = now
 	t.final = append([]mark(nil), t.marks...)
 	t.cpuTotal, t.cpuUser, t.cpuSys = t.cpu.stop()
+	t.end()
 }
 
 // elapsed is the measured duration (after omit) at the final sample.

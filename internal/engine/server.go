@@ -185,7 +185,7 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 		conn.Close()
 		return
 	}
-	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}, data: make(chan dataConn, 2*MaxStreams)}
+	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}}
 	st.tests[cookie] = t
 	st.mu.Unlock()
 	res, err := t.serve(ctx)

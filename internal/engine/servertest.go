@@ -23,7 +23,7 @@ type serverTest struct {
 	mu        sync.Mutex
 	accepting bool
 	wanted    int
-	data      chan dataConn
+	data      chan dataConn // while accepting: buffered to the stream count
 }
 
 // dataConn is a data connection and its place in the listener's accept
@@ -39,15 +39,15 @@ type dataConn struct {
 // already has them all.
 func (t *serverTest) offerData(conn dataConn) {
 	t.mu.Lock()
-	ok := t.accepting && t.wanted > 0
-	if ok {
+	if t.accepting && t.wanted > 0 {
+		// Sent under the lock, so that acceptStreams, which stops
+		// accepting under it too, finds every conn offered to it.
 		t.wanted--
-	}
-	t.mu.Unlock()
-	if ok {
 		t.data <- conn // buffered to the stream count: never blocks
+		t.mu.Unlock()
 		return
 	}
+	t.mu.Unlock()
 	_, _ = conn.Write([]byte{accessDenied})
 	conn.Close()
 }
@@ -87,6 +87,9 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 			}
 		}
 	}()
+	// Also when setup failed: a UDP stream left in the demultiplexer would
+	// swallow the next hello from its address.
+	defer t.releaseUDP(streams)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +102,6 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 	run := newTestRun(spec, streams)
 	start := time.Now()
 	run.start()
-	defer t.releaseUDP(streams)
 	if err := t.waitEnd(run); err != nil {
 		run.closeAll()
 		return nil, err
@@ -151,7 +153,7 @@ func (t *serverTest) exchange(run *testRun, start time.Time) (*Result, error) {
 	}
 	var peer iperf3.Results
 	if err := iperf3.ReadMessage(ctl.conn, iperf3.MaxMessageSize, &peer); err != nil {
-		return nil, fmt.Errorf("read client results: %w", err)
+		return nil, t.refuse(&ServerError{Code: iperf3.ErrnoRecvResults}, fmt.Errorf("read client results: %w", err))
 	}
 	res := run.result(&peer)
 	res.Cookie, res.Start, res.End = t.cookie, start, time.Now()

@@ -37,7 +37,7 @@ const (
 )
 
 // Spec is what one test measures. The zero value of every field means
-// "iperf3's default"; Normalize fills them in.
+// "the default" (iperf3's, except DefaultTCPLength); Normalize fills them in.
 type Spec struct {
 	Protocol        Protocol      `json:"protocol"`
 	Duration        time.Duration `json:"duration"`          // measured time after Omit; ignored when Bytes or Blocks > 0
@@ -52,8 +52,9 @@ type Spec struct {
 	MSS             int           `json:"mss,omitempty"`     // -M: TCP_MAXSEG
 	Congestion      string        `json:"congestion,omitempty"`
 	NoDelay         bool          `json:"no_delay,omitempty"`
-	Omit            time.Duration `json:"omit,omitempty"`     // -O: warm-up discarded from results
-	Interval        time.Duration `json:"interval,omitempty"` // -i: reporting interval; 0 = DefaultInterval, <0 = none
+	ZeroCopy        bool          `json:"zero_copy,omitempty"` // -Z: TCP senders use sendfile(2)
+	Omit            time.Duration `json:"omit,omitempty"`      // -O: warm-up discarded from results
+	Interval        time.Duration `json:"interval,omitempty"`  // -i: reporting interval; 0 = DefaultInterval, <0 = none
 	Family          Family        `json:"family,omitempty"`
 	Title           string        `json:"title,omitempty"`
 	GetServerOutput bool          `json:"get_server_output,omitempty"`

@@ -32,6 +32,7 @@ type stream struct {
 
 	length     int
 	rate       uint64 // bits/s, 0 = unlimited
+	zeroCopy   bool   // send TCP with sendfile(2), like iperf3 -Z
 	counters64 bool
 
 	bytes   atomic.Uint64 // moved since data started
@@ -41,7 +42,7 @@ type stream struct {
 }
 
 func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
-	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate}
+	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		s.tcp = tc
 	}
@@ -76,12 +77,19 @@ func (s *stream) loop(t *testRun) error {
 
 func (s *stream) sendTCP(t *testRun) error {
 	buf := payload(s.length)
+	write := func() (int, error) { return s.conn.Write(buf) }
+	if s.tcp != nil && s.zeroCopy {
+		if fs, err := newFileSource(buf); err == nil {
+			defer fs.Close()
+			write = func() (int, error) { n, err := fs.sendTo(s.tcp); return int(n), err }
+		}
+	}
 	p := newPacer(s.rate, t.dataStart)
 	for !t.stopping.Load() {
 		if p != nil && !p.wait(s.bytes.Load(), t) {
 			return nil
 		}
-		n, err := s.conn.Write(buf)
+		n, err := write()
 		s.bytes.Add(uint64(n))
 		t.count(n)
 		if err != nil {

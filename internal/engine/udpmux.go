@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
 )
 
 // udpMux is the server's one UDP socket, shared by every UDP stream of
@@ -49,7 +51,7 @@ func (m *udpMux) loop() {
 			if run := s.run.Load(); run != nil && n > 4 {
 				s.deliver(run, buf[:n], now)
 			}
-		case s == nil && n == 4 && hellos != nil:
+		case s == nil && hellos != nil && isUDPHello(buf[:n]):
 			select {
 			case hellos <- addr:
 			default: // a flood of hellos: the test takes what it needs
@@ -57,6 +59,19 @@ func (m *udpMux) loop() {
 		}
 		// Anything else is garbage or late: dropped.
 	}
+}
+
+// isUDPHello reports whether a datagram is a UDP "connect" an iperf3
+// client sends: "9876" (3.12+), or 123456789 as a host-order int32 (3.7 to
+// 3.11, little- or big-endian hosts). iperf3's server takes any datagram;
+// taking only these keeps stray 4-byte garbage from claiming the stream of
+// a test that is setting up.
+func isUDPHello(b []byte) bool {
+	if len(b) != 4 {
+		return false
+	}
+	h := [4]byte(b)
+	return h == iperf3.UDPConnectMsg || h == iperf3.UDPLegacyConnect || h == [4]byte{0x07, 0x5b, 0xcd, 0x15}
 }
 
 // listen starts routing UDP connect datagrams to the caller.
