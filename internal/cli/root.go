@@ -75,6 +75,10 @@ can be the other end of any test.`,
 		newVersionCommand(s),
 		newServerCommand(s),
 		newClientCommand(s),
+		newReportCommand(s),
+		newCompareCommand(s),
+		newLabCommand(s),
+		newCleanupCommand(s),
 	)
 	return root
 }
