@@ -40,8 +40,7 @@ type ServerTest struct {
 
 // Client runs tests against an iperf3-protocol server.
 type Client struct {
-	Network Network      // nil = HostNetwork
-	Logger  *slog.Logger // nil = discard
+	Network Network // nil = HostNetwork
 	// OnInterval, when set, receives each interval as it ends (for progress).
 	OnInterval func(Interval)
 	// HandshakeTimeout bounds each setup step (connect unless

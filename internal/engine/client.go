@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
@@ -30,13 +29,6 @@ func (c *Client) handshake() time.Duration {
 		return c.HandshakeTimeout
 	}
 	return handshakeTimeout
-}
-
-func (c *Client) logger() *slog.Logger {
-	if c.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return c.Logger
 }
 
 func tcpNetwork(f Family) string {

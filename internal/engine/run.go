@@ -38,6 +38,9 @@ type testRun struct {
 	senders sync.WaitGroup // sending stream goroutines
 
 	onInterval func(Interval)
+	// idle, when set, fails the test when no stream moves a byte for that
+	// long (the server's Limits.IdleTimeout, like iperf3's --rcv-timeout).
+	idle time.Duration
 
 	mu        sync.Mutex // guards the sampler state below
 	omitEnd   time.Time
@@ -188,6 +191,9 @@ func (s *stream) mark() mark {
 
 // sample ticks the interval clock until the run finishes.
 func (t *testRun) sample() {
+	if t.idle > 0 {
+		go t.watchIdle()
+	}
 	if t.spec.Interval < 0 && !t.omitting {
 		return
 	}
@@ -261,3 +267,30 @@ func (t *testRun) finish() {
 
 // elapsed is the measured duration (after omit) at the final sample.
 func (t *testRun) elapsed() float64 { return t.endTime.Sub(t.dataStart).Seconds() }
+
+// watchIdle fails the run when no stream has moved a byte for t.idle.
+func (t *testRun) watchIdle() {
+	tick := time.NewTicker(t.idle / 4)
+	defer tick.Stop()
+	var last uint64
+	lastMove := time.Now()
+	for {
+		select {
+		case <-t.failed:
+			return
+		case <-t.ended:
+			return
+		case now := <-tick.C:
+			var moved uint64
+			for _, s := range t.streams {
+				moved += s.bytes.Load()
+			}
+			if moved != last {
+				last, lastMove = moved, now
+			} else if now.Sub(lastMove) > t.idle {
+				t.fail(fmt.Errorf("no data on any stream for %v: dropped", t.idle))
+				return
+			}
+		}
+	}
+}

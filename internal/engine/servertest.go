@@ -100,6 +100,7 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	run := newTestRun(spec, streams)
+	run.idle = lim.idle()
 	start := time.Now()
 	run.start()
 	if err := t.waitEnd(run); err != nil {
