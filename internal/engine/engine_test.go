@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -58,6 +59,30 @@ func TestLoopback(t *testing.T) {
 			}
 			if tc.spec.Protocol == UDP && res.SumReceived.LostPackets != 0 {
 				t.Errorf("UDP loss on loopback: %d", res.SumReceived.LostPackets)
+			}
+		})
+	}
+}
+
+// TestPacing checks -b holds the asked rate within 1% for TCP and UDP.
+func TestPacing(t *testing.T) {
+	addr := startServer(t, &Server{})
+	for _, tc := range []Spec{
+		{Protocol: TCP, Duration: 2 * time.Second, Rate: 500e6},
+		{Protocol: TCP, Duration: 2 * time.Second, Rate: 200e6, Streams: 2},
+		{Protocol: UDP, Duration: 2 * time.Second, Rate: 100e6},
+		{Protocol: UDP, Duration: 2 * time.Second, Rate: 300e6, Reverse: true},
+	} {
+		t.Run(fmt.Sprintf("%s-%dM-P%d-R%v", tc.Protocol, tc.Rate/1e6, tc.Streams, tc.Reverse), func(t *testing.T) {
+			res, err := (&Client{}).Run(context.Background(), addr, tc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := float64(tc.Rate) * float64(max(tc.Streams, 1))
+			got := res.SumSent.BitsPerSecond
+			t.Logf("asked %.0f Mbit/s, sent %.2f Mbit/s", want/1e6, got/1e6)
+			if got < 0.99*want || got > 1.01*want {
+				t.Errorf("sent at %.2f Mbit/s, asked %.0f: more than 1%% off", got/1e6, want/1e6)
 			}
 		})
 	}
