@@ -211,7 +211,7 @@ func (l *Lab) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.T
 	if err != nil {
 		return nil, err
 	}
-	c := &engine.Client{Network: nw, Logger: l.log}
+	c := &engine.Client{Network: nw}
 	res, err := c.Run(ctx, to.Addr.String(), spec)
 	if err != nil {
 		return nil, fmt.Errorf("run client on %s against %s %s: %w", from.Name, to.Kind, to.Addr, err)
