@@ -1,16 +1,14 @@
 package engine
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/iperf3"
 )
 
 // TestReportSchemaMatchesIperf3 checks that our -J document has every key
@@ -53,49 +51,19 @@ func TestReportSchemaMatchesIperf3(t *testing.T) {
 
 var index = regexp.MustCompile(`\[\d+\]`)
 
-// keyPaths lists a JSON document's object key paths with array indices
-// folded ("end.streams[].sender.bytes"), each once.
+// keyPaths lists a JSON document's key paths with array indices folded
+// ("end.streams[].sender.bytes"), each once.
 func keyPaths(t *testing.T, b []byte) []string {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var paths []string
-	var walk func(prefix string) error
-	walk = func(prefix string) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				p := k.(string)
-				if prefix != "" {
-					p = prefix + "." + p
-				}
-				if q := index.ReplaceAllString(p, "[]"); !slices.Contains(paths, q) {
-					paths = append(paths, q)
-				}
-				if err := walk(p); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-		case json.Delim('['):
-			for i := 0; dec.More(); i++ {
-				if err := walk(prefix + "[" + strconv.Itoa(i) + "]"); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
-		}
-		return err
+	all, err := iperf3.KeyPaths(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := walk(""); err != nil && err != io.EOF {
-		t.Fatalf("keyPaths: %v", err)
+	var paths []string
+	for _, p := range all {
+		if q := index.ReplaceAllString(p, "[]"); !slices.Contains(paths, q) {
+			paths = append(paths, q)
+		}
 	}
 	return paths
 }

@@ -1,59 +1,13 @@
 package iperf3
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
-	"strconv"
-	"testing"
-)
+import "testing"
 
-// keyPaths lists every object key of the JSON document b as a path
-// ("end.streams[0].sender.bytes"), in document order, each path once (the
-// first occurrence, so 3.12's repeated sock_bufsize keys count once).
+// keyPaths is KeyPaths for tests: a document that is not JSON fails t.
 func keyPaths(t *testing.T, b []byte) []string {
 	t.Helper()
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var paths []string
-	seen := map[string]bool{}
-	var walk func(prefix string) error
-	walk = func(prefix string) error {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'):
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				p := k.(string)
-				if prefix != "" {
-					p = prefix + "." + p
-				}
-				if !seen[p] {
-					seen[p] = true
-					paths = append(paths, p)
-				}
-				if err := walk(p); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token() // '}'
-		case json.Delim('['):
-			for i := 0; dec.More(); i++ {
-				if err := walk(prefix + "[" + strconv.Itoa(i) + "]"); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token() // ']'
-		}
-		return err
+	p, err := KeyPaths(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := walk(""); err != nil && err != io.EOF {
-		t.Fatalf("keyPaths: %v", err)
-	}
-	return paths
+	return p
 }
