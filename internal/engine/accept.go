@@ -93,10 +93,11 @@ func (t *serverTest) setupTCP(s *stream) error {
 // socket. One test at a time sets up UDP streams, so each hello belongs to
 // the test that is waiting for it.
 func (t *serverTest) acceptUDP(n int) ([]*stream, error) {
-	mux, err := t.st.udpSocket()
+	mux, err := t.st.udpSocket(t.ctl.conn.LocalAddr())
 	if err != nil {
 		return nil, t.refuse(&ServerError{Code: 202}, err)
 	}
+	t.udp = mux
 	mux.setup.Lock()
 	defer mux.setup.Unlock()
 	hellos := mux.listen()
@@ -131,12 +132,12 @@ func (t *serverTest) acceptUDP(n int) ([]*stream, error) {
 
 // releaseUDP removes a finished test's streams from the demultiplexer.
 func (t *serverTest) releaseUDP(streams []*stream) {
-	if t.st.udp == nil {
+	if t.udp == nil {
 		return
 	}
 	for _, s := range streams {
 		if s.raddr != nil {
-			t.st.udp.remove(s.raddr)
+			t.udp.remove(s.raddr)
 		}
 	}
 }

@@ -66,8 +66,8 @@ type serverState struct {
 	mu      sync.Mutex
 	tests   map[string]*serverTest // by cookie
 	pending int
-	udp     *udpMux
-	accepts uint64 // connections accepted so far: data streams are ordered by it
+	udp     map[string]*udpMux // by local IP: replies must leave from the address the client targeted
+	accepts uint64             // connections accepted so far: data streams are ordered by it
 	wg      sync.WaitGroup
 	oneOff  context.CancelFunc
 }
@@ -86,8 +86,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stop()
 	defer st.wg.Wait()
 	defer func() {
-		if st.udp != nil {
-			st.udp.close()
+		for _, m := range st.udp {
+			m.close()
 		}
 	}()
 	for {
@@ -206,26 +206,42 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 	}
 }
 
-// udpSocket opens the server's shared UDP socket on the listener's port.
-func (st *serverState) udpSocket() (*udpMux, error) {
+// udpSocket opens (once) the server's UDP socket for one local address, on
+// the listener's port. Binding the address the client targeted (the control
+// connection's local address) makes replies leave from it: a node with
+// several addresses (a VXLAN node, say) could otherwise answer from another
+// one, and the client's connected UDP socket would drop the replies.
+func (st *serverState) udpSocket(local net.Addr) (*udpMux, error) {
+	ip := net.IPv6unspecified
+	if ta, ok := local.(*net.TCPAddr); ok {
+		ip = ta.IP
+	}
+	if v4 := ip.To4(); v4 != nil {
+		ip = v4
+	}
+	_, port, _ := net.SplitHostPort(st.ln.Addr().String())
+	addr := net.JoinHostPort(ip.String(), port)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.udp != nil {
-		return st.udp, nil
+	if m, ok := st.udp[addr]; ok {
+		return m, nil
 	}
 	var pc net.PacketConn
 	err := st.s.network().Do(func() error {
 		var lc net.ListenConfig
 		var err error
-		pc, err = lc.ListenPacket(context.Background(), "udp", st.ln.Addr().String())
+		pc, err = lc.ListenPacket(context.Background(), "udp", addr)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open UDP socket on %s: %w", st.ln.Addr(), err)
+		return nil, fmt.Errorf("open UDP socket on %s: %w", addr, err)
 	}
 	if uc, ok := pc.(*net.UDPConn); ok {
 		growUDPBuffers(uc, 0)
 	}
-	st.udp = newUDPMux(pc)
-	return st.udp, nil
+	if st.udp == nil {
+		st.udp = map[string]*udpMux{}
+	}
+	st.udp[addr] = newUDPMux(pc)
+	return st.udp[addr], nil
 }

@@ -19,6 +19,8 @@ type serverTest struct {
 	spec   Spec
 	// congestion is the TCP congestion control the data sockets use.
 	congestion string
+	// udp is the socket the test's UDP streams use, if any.
+	udp *udpMux
 
 	mu        sync.Mutex
 	accepting bool
