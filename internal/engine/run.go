@@ -38,6 +38,7 @@ type testRun struct {
 	senders sync.WaitGroup // sending stream goroutines
 
 	onInterval func(Interval)
+	stopAt     time.Time // when stopSenders was called
 	// idle, when set, fails the test when no stream moves a byte for that
 	// long (the server's Limits.IdleTimeout, like iperf3's --rcv-timeout).
 	idle time.Duration
@@ -151,6 +152,7 @@ func (t *testRun) streamErr(s *stream, err error) error {
 func (t *testRun) stopSenders() {
 	t.stopping.Store(true)
 	past := time.Now()
+	t.stopAt = past
 	for _, s := range t.streams {
 		if s.sender && s.conn != nil {
 			_ = s.conn.SetWriteDeadline(past)
@@ -255,6 +257,11 @@ func (t *testRun) finish() {
 		return
 	}
 	now := time.Now()
+	if !t.stopAt.IsZero() && !t.receives() {
+		// A sender's measured time ends when it was told to stop, not after
+		// the wait for its last write: that wait moves no bytes.
+		now = t.stopAt
+	}
 	t.frozen.Store(true)
 	short := now.Sub(t.ivStart) < t.spec.Interval/10
 	t.closeInterval(now, t.spec.Interval > 0 && !short)
@@ -293,4 +300,14 @@ func (t *testRun) watchIdle() {
 			}
 		}
 	}
+}
+
+// receives reports whether any stream on this side receives.
+func (t *testRun) receives() bool {
+	for _, s := range t.streams {
+		if !s.sender {
+			return true
+		}
+	}
+	return false
 }
