@@ -26,12 +26,13 @@ const (
 	hostileHandshake = 300 * time.Millisecond
 	hostileMaxTests  = 4
 	hostileMaxTime   = 30 * time.Second
+	hostileIdle      = 500 * time.Millisecond
 	// closeWithin bounds how long the server may take to drop a peer
 	// that stalls: the handshake timeout plus scheduling slack (-race).
 	closeWithin = 2 * time.Second
 )
 
-var hostileLimits = Limits{MaxTests: hostileMaxTests, HandshakeTimeout: hostileHandshake, MaxDuration: hostileMaxTime}
+var hostileLimits = Limits{MaxTests: hostileMaxTests, HandshakeTimeout: hostileHandshake, MaxDuration: hostileMaxTime, IdleTimeout: hostileIdle}
 
 // TestHostileServer feeds a running server what a broken or malicious
 // peer would send. After each case a legitimate test must succeed, and the
@@ -62,6 +63,7 @@ func TestHostileServer(t *testing.T) {
 		{"extra-data-conn", hostileExtraDataConn},
 		{"reset-mid-test", hostileResetMidTest},
 		{"no-results", hostileNoResults},
+		{"silent-mid-test", hostileSilentMidTest},
 		{"200-control-conns", hostileManyControlConns},
 		{"udp-garbage", hostileUDPGarbage},
 		{"udp-partial-streams", hostileUDPPartialStreams},
@@ -411,10 +413,10 @@ func hostileUnknownDataCookie(t *testing.T, addr string) {
 	d.sendCookie(ctl.cookie)
 	ctl.expectState(iperf3.TestStart)
 	ctl.expectState(iperf3.TestRunning)
+	d.write(randomBytes(rng, 64<<10, false))
 	expectCleanEnd(t, "unknown cookie, silent", silent.readToEnd(rawIOTimeout, 64))
 	expectCleanEnd(t, "unknown cookie, streaming", streaming.readToEnd(rawIOTimeout, 64))
 	rt := &rawTest{ctl: ctl, data: []*rawConn{d}, streams: 1}
-	d.write(randomBytes(rng, 64<<10, false))
 	rt.finish(t)
 }
 
@@ -433,9 +435,11 @@ func hostileExtraDataConn(t *testing.T, addr string) {
 	ctl.expectState(iperf3.TestStart)
 	ctl.expectState(iperf3.TestRunning)
 
+	// Briefly: the test's stream carries no data meanwhile, and the
+	// server drops a test idle for hostileIdle.
 	ea, eb := make(chan peerEnd, 1), make(chan peerEnd, 1)
-	go func() { ea <- a.readToEnd(500*time.Millisecond, 64) }()
-	go func() { eb <- b.readToEnd(500*time.Millisecond, 64) }()
+	go func() { ea <- a.readToEnd(hostileIdle/4, 64) }()
+	go func() { eb <- b.readToEnd(hostileIdle/4, 64) }()
 	endA, endB := <-ea, <-eb
 	denied := func(e peerEnd) bool { return e.closed && bytes.Equal(e.data, []byte{accessDenied}) }
 	kept := func(e peerEnd) bool { return !e.closed && len(e.data) == 0 && isTimeout(e.err) }
@@ -548,6 +552,30 @@ func hostileNoResults(t *testing.T, addr string) {
 			}
 			if d := rt.data[0].readToEnd(rawIOTimeout, 64); !d.closed {
 				t.Errorf("data connection: %v", d)
+			}
+		})
+	}
+}
+
+// hostileSilentMidTest: the client stops moving data (sending, or
+// reading when reversed) and never ends its 10 s test: the server drops
+// it after its idle timeout, telling it SERVER_TERMINATE.
+func hostileSilentMidTest(t *testing.T, addr string) {
+	for _, reverse := range []bool{false, true} {
+		t.Run(map[bool]string{false: "forward", true: "reverse"}[reverse], func(t *testing.T) {
+			t.Parallel()
+			p := rawParams(10)
+			p.Reverse = reverse
+			rt := startRawTest(t, addr, p)
+			if !reverse {
+				rt.data[0].write(make([]byte, 64<<10))
+			}
+			end := rt.ctl.readToEnd(rawIOTimeout, 64)
+			if !end.closed || !bytes.Equal(end.data, []byte{byte(iperf3.ServerTerminate)}) {
+				t.Errorf("want SERVER_TERMINATE and a close: %v", end)
+			}
+			if end.elapsed < hostileIdle || end.elapsed > hostileIdle+closeWithin {
+				t.Errorf("dropped after %v; the idle timeout is %v", end.elapsed, hostileIdle)
 			}
 		})
 	}
@@ -683,13 +711,31 @@ func hostileUDPGarbage(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(3, 37))
-	t.Run("outside-a-test", func(t *testing.T) {
-		dgrams := append(garbageDatagrams(rng, 300), iperf3.UDPConnectMsg[:], iperf3.UDPLegacyConnect[:])
-		var wg sync.WaitGroup
-		for range 3 {
-			wg.Go(func() { sprayUDP(t, server, dgrams, 0, nil) })
+	t.Run("before-the-hello", func(t *testing.T) {
+		// A test is waiting for its stream's hello; 4-byte garbage from
+		// elsewhere arrives first and must not take the stream.
+		p := rawParams(1)
+		p.TCP, p.UDP, p.Len, p.Bandwidth = false, true, 1460, 1e6
+		ctl := dialRaw(t, addr)
+		ctl.hello()
+		ctl.sendParams(p)
+		ctl.expectState(iperf3.CreateStreams)
+		sprayUDP(t, server, [][]byte{{0xde, 0xad, 0xbe, 0xef}, {'6', '7', '8', '9'}, iperf3.UDPLegacyReply[:]}, 0, nil)
+		if b, err := ctl.quiet(50 * time.Millisecond); err == nil {
+			t.Fatalf("garbage took the test's stream: the server sent %v", iperf3.State(int8(b)))
 		}
-		wg.Wait()
+		pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		if !udpHelloFrom(t, pc, server, time.Second) {
+			t.Fatal("no reply to the real hello")
+		}
+		ctl.expectState(iperf3.TestStart)
+		ctl.expectState(iperf3.TestRunning)
+		rt := &rawTest{ctl: ctl, udp: []*net.UDPConn{pc}, streams: 1}
+		rt.finish(t)
 	})
 	t.Run("during-a-test", func(t *testing.T) {
 		const rate = 20e6
@@ -728,6 +774,17 @@ func hostileUDPGarbage(t *testing.T, addr string) {
 		if rcv.JitterMs < 0 || rcv.JitterMs > 50 {
 			t.Errorf("jitter %.3f ms", rcv.JitterMs)
 		}
+	})
+	// Last: hellos sent outside a test are dropped, but one still queued
+	// when the next UDP test sets up would be taken for its stream (as by
+	// iperf3: a hello carries no cookie).
+	t.Run("outside-a-test", func(t *testing.T) {
+		dgrams := append(garbageDatagrams(rng, 300), iperf3.UDPConnectMsg[:], iperf3.UDPLegacyConnect[:])
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() { sprayUDP(t, server, dgrams, 0, nil) })
+		}
+		wg.Wait()
 	})
 }
 
