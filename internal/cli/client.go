@@ -33,6 +33,7 @@ type clientOptions struct {
 	congestion      string
 	noDelay         bool
 	zeroCopy        bool
+	udp64           bool
 	omit            int
 	ipv4, ipv6      bool
 	json            bool
@@ -75,6 +76,7 @@ parse "iperf3 -J" parse ours.`,
 	f.IntVarP(&o.mss, "set-mss", "M", 0, "TCP maximum segment size")
 	f.StringVarP(&o.congestion, "congestion", "C", "", "TCP congestion control algorithm")
 	f.BoolVarP(&o.noDelay, "no-delay", "N", false, "set TCP_NODELAY")
+	f.BoolVar(&o.udp64, "udp-counters-64bit", false, "64-bit UDP sequence numbers")
 	f.BoolVarP(&o.zeroCopy, "zerocopy", "Z", false, "send TCP with sendfile(2) (on loopback it costs more CPU, see docs/performance.md)")
 	f.IntVarP(&o.omit, "omit", "O", 0, "seconds of warm-up to leave out of the results")
 	f.BoolVarP(&o.ipv4, "version4", "4", false, "IPv4 only")
@@ -90,7 +92,7 @@ parse "iperf3 -J" parse ours.`,
 func (o clientOptions) spec() (engine.Spec, error) {
 	sp := engine.Spec{
 		Duration: time.Duration(o.duration) * time.Second, Streams: o.parallel, Reverse: o.reverse, Bidir: o.bidir,
-		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, Omit: time.Duration(o.omit) * time.Second,
+		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, UDPCounters64: o.udp64, Omit: time.Duration(o.omit) * time.Second,
 		Title: o.title, GetServerOutput: o.getServerOutput, ConnectTimeout: time.Duration(o.connectTimeout) * time.Millisecond,
 		Interval: seconds(o.interval),
 	}

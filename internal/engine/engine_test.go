@@ -40,6 +40,7 @@ func TestLoopback(t *testing.T) {
 		{"tcp-bytes", Spec{Bytes: 50 << 20}},
 		{"udp", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6}},
 		{"udp-R", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, Reverse: true}},
+		{"udp-64bit", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, UDPCounters64: true}},
 		{"tcp-omit", Spec{Duration: time.Second, Omit: time.Second, Interval: 500 * time.Millisecond}},
 	}
 	for _, tc := range tests {

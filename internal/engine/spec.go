@@ -52,9 +52,10 @@ type Spec struct {
 	MSS             int           `json:"mss,omitempty"`     // -M: TCP_MAXSEG
 	Congestion      string        `json:"congestion,omitempty"`
 	NoDelay         bool          `json:"no_delay,omitempty"`
-	ZeroCopy        bool          `json:"zero_copy,omitempty"` // -Z: TCP senders use sendfile(2)
-	Omit            time.Duration `json:"omit,omitempty"`      // -O: warm-up discarded from results
-	Interval        time.Duration `json:"interval,omitempty"`  // -i: reporting interval; 0 = DefaultInterval, <0 = none
+	ZeroCopy        bool          `json:"zero_copy,omitempty"`       // -Z: TCP senders use sendfile(2)
+	UDPCounters64   bool          `json:"udp_counters_64,omitempty"` // --udp-counters-64bit: 64-bit UDP sequence numbers
+	Omit            time.Duration `json:"omit,omitempty"`            // -O: warm-up discarded from results
+	Interval        time.Duration `json:"interval,omitempty"`        // -i: reporting interval; 0 = DefaultInterval, <0 = none
 	Family          Family        `json:"family,omitempty"`
 	Title           string        `json:"title,omitempty"`
 	GetServerOutput bool          `json:"get_server_output,omitempty"`

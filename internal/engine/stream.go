@@ -42,7 +42,7 @@ type stream struct {
 }
 
 func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
-	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy}
+	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy, counters64: spec.UDPCounters64}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		s.tcp = tc
 	}
