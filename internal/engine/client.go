@@ -11,11 +11,10 @@ import (
 	"github.com/cnibench/cnibench/internal/iperf3"
 )
 
-// Timeouts the client applies where iperf3 3.12 would wait forever.
-const (
-	handshakeTimeout = 30 * time.Second // default Client.HandshakeTimeout
-	udpReplyTimeout  = 30 * time.Second // like iperf3's SO_RCVTIMEO on the UDP connect
-)
+// handshakeTimeout is the default Client.HandshakeTimeout: how long each
+// setup step may take where iperf3 3.12 would wait forever (the same 30 s
+// iperf3 gives its UDP connect).
+const handshakeTimeout = 30 * time.Second
 
 func (c *Client) network() Network {
 	if c.Network == nil {
@@ -287,7 +286,7 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 			return nil, err
 		}
 		growUDPBuffers(conn.(*net.UDPConn), ct.spec.Window)
-		if err := udpHello(conn, ct.spec.Reverse); err != nil {
+		if err := udpHello(conn, ct.spec.Reverse, ct.c.handshake()); err != nil {
 			conn.Close()
 			return nil, err
 		}
@@ -317,11 +316,11 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 
 // udpHello does iperf3's UDP "connect": send "9876", wait for "6789" (or the
 // legacy reply); a reverse test may see data datagrams first.
-func udpHello(conn net.Conn, reverse bool) error {
+func udpHello(conn net.Conn, reverse bool, timeout time.Duration) error {
 	if _, err := conn.Write(iperf3.UDPConnectMsg[:]); err != nil {
 		return fmt.Errorf("send UDP connect: %w", err)
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(udpReplyTimeout))
+	_ = conn.SetReadDeadline(time.Now().Add(timeout))
 	defer conn.SetReadDeadline(time.Time{})
 	buf := make([]byte, 65536)
 	tries := 1
