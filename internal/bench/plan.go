@@ -1,0 +1,336 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+)
+
+// Order is how a plan arranges its repeats.
+type Order string
+
+const (
+	// Interleaved runs one repeat of every group per round, so a slow
+	// minute hurts every scenario alike; every second round runs backwards
+	// (A B C, C B A, …) so that a steady drift shifts every group's average
+	// position in time by the same amount.
+	Interleaved Order = "interleaved"
+	// Sequential runs every repeat of a group before the next group.
+	Sequential Order = "sequential"
+)
+
+// Defaults of a plan: a newcomer's run on the lab (7 scenarios, TCP, one
+// stream) finishes in well under a minute on 2 cores, with enough repeats
+// for a confidence interval and for the significance test to be able to
+// say "different" (docs/run.md explains the trade-off).
+const (
+	DefaultDuration = 1 * time.Second
+	DefaultOmit     = 0 * time.Second
+	DefaultRepeats  = 5
+	DefaultUDPRate  = 500_000_000 // bits/s per stream: half the lab's default link
+	DefaultOrder    = Interleaved
+	// MinRepeatsForSignificance is the fewest repeats with which a
+	// two-sided Mann-Whitney test at 5% can ever find a difference (with 3
+	// against 3 the smallest possible p is 0.1).
+	MinRepeatsForSignificance = 4
+	// MaxTestTime bounds one test: longer durations are a mistake, not a plan.
+	MaxTestTime = time.Hour
+)
+
+// Plan is what a run measures: every scenario × protocol × streams
+// combination (a group), Repeats times each, on every variant.
+type Plan struct {
+	// Scenarios by name; nil means every scenario the cluster supports.
+	// The baseline (node-node) is always measured: overheads need it.
+	Scenarios []string
+	Protocols []engine.Protocol // nil = tcp
+	Streams   []int             // parallel streams per test; nil = 1
+	Duration  time.Duration     // measured time of each test, whole seconds; 0 = DefaultDuration
+	Omit      time.Duration     // warm-up discarded from each test, whole seconds; 0 = none
+	Repeats   int               // samples per group; 0 = DefaultRepeats
+	Nodes     []string          // the node pair: client side A, server side B; nil = the first two nodes
+	UDPRate   uint64            // target bits/s per stream of UDP tests; 0 = DefaultUDPRate
+	MsgSize   int               // bytes per write (TCP) or datagram (UDP); 0 = engine default
+	Order     Order             // "" = DefaultOrder
+	Port      int               // servers' port; 0 = engine.DefaultPort
+	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
+}
+
+// WithDefaults fills the zero fields. It does not validate.
+func (p Plan) WithDefaults() Plan {
+	if len(p.Protocols) == 0 {
+		p.Protocols = []engine.Protocol{engine.TCP}
+	}
+	if len(p.Streams) == 0 {
+		p.Streams = []int{1}
+	}
+	if p.Duration == 0 {
+		p.Duration = DefaultDuration
+	}
+	if p.Repeats == 0 {
+		p.Repeats = DefaultRepeats
+	}
+	if p.UDPRate == 0 {
+		p.UDPRate = DefaultUDPRate
+	}
+	if p.Order == "" {
+		p.Order = DefaultOrder
+	}
+	if p.Port == 0 {
+		p.Port = engine.DefaultPort
+	}
+	if len(p.Variants) == 0 {
+		p.Variants = []string{""}
+	}
+	return p
+}
+
+// Validate explains everything wrong with a defaulted plan, one problem
+// per line, each with what to use instead.
+func (p Plan) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	seen := map[string]bool{}
+	for _, name := range p.Scenarios {
+		if _, err := LookupScenario(name); err != nil {
+			errs = append(errs, err)
+		} else if seen[name] {
+			bad("scenario %q is listed twice", name)
+		}
+		seen[name] = true
+	}
+	if p.Scenarios != nil && len(p.Scenarios) == 0 {
+		bad("no scenarios: name at least one, or leave the list out for all of them")
+	}
+	if len(p.Protocols) == 0 {
+		bad("no protocol: use tcp, udp or tcp,udp")
+	}
+	if len(p.Streams) == 0 {
+		bad("no stream count: use e.g. 1 or 1,4")
+	}
+	protos := map[engine.Protocol]bool{}
+	for _, pr := range p.Protocols {
+		switch {
+		case pr != engine.TCP && pr != engine.UDP:
+			bad("unknown protocol %q: use tcp, udp or tcp,udp", pr)
+		case protos[pr]:
+			bad("protocol %q is listed twice", pr)
+		}
+		protos[pr] = true
+	}
+	streams := map[int]bool{}
+	for _, n := range p.Streams {
+		switch {
+		case n < 1 || n > engine.MaxStreams:
+			bad("streams %d: use 1..%d parallel streams", n, engine.MaxStreams)
+		case streams[n]:
+			bad("streams %d is listed twice", n)
+		}
+		streams[n] = true
+	}
+	switch {
+	case p.Duration < time.Second:
+		bad("duration %v: use at least 1s", p.Duration)
+	case p.Duration%time.Second != 0:
+		bad("duration %v: iperf3's protocol carries whole seconds; use e.g. %v", p.Duration, p.Duration.Truncate(time.Second)+time.Second)
+	}
+	switch {
+	case p.Omit < 0:
+		bad("omit %v: use 0 (no warm-up) or whole seconds like 1s", p.Omit)
+	case p.Omit%time.Second != 0:
+		bad("omit %v: iperf3's protocol carries whole seconds; use 0 or e.g. 1s", p.Omit)
+	}
+	if p.Duration+p.Omit > MaxTestTime {
+		bad("duration %v + omit %v: one test may last at most %v", p.Duration, p.Omit, MaxTestTime)
+	}
+	if p.Repeats < 1 {
+		bad("repeats %d: use at least 1 (%d or more for a significance test, %d by default)", p.Repeats, MinRepeatsForSignificance, DefaultRepeats)
+	}
+	switch {
+	case len(p.Nodes) == 0:
+	case len(p.Nodes) != 2:
+		bad("nodes %s: name exactly two nodes, the client's and the server's, like node-1,node-2", strings.Join(p.Nodes, ","))
+	case p.Nodes[0] == p.Nodes[1]:
+		bad("nodes %s,%s: name two different nodes (pod-pod-same measures within one node)", p.Nodes[0], p.Nodes[1])
+	}
+	if p.MsgSize < 0 {
+		bad("message size %d: use a positive number of bytes, or 0 for the engine's default", p.MsgSize)
+	} else if p.MsgSize > 0 {
+		if protos[engine.TCP] && p.MsgSize > engine.MaxTCPLength {
+			bad("message size %d: TCP writes at most %d bytes", p.MsgSize, engine.MaxTCPLength)
+		}
+		if protos[engine.UDP] && (p.MsgSize < engine.MinUDPLength || p.MsgSize > engine.MaxUDPLength) {
+			bad("message size %d: UDP datagrams carry %d..%d bytes", p.MsgSize, engine.MinUDPLength, engine.MaxUDPLength)
+		}
+	}
+	if p.Order != Interleaved && p.Order != Sequential {
+		bad("order %q: use %s or %s", p.Order, Interleaved, Sequential)
+	}
+	if p.Port < 1 || p.Port > 65535 {
+		bad("port %d: use 1..65535", p.Port)
+	}
+	labels := map[string]bool{}
+	for _, v := range p.Variants {
+		if labels[v] {
+			bad("variant %q is listed twice", v)
+		}
+		labels[v] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Warnings are legal choices that weaken the result, with advice.
+func (p Plan) Warnings() []string {
+	var w []string
+	if p.Repeats < MinRepeatsForSignificance {
+		w = append(w, fmt.Sprintf("%d repeats: with fewer than %d the significance test can never call a difference real; use --repeats %d or more",
+			p.Repeats, MinRepeatsForSignificance, DefaultRepeats))
+	}
+	if p.Scenarios != nil && !slices.Contains(p.Scenarios, runrecord.BaselineScenario) {
+		w = append(w, fmt.Sprintf("added %s: every scenario is compared with the baseline measured in the same run", runrecord.BaselineScenario))
+	}
+	return w
+}
+
+// ScenarioList is the plan's scenarios in table order, baseline first:
+// every scenario when the plan names none.
+func (p Plan) ScenarioList() []Scenario {
+	var list []Scenario
+	for i, s := range Scenarios {
+		if p.Scenarios == nil || i == 0 || slices.Contains(p.Scenarios, s.Name) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// Group is one scenario × protocol × streams combination on one variant:
+// every test of a group measures the same thing.
+type Group struct {
+	Variant  string
+	Scenario Scenario
+	Protocol engine.Protocol
+	Streams  int
+}
+
+// Test is one test of a plan: one repeat of one group.
+type Test struct {
+	Group
+	Repeat  int // 1-based
+	Repeats int
+}
+
+// String names the test the way progress lines show it.
+func (t Test) String() string {
+	s := fmt.Sprintf("%s %s ×%d #%d/%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats)
+	if t.Variant != "" {
+		s = t.Variant + " " + s
+	}
+	return s
+}
+
+// Groups lists one variant's groups in round order: scenarios (baseline
+// first), then protocols, then streams.
+func (p Plan) Groups(variant string) []Group {
+	var gs []Group
+	for _, sc := range p.ScenarioList() {
+		for _, pr := range p.Protocols {
+			for _, n := range p.Streams {
+				gs = append(gs, Group{Variant: variant, Scenario: sc, Protocol: pr, Streams: n})
+			}
+		}
+	}
+	return gs
+}
+
+// Tests lists every test of a defaulted plan in run order: variant by
+// variant (each variant is its own cluster), and within a variant as Order
+// says. Tests run one at a time, never two at once.
+func (p Plan) Tests() []Test {
+	var tests []Test
+	for _, v := range p.Variants {
+		tests = append(tests, p.variantTests(v)...)
+	}
+	return tests
+}
+
+func (p Plan) variantTests(variant string) []Test {
+	groups := p.Groups(variant)
+	var tests []Test
+	if p.Order == Sequential {
+		for _, g := range groups {
+			for r := 1; r <= p.Repeats; r++ {
+				tests = append(tests, Test{Group: g, Repeat: r, Repeats: p.Repeats})
+			}
+		}
+		return tests
+	}
+	for r := 1; r <= p.Repeats; r++ {
+		round := slices.Clone(groups)
+		if r%2 == 0 {
+			slices.Reverse(round)
+		}
+		for _, g := range round {
+			tests = append(tests, Test{Group: g, Repeat: r, Repeats: p.Repeats})
+		}
+	}
+	return tests
+}
+
+// Spec is the engine spec of one of the plan's tests.
+func (p Plan) Spec(g Group) engine.Spec {
+	sp := engine.Spec{
+		Protocol: g.Protocol, Streams: g.Streams, Duration: p.Duration, Omit: p.Omit,
+		Length: p.MsgSize, Interval: interval(p.Duration), ConnectTimeout: connectTimeout,
+	}
+	if g.Protocol == engine.UDP {
+		sp.Rate = p.UDPRate
+	}
+	return sp
+}
+
+// connectTimeout bounds a test's connect: a server that is not there fails
+// the test quickly instead of after the engine's 30 s.
+const connectTimeout = 5 * time.Second
+
+// interval gives a test at least four reporting intervals (for the
+// report's time series) and at most one a second.
+func interval(d time.Duration) time.Duration {
+	iv := min(time.Second, d/4)
+	return max(iv, 100*time.Millisecond)
+}
+
+// Record is the plan as the run record keeps it.
+func (p Plan) Record() runrecord.Plan {
+	var names []string
+	for _, s := range p.ScenarioList() {
+		names = append(names, s.Name)
+	}
+	rp := runrecord.Plan{
+		Scenarios: names, Protocols: slices.Clone(p.Protocols), Streams: slices.Clone(p.Streams),
+		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
+		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order),
+	}
+	if slices.Contains(p.Protocols, engine.UDP) {
+		rp.UDPRate = p.UDPRate
+	}
+	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
+		rp.Variants = slices.Clone(p.Variants)
+	}
+	return rp
+}
+
+// Estimate is how long the plan's tests take, plus a guess of each test's
+// setup (connect, handshake, results exchange).
+func (p Plan) Estimate() time.Duration {
+	return time.Duration(len(p.Tests())) * (p.Duration + p.Omit + perTestOverhead)
+}
+
+// perTestOverhead is a test's time besides duration and omit, measured on
+// the lab (connect, parameter exchange, results exchange).
+const perTestOverhead = 100 * time.Millisecond

@@ -1,0 +1,182 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Printer shows a run's progress to people: on a terminal one live line
+// (test i/n, scenario, repeat, last rate, elapsed and remaining time)
+// redrawn in place; elsewhere one timestamped line per finished test.
+// Notes get a line of their own either way.
+type Printer struct {
+	w   io.Writer
+	tty bool
+	now func() time.Time
+
+	mu      sync.Mutex
+	line    string    // the live line's text without its clock
+	started time.Time // of the running test
+	cur     Progress
+	running bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// NewPrinter writes progress to w; tty selects the live line.
+func NewPrinter(w io.Writer, tty bool) *Printer {
+	p := &Printer{w: w, tty: tty, now: time.Now}
+	if tty {
+		p.stop, p.done = make(chan struct{}), make(chan struct{})
+		go p.tick()
+	}
+	return p
+}
+
+// tick redraws the live line twice a second so its clocks move.
+func (p *Printer) tick() {
+	defer close(p.done)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if p.running {
+				p.draw()
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// Close stops the live line and clears it.
+func (p *Printer) Close() {
+	if !p.tty {
+		return
+	}
+	close(p.stop)
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.line != "" {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.line = ""
+	}
+}
+
+// Note prints msg on a line of its own.
+func (p *Printer) Note(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprintf(p.w, "\r\x1b[K%s\n", msg)
+		if p.line != "" {
+			p.draw()
+		}
+		return
+	}
+	fmt.Fprintf(p.w, "%s %s\n", p.stamp(), msg)
+}
+
+// TestStarted shows the test on the live line (nothing elsewhere).
+func (p *Printer) TestStarted(pr Progress) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cur, p.started, p.running = pr, p.now(), true
+	p.line = fmt.Sprintf("[%*d/%d] %s", digits(pr.Total), pr.Index, pr.Total, testLabel(pr.Test))
+	p.draw()
+}
+
+// TestFinished prints the test's rate (or failure): on the live line, or
+// as a timestamped line.
+func (p *Printer) TestFinished(pr Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	result := "failed"
+	if pr.Sample != nil && pr.Sample.Result != nil {
+		result = FormatRate(pr.Rate())
+	}
+	if p.tty {
+		p.running = false
+		p.cur = pr
+		p.line = fmt.Sprintf("[%*d/%d] %s: %s", digits(pr.Total), pr.Index, pr.Total, testLabel(pr.Test), result)
+		if pr.Sample != nil && pr.Sample.Error != "" {
+			fmt.Fprintf(p.w, "\r\x1b[K%s failed: %s\n", pr.Test, pr.Sample.Error)
+		}
+		p.draw()
+		return
+	}
+	if pr.Sample != nil && pr.Sample.Error != "" {
+		result = "FAILED: " + pr.Sample.Error
+	}
+	fmt.Fprintf(p.w, "%s [%*d/%d] %s: %s (elapsed %s, ~%s left)\n", p.stamp(), digits(pr.Total), pr.Index, pr.Total,
+		pr.Test, result, clock(pr.Elapsed), clock(pr.Remaining))
+}
+
+// draw rewrites the live line with its clocks; p.mu is held.
+func (p *Printer) draw() {
+	elapsed, left := p.cur.Elapsed, p.cur.Remaining
+	if p.running {
+		d := p.now().Sub(p.started)
+		elapsed += d
+		left = max(0, left-d)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s · %s elapsed, ~%s left", p.line, clock(elapsed), clock(left))
+}
+
+func (p *Printer) stamp() string { return p.now().Format("15:04:05") }
+
+// testLabel is a test as the live line shows it.
+func testLabel(t Test) string {
+	s := fmt.Sprintf("%s %s ×%d, repeat %d/%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats)
+	if t.Variant != "" {
+		s = t.Variant + ": " + s
+	}
+	return s
+}
+
+func digits(n int) int { return len(fmt.Sprint(n)) }
+
+// clock formats a duration as m:ss (or h:mm:ss).
+func clock(d time.Duration) string {
+	s := int(math.Round(d.Seconds()))
+	if s < 0 {
+		s = 0
+	}
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// FormatRate formats bits/s with 4 significant digits: "9.412 Gbit/s".
+func FormatRate(bps float64) string {
+	units := []struct {
+		div  float64
+		name string
+	}{{1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}, {1, "bit/s"}}
+	for _, u := range units {
+		if math.Abs(bps) >= u.div || u.div == 1 {
+			v := bps / u.div
+			prec := 3
+			switch a := math.Abs(v); {
+			case a >= 100:
+				prec = 1
+			case a >= 10:
+				prec = 2
+			}
+			return strings.TrimSpace(fmt.Sprintf("%.*f %s", prec, v, u.name))
+		}
+	}
+	return ""
+}

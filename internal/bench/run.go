@@ -1,0 +1,283 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// ErrInterrupted is returned (wrapping the context's error) with the
+// partial run when the context ends before the plan does.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Variant is one cluster the matrix runs on.
+type Variant struct {
+	Label string // e.g. "datapath=vxlan"; "" when the run has a single, unnamed variant
+	// Cluster is a cluster the caller owns (and closes); or
+	Cluster cluster.Cluster
+	// Open builds the cluster when its turn comes; the runner closes it
+	// when the variant's tests are done, or interrupted.
+	Open func(ctx context.Context) (cluster.Cluster, error)
+}
+
+// Options are a run's settings besides the plan.
+type Options struct {
+	ID          string   // the run ID; "" = none recorded
+	CommandLine []string // recorded as is
+	Events      Events   // nil = no progress
+	Stats       stats.Config
+	Now         func() time.Time // nil = time.Now (tests set a clock)
+}
+
+// Run measures the plan on one cluster, which the caller owns: it is
+// neither built nor closed here. See RunVariants.
+func Run(ctx context.Context, c cluster.Cluster, p Plan, ev Events) (*runrecord.Run, error) {
+	p = p.WithDefaults()
+	if len(p.Variants) != 1 {
+		return nil, fmt.Errorf("bench.Run measures one cluster, the plan has %d variants: use RunVariants", len(p.Variants))
+	}
+	return RunVariants(ctx, []Variant{{Label: p.Variants[0], Cluster: c}}, p, Options{Events: ev})
+}
+
+// RunVariants measures the plan on each variant in turn: it opens the
+// variant's cluster, starts one server per server endpoint, exposes
+// Services for the Service scenarios, runs every test one at a time and
+// records it (a failed test is recorded with its error and the run goes
+// on), then stops the servers and closes the cluster. The plan's Variants
+// are taken from vs.
+//
+// When ctx ends, the running test stops, servers and cluster are cleaned
+// up and the partial run is returned, marked incomplete, with an error
+// wrapping ErrInterrupted. Other errors (a node of --nodes the cluster
+// lacks, a scenario it cannot run) also return what was measured so far.
+func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runrecord.Run, error) {
+	p.Variants = nil
+	for _, v := range vs {
+		p.Variants = append(p.Variants, v.Label)
+	}
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	if len(vs) == 0 {
+		return nil, errors.New("no cluster to measure")
+	}
+	r := &runner{plan: p, opts: o, ev: o.Events, now: o.Now}
+	if r.ev == nil {
+		r.ev = NoEvents{}
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	r.total = len(p.Tests())
+	r.start = r.now()
+	r.rec = runrecord.New(o.CommandLine, cluster.Info{}, p.Record(), r.start)
+	r.rec.ID = o.ID
+	for _, w := range p.Warnings() {
+		r.ev.Note(w)
+	}
+	var err error
+	for i, v := range vs {
+		if err = r.variant(ctx, i, v); err != nil {
+			break
+		}
+	}
+	r.rec.End = r.now()
+	r.rec.Complete = err == nil
+	r.rec.Summarize(o.Stats)
+	return r.rec, err
+}
+
+// runner is one run in progress.
+type runner struct {
+	plan  Plan
+	opts  Options
+	ev    Events
+	now   func() time.Time
+	rec   *runrecord.Run
+	infos []variantInfo
+
+	start  time.Time
+	total  int           // tests planned (shrinks when a scenario is skipped)
+	done   int           // tests started so far
+	testsT time.Duration // wall time of the finished tests
+	tested int           // finished tests
+}
+
+// variantInfo is one variant's cluster facts, recorded in Cluster.Details
+// when the run has several variants.
+type variantInfo struct {
+	Variant string `json:"variant"`
+	Name    string `json:"name"`
+	Details any    `json:"details,omitempty"`
+}
+
+// interrupted wraps ctx's error.
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+}
+
+func (r *runner) variant(ctx context.Context, i int, v Variant) error {
+	tests := r.plan.variantTests(v.Label)
+	if err := ctx.Err(); err != nil {
+		return interrupted(ctx)
+	}
+	c := v.Cluster
+	if c == nil {
+		if v.Open == nil {
+			return fmt.Errorf("variant %q has no cluster", v.Label)
+		}
+		r.ev.Note(fmt.Sprintf("building %s", labelOr(v.Label, "the cluster")))
+		var err error
+		c, err = v.Open(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted(ctx)
+			}
+			r.failAll(tests, fmt.Errorf("open cluster: %w", err))
+			return nil
+		}
+		defer r.closeCluster(c, v.Label)
+	}
+	r.recordInfo(ctx, i, v.Label, c)
+	s, err := r.setup(ctx, c, v.Label)
+	defer s.stop(r)
+	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(ctx)
+		}
+		return err
+	}
+	for _, t := range tests {
+		b, ok := s.bound[t.Scenario.Name]
+		if !ok {
+			continue // skipped: the cluster cannot run it (noted in setup)
+		}
+		if err := r.runTest(ctx, c, t, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func labelOr(label, def string) string {
+	if label == "" {
+		return def
+	}
+	return label
+}
+
+// closeCluster closes c even when the run's context has ended.
+func (r *runner) closeCluster(c cluster.Cluster, label string) {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if err := c.Close(ctx); err != nil {
+		r.ev.Note(fmt.Sprintf("close %s: %v", labelOr(label, "the cluster"), err))
+	}
+}
+
+// cleanupTimeout bounds stopping servers and closing a cluster after the
+// run's context has ended.
+const cleanupTimeout = 30 * time.Second
+
+// recordInfo records the cluster's facts: the first variant's, and every
+// variant's name and details when there are several.
+func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.Cluster) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		r.ev.Note(fmt.Sprintf("cluster info: %v", err))
+	}
+	if i == 0 {
+		r.rec.Cluster = info
+	}
+	r.infos = append(r.infos, variantInfo{Variant: label, Name: info.Name, Details: info.Details})
+	if len(r.plan.Variants) > 1 {
+		r.rec.Cluster.Details = slices.Clone(r.infos)
+		names := make([]string, len(r.infos))
+		for j, vi := range r.infos {
+			names[j] = vi.Name
+		}
+		r.rec.Cluster.Name = strings.Join(names, ", ")
+	}
+}
+
+// failAll records every test as failed with err (the variant could not
+// be measured at all), so the run goes on with the next variant.
+func (r *runner) failAll(tests []Test, err error) {
+	r.ev.Note(fmt.Sprintf("%s: every test fails: %v", labelOr(tests[0].Variant, "cluster"), err))
+	for _, t := range tests {
+		r.done++
+		at := r.now()
+		s := r.sample(t, bound{}, at)
+		s.End, s.Error = at, err.Error()
+		r.rec.Samples = append(r.rec.Samples, s)
+		r.ev.TestFinished(r.progress(t, &s))
+	}
+}
+
+func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
+	return runrecord.Sample{
+		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: t.Protocol, Streams: t.Streams, Repeat: t.Repeat,
+		From: b.from.Name, To: b.target.Backend.Name, TargetKind: t.Scenario.Target, Start: start,
+	}
+}
+
+// runTest runs one test and records it; it returns an error only when the
+// run must stop.
+func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
+	r.done++
+	r.ev.TestStarted(r.progress(t, nil))
+	start := r.now()
+	s := r.sample(t, b, start)
+	if b.err != nil {
+		s.End, s.Error = start, b.err.Error()
+	} else {
+		tctx, cancel := context.WithTimeout(ctx, r.plan.Duration+r.plan.Omit+testGrace)
+		res, err := c.RunClient(tctx, b.from, b.target, r.plan.Spec(t.Group))
+		cancel()
+		s.End = r.now()
+		if ctx.Err() != nil {
+			return interrupted(ctx) // the interrupted test is not a sample
+		}
+		switch {
+		case err != nil:
+			s.Error = err.Error()
+		case res == nil:
+			s.Error = "the cluster returned no result"
+		default:
+			s.Result = res
+		}
+		r.testsT += s.End.Sub(start)
+		r.tested++
+	}
+	r.rec.Samples = append(r.rec.Samples, s)
+	r.ev.TestFinished(r.progress(t, &r.rec.Samples[len(r.rec.Samples)-1]))
+	return nil
+}
+
+// testGrace is how long a test may take beyond its duration and omit
+// (connect, handshake, results exchange) before it is abandoned as failed.
+const testGrace = 45 * time.Second
+
+func (r *runner) progress(t Test, s *runrecord.Sample) Progress {
+	per := r.plan.Duration + r.plan.Omit + perTestOverhead
+	if r.tested > 0 {
+		per = r.testsT / time.Duration(r.tested)
+	}
+	left := r.total - r.done
+	if s == nil {
+		left++ // the test starting now
+	}
+	return Progress{
+		Test: t, Index: r.done, Total: r.total,
+		Elapsed: r.now().Sub(r.start), Remaining: time.Duration(left) * per,
+		Sample: s, Run: r.rec,
+	}
+}

@@ -1,0 +1,320 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/report"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+)
+
+// Exit statuses of `cnibench run` besides 0 (every test measured) and 1
+// (the run could not start or went wrong).
+const (
+	exitTestsFailed = 2   // the run finished but some tests failed: see the report's notes
+	exitInterrupted = 130 // Ctrl-C: partial results were written, marked incomplete
+)
+
+// defaultLabLinkRate shapes the lab's uplinks unless told otherwise: an
+// unshaped lab measures how fast this machine's CPUs move bytes between
+// namespaces, which on a small shared machine is mostly noise.
+const defaultLabLinkRate = "1gbit"
+
+// runOptions are the flags of `cnibench run`.
+type runOptions struct {
+	scenarios []string
+	protocols []string
+	streams   []int
+	duration  secondsValue
+	omit      secondsValue
+	repeats   int
+	nodes     []string
+	udpRate   string
+	msgSize   string
+	order     string
+
+	cluster string
+	dryRun  bool
+	output  string
+	outDir  string
+	quiet   bool
+	verbose bool
+
+	// lab knobs, each a list: the matrix runs once per combination
+	datapaths   []string
+	linkRates   []string
+	mtus        []int
+	podMTUs     []int
+	policyRules []int
+}
+
+// plan turns the flags into a validated plan.
+func (o runOptions) plan() (bench.Plan, error) {
+	p := bench.Plan{
+		Scenarios: o.scenarios, Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
+		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
+		Protocols: []engine.Protocol{},
+	}
+	for _, pr := range o.protocols {
+		p.Protocols = append(p.Protocols, engine.Protocol(strings.ToLower(pr)))
+	}
+	var errs []error
+	if o.udpRate != "" {
+		r, err := parseRate(o.udpRate)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("--udp-rate: %w", err))
+		case r == 0:
+			errs = append(errs, fmt.Errorf("--udp-rate 0: give a rate like 500M; an unlimited UDP sender measures its own CPU, not the network"))
+		}
+		p.UDPRate = r
+	}
+	if o.msgSize != "" {
+		n, err := parseSize(o.msgSize)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--msg-size: %w", err))
+		}
+		p.MsgSize = int(n)
+	}
+	// Every field comes from a flag with its default: validate as given,
+	// so "--repeats 0" is an error rather than the default.
+	if err := p.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return p, errors.Join(errs...)
+}
+
+// matrix turns the lab flags into the lab variants.
+func (o runOptions) matrix(s Streams, runID string) ([]bench.LabVariant, error) {
+	m := bench.LabMatrix{
+		Base: lab.Config{Logger: logger(s, o.verbose)},
+		MTUs: o.mtus, PodMTUs: o.podMTUs, PolicyRules: o.policyRules,
+	}
+	for _, d := range o.datapaths {
+		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
+	}
+	for _, r := range o.linkRates {
+		v, err := lab.ParseRate(r)
+		if err != nil {
+			return nil, fmt.Errorf("--link-rate: %w", err)
+		}
+		m.LinkRates = append(m.LinkRates, v)
+	}
+	return m.Variants(runID)
+}
+
+func newRunCommand(s Streams) *cobra.Command {
+	o := runOptions{duration: secondsValue(bench.DefaultDuration), omit: secondsValue(bench.DefaultOmit)}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Measure the pod network against the bare nodes: every scenario, repeated, with statistics",
+		Long: `Run the scenario matrix (node-node baseline, pod-node, node-pod, pod-pod-cross,
+pod-pod-same, pod-clusterip, pod-nodeport) × protocols × streams, each test
+repeated, in an order that spreads drift over every scenario, and report each
+scenario's median goodput, its 95% confidence interval and its overhead
+against the node-node baseline measured in the same run.
+
+The cluster is the built-in lab (network namespaces on this machine; without
+root cnibench runs it in a user namespace of its own). Every lab flag takes a
+list: the matrix then runs once per value, each on its own lab, so
+"--datapath routed,vxlan" answers "what does encapsulation cost" in one run.
+
+Progress goes to stderr, results to stdout. Exit status: 0 every test
+measured; 1 the run could not start; 2 some tests failed (they are in the
+report with their errors); 130 interrupted (partial results written, marked
+incomplete). docs/run.md explains the defaults and how to read the table.`,
+		Example: `  # the seed's experiment on the lab: about 40 s
+  cnibench run
+
+  # encapsulation on and off, TCP and UDP
+  cnibench run --datapath routed,vxlan --protocol tcp,udp
+
+  # a run to base a decision on: longer tests, more repeats, every format
+  cnibench run --duration 5s --omit 1s --repeats 10 --out-dir results
+
+  # what would run, without running it
+  cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd, s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.scenarios, "scenarios", nil, "scenarios to run (default: every one the cluster supports): "+strings.Join(bench.ScenarioNames(), ","))
+	f.StringSliceVar(&o.protocols, "protocol", []string{"tcp"}, "protocols: tcp, udp or tcp,udp")
+	f.IntSliceVar(&o.streams, "streams", []int{1}, "parallel streams per test, a list like 1,4")
+	f.Var(&o.duration, "duration", "measured time of each test, whole seconds (e.g. 1s, 10s)")
+	f.Var(&o.omit, "omit", "warm-up at the start of each test left out of its result, whole seconds")
+	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (4 or more for the significance test to mean anything)")
+	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
+	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %s)", strings.TrimSuffix(bench.FormatRate(bench.DefaultUDPRate), "/s")))
+	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
+	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
+	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab (kube is not yet available)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "list every test of the plan and exit")
+	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))
+	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
+	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
+	f.StringSliceVar(&o.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
+	f.StringSliceVar(&o.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
+	f.IntSliceVar(&o.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
+	f.IntSliceVar(&o.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
+	f.IntSliceVar(&o.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+	return cmd
+}
+
+func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
+	format, err := report.ParseFormat(o.output)
+	if err != nil {
+		return err
+	}
+	switch o.cluster {
+	case "lab":
+	case "kube":
+		return errors.New("--cluster kube is not yet available: the Kubernetes backend is still being built; use --cluster lab (the default)")
+	default:
+		return fmt.Errorf("unknown cluster %q: use lab", o.cluster)
+	}
+	plan, err := o.plan()
+	if err != nil {
+		return err
+	}
+	runID := lab.NewID()
+	variants, err := o.matrix(s, runID)
+	if err != nil {
+		return err
+	}
+	for _, v := range variants {
+		plan.Variants = append(plan.Variants, v.Label)
+	}
+	if o.dryRun {
+		if len(plan.Nodes) == 0 {
+			plan.Nodes = []string{lab.NodeName(1), lab.NodeName(2)}
+		}
+		return bench.WriteTests(s.Out, plan)
+	}
+	if done, err := rootless(cmd, s); done {
+		return err
+	}
+	if err := bench.Supported(variants); err != nil {
+		return err
+	}
+	ev := &runEvents{outDir: o.outDir, err: s}
+	if !o.quiet {
+		ev.printer = bench.NewPrinter(s.Err, isTerminal(s.Err))
+	}
+	if o.outDir != "" {
+		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+			return err
+		}
+	}
+	run, runErr := bench.RunVariants(cmd.Context(), bench.LabVariants(variants), plan, bench.Options{
+		ID: runID, CommandLine: commandLine(), Events: ev,
+	})
+	ev.close()
+	if run == nil {
+		return runErr
+	}
+	written, werr := report.Write(run, report.Options{Format: format, Out: s.Out, OutDir: o.outDir})
+	if !o.quiet {
+		for _, p := range written {
+			fmt.Fprintf(s.Err, "wrote %s\n", p)
+		}
+	}
+	switch {
+	case errors.Is(runErr, bench.ErrInterrupted):
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d of the planned tests: partial results, marked incomplete", len(run.Samples))}
+	case runErr != nil:
+		return errors.Join(runErr, werr)
+	case werr != nil:
+		return werr
+	}
+	if n := run.FailedSamples(); n > 0 {
+		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples))}
+	}
+	return nil
+}
+
+// commandLine is how the run was invoked, "cnibench" first.
+func commandLine() []string {
+	return append([]string{"cnibench"}, os.Args[1:]...)
+}
+
+// runEvents shows progress (unless --quiet) and saves run.json after
+// every test when there is an --out-dir, so even a killed run leaves its
+// samples behind.
+type runEvents struct {
+	printer *bench.Printer
+	outDir  string
+	err     Streams
+	saveErr error
+}
+
+func (e *runEvents) Note(msg string) {
+	if e.printer != nil {
+		e.printer.Note(msg)
+	}
+}
+
+func (e *runEvents) TestStarted(p bench.Progress) {
+	if e.printer != nil {
+		e.printer.TestStarted(p)
+	}
+}
+
+func (e *runEvents) TestFinished(p bench.Progress) {
+	if e.printer != nil {
+		e.printer.TestFinished(p)
+	}
+	if e.outDir != "" && e.saveErr == nil {
+		if err := runrecord.WriteFile(e.outDir+"/run.json", p.Run); err != nil {
+			e.saveErr = err
+			e.Note(fmt.Sprintf("saving run.json after each test: %v (giving up; results are written at the end)", err))
+		}
+	}
+}
+
+func (e *runEvents) close() {
+	if e.printer != nil {
+		e.printer.Close()
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// secondsValue is a duration flag that also takes plain seconds ("2").
+type secondsValue time.Duration
+
+func (v *secondsValue) String() string { return time.Duration(*v).String() }
+func (v *secondsValue) Type() string   { return "duration" }
+
+func (v *secondsValue) Set(s string) error {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		*v = secondsValue(seconds(n))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use seconds like 2 or a duration like 2s or 1m", s)
+	}
+	*v = secondsValue(d)
+	return nil
+}
