@@ -1,0 +1,129 @@
+// Command cmd brings the end-to-end Kubernetes cluster up and down:
+//
+//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2]
+//	go run ./test/e2e/cluster/cmd status
+//	go run ./test/e2e/cluster/cmd down
+//	go run ./test/e2e/cluster/cmd build     (only build or find the binaries)
+//
+// See docs/e2e.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/cnibench/cnibench/test/e2e/cluster"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if len(os.Args) < 2 {
+		usage()
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	runDir := fs.String("run-dir", cluster.DefaultRunDir, "state, sockets, logs and data of the cluster")
+	cacheDir := fs.String("cache-dir", cluster.DefaultCacheDir, "built binaries, keyed by version")
+	version := fs.String("version", cluster.DefaultVersion, "Kubernetes version to build")
+	cni := fs.String("cni", string(cluster.Bridge), "bridge, flannel-vxlan or flannel-host-gw")
+	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
+	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
+	_ = fs.Parse(os.Args[2:])
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, Logger: log}
+
+	var err error
+	switch os.Args[1] {
+	case "up":
+		var st *cluster.State
+		st, err = cluster.Up(ctx, cfg)
+		if err != nil && st != nil && !*keep {
+			tails(*runDir)
+			if derr := cluster.Down(*runDir, log); derr != nil {
+				err = errors.Join(err, fmt.Errorf("down after failed up: %w", derr))
+			}
+		}
+		if err == nil {
+			fmt.Printf("export KUBECONFIG=%s\n", st.Kubeconfig)
+		}
+	case "down":
+		err = cluster.Down(*runDir, log)
+	case "status":
+		err = status(*runDir)
+	case "build":
+		var dir string
+		dir, err = cluster.EnsureKubernetes(ctx, *cacheDir, *version, log)
+		if err == nil && cluster.CNI(*cni) != cluster.Bridge {
+			_, err = cluster.EnsureFlannel(ctx, *cacheDir, cluster.DefaultFlannel, log)
+		}
+		if err == nil {
+			fmt.Println(dir)
+		}
+	case "logs":
+		tails(*runDir)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs [flags]")
+	os.Exit(2)
+}
+
+func status(dir string) error {
+	st, err := cluster.ReadState(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Println("no cluster in", dir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cluster: %s, cni %s, %d nodes, kubernetes %s\nkubeconfig: %s\n", st.Phase, st.Config.CNI, st.Config.Nodes, st.Config.Version, st.Kubeconfig)
+	for _, p := range st.Procs {
+		state := "running"
+		if !p.Alive() {
+			state = "NOT RUNNING"
+		}
+		fmt.Printf("  %-28s pid %-8d %s\n", p.Name, p.PID, state)
+	}
+	var steps []string
+	for k := range st.Timings {
+		steps = append(steps, k)
+	}
+	at := func(k string) time.Duration { d, _ := time.ParseDuration(st.Timings[k]); return d }
+	sort.Slice(steps, func(i, j int) bool { return at(steps[i]) < at(steps[j]) })
+	for _, k := range steps {
+		fmt.Printf("  at %-10s %s\n", st.Timings[k], k)
+	}
+	return st.Running()
+}
+
+// tails prints the end of each daemon's log, for a failed up.
+func tails(dir string) {
+	logs, _ := filepath.Glob(filepath.Join(dir, "logs", "*.log"))
+	for _, l := range logs {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			continue
+		}
+		if len(b) > 3000 {
+			b = b[len(b)-3000:]
+		}
+		fmt.Fprintf(os.Stderr, "==> %s <==\n%s\n", l, b)
+	}
+}
