@@ -73,6 +73,7 @@ can be the other end of any test.`,
 	root.SetErr(s.Err)
 	root.AddCommand(
 		newVersionCommand(s),
+		newRunCommand(s),
 		newServerCommand(s),
 		newClientCommand(s),
 		newReportCommand(s),
