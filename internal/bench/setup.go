@@ -174,7 +174,6 @@ func (r *runner) setup(ctx context.Context, c cluster.Cluster, variant string) (
 			} else {
 				servers[to.Name] = srv
 				s.servers = append(s.servers, srv)
-				r.ev.Note(fmt.Sprintf("server on %s", to.Name))
 			}
 		}
 		if err := serverErr[to.Name]; err != nil {
@@ -212,6 +211,13 @@ func (r *runner) setup(ctx context.Context, c cluster.Cluster, variant string) (
 		r.rec.Paths = append(r.rec.Paths, runrecord.PathRecord{
 			Variant: variant, Scenario: sc.Name, From: from.Name, To: target.Backend.Name, TargetKind: target.Kind, Path: path,
 		})
+	}
+	names := make([]string, len(s.servers))
+	for i, srv := range s.servers {
+		names[i] = srv.Endpoint().Name
+	}
+	if len(names) > 0 {
+		r.ev.Note("servers on " + strings.Join(names, ", "))
 	}
 	return s, nil
 }

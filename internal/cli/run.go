@@ -201,6 +201,11 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{lab.NodeName(1), lab.NodeName(2)}
 		}
+		for _, v := range variants {
+			c := v.Config
+			fmt.Fprintf(s.Out, "lab %s: %d nodes × %d pods, MTU %d, pod MTU %d, uplinks %s\n", v.Label, c.Nodes, c.PodsPerNode,
+				c.UnderlayMTU, c.PodMTU, shaped(c.LinkRate))
+		}
 		return bench.WriteTests(s.Out, plan)
 	}
 	if done, err := rootless(cmd, s); done {
@@ -231,18 +236,32 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 			fmt.Fprintf(s.Err, "wrote %s\n", p)
 		}
 	}
+	return runStatus(run, runErr, werr)
+}
+
+// runStatus turns a finished (or interrupted) run into the command's
+// error and exit status: 130 interrupted, 1 the run or its report went
+// wrong, 2 some tests failed, nil every test measured.
+func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 	switch {
 	case errors.Is(runErr, bench.ErrInterrupted):
-		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d of the planned tests: partial results, marked incomplete", len(run.Samples))}
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d tests: partial results, marked incomplete", len(run.Samples))}
 	case runErr != nil:
-		return errors.Join(runErr, werr)
-	case werr != nil:
-		return werr
+		return errors.Join(runErr, writeErr)
+	case writeErr != nil:
+		return writeErr
 	}
 	if n := run.FailedSamples(); n > 0 {
 		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples))}
 	}
 	return nil
+}
+
+func shaped(rate uint64) string {
+	if rate == 0 {
+		return "unshaped"
+	}
+	return "shaped to " + lab.FormatRate(rate)
 }
 
 // commandLine is how the run was invoked, "cnibench" first.

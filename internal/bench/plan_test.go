@@ -1,0 +1,292 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+)
+
+func TestScenarioTable(t *testing.T) {
+	if Scenarios[0].Name != runrecord.BaselineScenario || Baseline().Name != "node-node" {
+		t.Fatalf("the first row must be the baseline, got %s", Scenarios[0].Name)
+	}
+	want := []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
+	if got := ScenarioNames(); !slices.Equal(got, want) {
+		t.Errorf("scenarios %v, want %v", got, want)
+	}
+	for _, s := range Scenarios {
+		kinds := []cluster.EndpointKind{cluster.NodeEndpoint, cluster.PodEndpoint}
+		if !slices.Contains(kinds, s.From) || !slices.Contains(kinds, s.To) {
+			t.Errorf("%s: bad kinds %s → %s", s.Name, s.From, s.To)
+		}
+		if s.Placement != CrossNode && s.Placement != SameNode {
+			t.Errorf("%s: bad placement %q", s.Name, s.Placement)
+		}
+		if s.Target != cluster.DirectTarget && s.To != cluster.PodEndpoint {
+			t.Errorf("%s: a Service's backend must be a pod", s.Name)
+		}
+		if s.About == "" {
+			t.Errorf("%s: no description", s.Name)
+		}
+	}
+}
+
+func TestLookupScenario(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"pod-pod-cross", ""},
+		{"pod-pod", `did you mean pod-node or node-pod or pod-pod-cross or pod-pod-same?`},
+		{"pod-clusterp", "did you mean pod-clusterip?"},
+		{"service", `unknown scenario "service": use one of node-node, pod-node,`},
+	} {
+		_, err := LookupScenario(tc.name)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestPlanValidate(t *testing.T) {
+	ok := Plan{}.WithDefaults()
+	for _, tc := range []struct {
+		name string
+		edit func(p *Plan)
+		want []string // substrings of the error; none = valid
+	}{
+		{"defaults", func(p *Plan) {}, nil},
+		{"everything listed", func(p *Plan) {
+			p.Scenarios, p.Protocols, p.Streams = ScenarioNames(), []engine.Protocol{"tcp", "udp"}, []int{1, 4}
+			p.Nodes, p.Omit, p.Order = []string{"node-2", "node-1"}, time.Second, Sequential
+		}, nil},
+		{"unknown scenario", func(p *Plan) { p.Scenarios = []string{"pod-pod"} }, []string{`unknown scenario "pod-pod"`, "did you mean"}},
+		{"scenario twice", func(p *Plan) { p.Scenarios = []string{"pod-node", "pod-node"} }, []string{`scenario "pod-node" is listed twice`}},
+		{"empty scenario list", func(p *Plan) { p.Scenarios = []string{} }, []string{"no scenarios"}},
+		{"protocol", func(p *Plan) { p.Protocols = []engine.Protocol{"sctp"} }, []string{`unknown protocol "sctp": use tcp, udp or tcp,udp`}},
+		{"no protocol", func(p *Plan) { p.Protocols = nil }, []string{"no protocol"}},
+		{"streams", func(p *Plan) { p.Streams = []int{0, 129} }, []string{"streams 0: use 1..128", "streams 129"}},
+		{"fractional duration", func(p *Plan) { p.Duration = 1500 * time.Millisecond }, []string{"duration 1.5s: iperf3's protocol carries whole seconds; use e.g. 2s"}},
+		{"short duration", func(p *Plan) { p.Duration = 500 * time.Millisecond }, []string{"duration 500ms: use at least 1s"}},
+		{"omit", func(p *Plan) { p.Omit = 300 * time.Millisecond }, []string{"omit 300ms: iperf3's protocol carries whole seconds"}},
+		{"negative omit", func(p *Plan) { p.Omit = -time.Second }, []string{"omit -1s"}},
+		{"too long", func(p *Plan) { p.Duration = 2 * time.Hour }, []string{"at most 1h0m0s"}},
+		{"repeats", func(p *Plan) { p.Repeats = 0 }, []string{"repeats 0: use at least 1 (4 or more for a significance test, 5 by default)"}},
+		{"one node", func(p *Plan) { p.Nodes = []string{"node-1"} }, []string{"name exactly two nodes"}},
+		{"same node twice", func(p *Plan) { p.Nodes = []string{"node-1", "node-1"} }, []string{"name two different nodes"}},
+		{"tcp message", func(p *Plan) { p.MsgSize = 2 << 20 }, []string{"TCP writes at most 1048576 bytes"}},
+		{"udp message", func(p *Plan) { p.Protocols, p.MsgSize = []engine.Protocol{"udp"}, 8 }, []string{"UDP datagrams carry 16..65507 bytes"}},
+		{"order", func(p *Plan) { p.Order = "random" }, []string{`order "random": use interleaved or sequential`}},
+		{"all at once", func(p *Plan) { p.Repeats, p.Order = -1, "x" }, []string{"repeats -1", `order "x"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ok
+			p.Protocols, p.Streams = slices.Clone(ok.Protocols), slices.Clone(ok.Streams)
+			tc.edit(&p)
+			err := p.Validate()
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestScenarioSelection(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		asked    []string
+		want     []string
+		warnings []string
+	}{
+		{"all by default", nil, ScenarioNames(), nil},
+		{"baseline added", []string{"pod-pod-cross"}, []string{"node-node", "pod-pod-cross"}, []string{"added node-node"}},
+		{"table order", []string{"pod-nodeport", "node-node", "pod-node"}, []string{"node-node", "pod-node", "pod-nodeport"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Plan{Scenarios: tc.asked}.WithDefaults()
+			var got []string
+			for _, s := range p.ScenarioList() {
+				got = append(got, s.Name)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("scenarios %v, want %v", got, tc.want)
+			}
+			ws := strings.Join(p.Warnings(), "\n")
+			for _, w := range tc.warnings {
+				if !strings.Contains(ws, w) {
+					t.Errorf("warnings %q lack %q", ws, w)
+				}
+			}
+			if len(tc.warnings) == 0 && ws != "" {
+				t.Errorf("unexpected warnings %q", ws)
+			}
+		})
+	}
+	if w := (Plan{Repeats: 3}).WithDefaults().Warnings(); len(w) != 1 || !strings.Contains(w[0], "significance test can never") {
+		t.Errorf("3 repeats: warnings %q", w)
+	}
+}
+
+// names renders tests compactly: "node-node/tcp/1#1".
+func names(tests []Test) []string {
+	var s []string
+	for _, t := range tests {
+		n := fmt.Sprintf("%s/%s/%d#%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat)
+		if t.Variant != "" {
+			n = t.Variant + ":" + n
+		}
+		s = append(s, n)
+	}
+	return s
+}
+
+func TestTestsOrder(t *testing.T) {
+	three := []string{"node-node", "pod-node", "pod-pod-cross"}
+	for _, tc := range []struct {
+		name string
+		plan Plan
+		want []string
+	}{
+		{"interleaved, every second round backwards", Plan{Scenarios: three, Repeats: 3}, []string{
+			"node-node/tcp/1#1", "pod-node/tcp/1#1", "pod-pod-cross/tcp/1#1",
+			"pod-pod-cross/tcp/1#2", "pod-node/tcp/1#2", "node-node/tcp/1#2",
+			"node-node/tcp/1#3", "pod-node/tcp/1#3", "pod-pod-cross/tcp/1#3",
+		}},
+		{"sequential", Plan{Scenarios: three[:2], Repeats: 2, Order: Sequential}, []string{
+			"node-node/tcp/1#1", "node-node/tcp/1#2", "pod-node/tcp/1#1", "pod-node/tcp/1#2",
+		}},
+		{"protocols and streams inside a scenario", Plan{Scenarios: three[:1], Repeats: 2,
+			Protocols: []engine.Protocol{"tcp", "udp"}, Streams: []int{1, 4}}, []string{
+			"node-node/tcp/1#1", "node-node/tcp/4#1", "node-node/udp/1#1", "node-node/udp/4#1",
+			"node-node/udp/4#2", "node-node/udp/1#2", "node-node/tcp/4#2", "node-node/tcp/1#2",
+		}},
+		{"variants one after the other", Plan{Scenarios: three[:2], Repeats: 1, Variants: []string{"a", "b"}}, []string{
+			"a:node-node/tcp/1#1", "a:pod-node/tcp/1#1", "b:node-node/tcp/1#1", "b:pod-node/tcp/1#1",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.plan.WithDefaults()
+			if err := p.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if got := names(p.Tests()); !slices.Equal(got, tc.want) {
+				t.Errorf("order:\n got %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestInterleavingResistsDrift: in the default plan, every group runs once
+// per round, and over each pair of rounds every group's average position
+// is the same, so a steady drift biases no scenario against the baseline.
+func TestInterleavingResistsDrift(t *testing.T) {
+	p := Plan{Repeats: 6, Protocols: []engine.Protocol{"tcp", "udp"}}.WithDefaults()
+	tests := p.Tests()
+	groups := p.Groups("")
+	if len(tests) != len(groups)*p.Repeats {
+		t.Fatalf("%d tests, want %d", len(tests), len(groups)*p.Repeats)
+	}
+	pos := map[Group]int{}
+	for i, tt := range tests {
+		round := i / len(groups)
+		if tt.Repeat != round+1 {
+			t.Fatalf("test %d (%v) is repeat %d in round %d", i, tt, tt.Repeat, round+1)
+		}
+		pos[tt.Group] += i
+	}
+	for g, sum := range pos {
+		if sum != pos[groups[0]] {
+			t.Errorf("group %v: positions sum %d, baseline %d: drift would bias it", g, sum, pos[groups[0]])
+		}
+	}
+}
+
+func TestWriteTests(t *testing.T) {
+	p := Plan{Variants: []string{"datapath=routed", "datapath=vxlan"}, Protocols: []engine.Protocol{"tcp", "udp"}, Repeats: 2,
+		Nodes: []string{"node-1", "node-2"}}.WithDefaults()
+	var b bytes.Buffer
+	if err := WriteTests(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	n := len(p.Tests())
+	if n != 2*7*2*2 {
+		t.Fatalf("%d tests", n)
+	}
+	for _, want := range []string{
+		"56 tests, one at a time: 2 variant(s) × 7 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
+		"UDP at 500.0 Mbit/s per stream",
+		"note: 2 repeats: with fewer than 4 the significance test can never call a difference real",
+		"#   VARIANT          SCENARIO       PROTO  STREAMS  REPEAT  ROUTE",
+		"1   datapath=routed  node-node      tcp    1        1/2     node-1 → node-2",
+		"4   datapath=routed  pod-node       udp    1        1/2     pod on node-1 → node-2",
+		"56  datapath=vxlan   node-node      tcp    1        2/2     node-1 → node-2",
+		"pod on node-1 → NodePort of node-2 → pod on node-2",
+		"pod on node-1 → ClusterIP → pod on node-2",
+		"pod on node-1 → pod on node-1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listing lacks %q:\n%s", want, out)
+		}
+	}
+	rows := 0
+	for _, l := range lines {
+		if l != "" && l[0] >= '1' && l[0] <= '9' && strings.Contains(l, "datapath=") {
+			rows++
+		}
+	}
+	if rows != n {
+		t.Errorf("%d rows for %d tests:\n%s", rows, n, out)
+	}
+	// One unlabelled variant: no variant column.
+	b.Reset()
+	if err := WriteTests(&b, Plan{Scenarios: []string{"node-node"}, Repeats: 1}.WithDefaults()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "1  node-node  tcp    1        1/1     A → B") {
+		t.Errorf("unlabelled listing:\n%s", b.String())
+	}
+}
+
+func TestSpec(t *testing.T) {
+	p := Plan{Duration: 3 * time.Second, Omit: time.Second, MsgSize: 1400, Protocols: []engine.Protocol{"tcp", "udp"}}.WithDefaults()
+	tcp := p.Spec(Group{Protocol: engine.TCP, Streams: 4})
+	udp := p.Spec(Group{Protocol: engine.UDP, Streams: 1})
+	if tcp.Rate != 0 || tcp.Streams != 4 || tcp.Duration != 3*time.Second || tcp.Omit != time.Second || tcp.Length != 1400 {
+		t.Errorf("tcp spec %+v", tcp)
+	}
+	if udp.Rate != DefaultUDPRate {
+		t.Errorf("udp rate %d", udp.Rate)
+	}
+	if tcp.Interval != 750*time.Millisecond || interval(10*time.Second) != time.Second || interval(time.Second) != 250*time.Millisecond {
+		t.Errorf("intervals %v %v %v", tcp.Interval, interval(10*time.Second), interval(time.Second))
+	}
+	for _, sp := range []engine.Spec{tcp, udp} {
+		if _, err := sp.Normalize(); err != nil {
+			t.Errorf("engine rejects %+v: %v", sp, err)
+		}
+	}
+	rec := p.Record()
+	if rec.UDPRate != DefaultUDPRate || rec.Variants != nil || rec.Order != "interleaved" || len(rec.Scenarios) != 7 {
+		t.Errorf("record %+v", rec)
+	}
+}

@@ -1,0 +1,326 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+)
+
+func TestRunRecordsEveryTest(t *testing.T) {
+	f := &fakeCluster{nodes: 3, podsPerNode: 2}
+	ev := &recorder{}
+	p := Plan{Repeats: 3, Protocols: []engine.Protocol{"tcp", "udp"}}
+	run, err := Run(context.Background(), f, p, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.WithDefaults().Tests()
+	if len(run.Samples) != len(want) || len(want) != 7*2*3 {
+		t.Fatalf("%d samples, want %d", len(run.Samples), len(want))
+	}
+	for i, s := range run.Samples {
+		w := want[i]
+		if s.Scenario != w.Scenario.Name || s.Protocol != w.Protocol || s.Repeat != w.Repeat || s.Streams != w.Streams {
+			t.Fatalf("sample %d is %s %s #%d, plan says %v", i, s.Scenario, s.Protocol, s.Repeat, w)
+		}
+		if s.Failed() || s.End.Before(s.Start) || s.TargetKind != w.Scenario.Target {
+			t.Errorf("sample %d: %+v", i, s)
+		}
+	}
+	if !run.Complete || run.End.IsZero() || len(run.Summaries) != 14 || f.overlap.Load() {
+		t.Errorf("complete %v, end %v, %d summaries, overlap %v", run.Complete, run.End, len(run.Summaries), f.overlap.Load())
+	}
+	if got := run.Plan.Nodes; !slices.Equal(got, []string{"node-1", "node-2"}) {
+		t.Errorf("nodes %v", got)
+	}
+	// Endpoints per scenario.
+	route := map[string]string{}
+	for _, s := range run.Samples {
+		route[s.Scenario] = s.From + ">" + s.To + " " + string(s.TargetKind)
+	}
+	for sc, r := range map[string]string{
+		"node-node": "node-1>node-2 direct", "pod-node": "pod-1a>node-2 direct", "node-pod": "node-1>pod-2a direct",
+		"pod-pod-cross": "pod-1a>pod-2a direct", "pod-pod-same": "pod-1a>pod-1b direct",
+		"pod-clusterip": "pod-1a>pod-2a clusterip", "pod-nodeport": "pod-1a>pod-2a nodeport",
+	} {
+		if route[sc] != r {
+			t.Errorf("%s ran %s, want %s", sc, route[sc], r)
+		}
+	}
+	// One server per server endpoint, one Service, the IPv4 ClusterIP and
+	// the NodePort of the server's node; everything stopped, nothing closed
+	// (the caller owns the cluster).
+	calls := strings.Join(f.Calls(), "\n")
+	for _, c := range []string{"start node-2:5201", "start pod-2a:5201", "start pod-1b:5201", "expose pod-2a",
+		"client pod-1a clusterip 198.18.128.10:5201", "client pod-1a nodeport 198.18.0.2:30000", "stop node-2", "stop pod-2a", "stop pod-1b"} {
+		if !strings.Contains(calls, c) {
+			t.Errorf("no call %q in:\n%s", c, calls)
+		}
+	}
+	for _, c := range []string{"start node-2", "start pod-2a", "expose pod-2a"} {
+		if n := strings.Count(calls, c); n != 1 {
+			t.Errorf("%q %d times", c, n)
+		}
+	}
+	if strings.Contains(calls, "close") {
+		t.Error("Run closed a cluster it does not own")
+	}
+	if len(run.Paths) != 7 || run.Path("", "node-node").Datapath != "host" {
+		t.Errorf("paths %+v", run.Paths)
+	}
+	// Progress: every test started and finished, in order, with counts.
+	if len(ev.started) != len(want) || len(ev.finished) != len(want) {
+		t.Fatalf("%d started, %d finished", len(ev.started), len(ev.finished))
+	}
+	for i, pr := range ev.finished {
+		if pr.Index != i+1 || pr.Total != len(want) || pr.Sample == nil || pr.Rate() <= 0 || pr.Run == nil {
+			t.Errorf("progress %d: %+v", i, pr)
+		}
+	}
+	if last := ev.finished[len(ev.finished)-1]; last.Remaining != 0 {
+		t.Errorf("remaining after the last test: %v", last.Remaining)
+	}
+	// Overhead against the same run's baseline of the same protocol.
+	s := run.Summary(runrecord.Sample{Scenario: "pod-pod-cross", Protocol: "udp", Streams: 1}.Key())
+	if s == nil || s.Overhead == nil || s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051 {
+		t.Errorf("pod-pod-cross udp summary %+v", s)
+	}
+}
+
+func TestFailedTestsDoNotStopTheRun(t *testing.T) {
+	f := &fakeCluster{nodes: 2, podsPerNode: 2, failTarget: cluster.NodePortTarget}
+	run, err := Run(context.Background(), f, Plan{Repeats: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Samples) != 14 || run.FailedSamples() != 2 || !run.Complete {
+		t.Fatalf("%d samples, %d failed, complete %v", len(run.Samples), run.FailedSamples(), run.Complete)
+	}
+	for _, s := range run.Samples {
+		if s.Scenario == "pod-nodeport" && (s.Result != nil || !strings.Contains(s.Error, "connection refused")) {
+			t.Errorf("failed sample %+v", s)
+		}
+	}
+}
+
+func TestServerThatCannotStartFailsItsTests(t *testing.T) {
+	f := &fakeCluster{nodes: 2, podsPerNode: 2}
+	f.servers = map[string]bool{"pod-2a": true} // port taken
+	run, err := Run(context.Background(), f, Plan{Repeats: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]string{}
+	for _, s := range run.Samples {
+		if s.Failed() {
+			failed[s.Scenario] = s.Error
+		}
+	}
+	want := []string{"node-pod", "pod-pod-cross", "pod-clusterip", "pod-nodeport"}
+	if len(failed) != len(want) {
+		t.Fatalf("failed %v", failed)
+	}
+	for _, w := range want {
+		if !strings.Contains(failed[w], "start server on pod-2a: address in use") {
+			t.Errorf("%s: %q", w, failed[w])
+		}
+	}
+}
+
+func TestUnsupportedScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		f        *fakeCluster
+		plan     Plan
+		skipped  []string
+		errorHas string
+	}{
+		{"one pod per node skips pod-pod-same", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{}, []string{"pod-pod-same"}, ""},
+		{"no Services skips them", &fakeCluster{nodes: 2, podsPerNode: 2, noServices: true}, Plan{}, []string{"pod-clusterip", "pod-nodeport"}, ""},
+		{"no pods at all", &fakeCluster{nodes: 2}, Plan{}, []string{"pod-node", "node-pod", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}, ""},
+		{"asked for but impossible", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Scenarios: []string{"pod-pod-same"}}, nil,
+			"scenario pod-pod-same cannot run here: pod-pod-same needs 2 pod(s) on node-1, the cluster has 1"},
+		{"asked for a Service", &fakeCluster{nodes: 2, podsPerNode: 1, noServices: true}, Plan{Scenarios: []string{"pod-nodeport"}}, nil,
+			"scenario pod-nodeport cannot run here: the cluster offers no nodeport Service"},
+		{"one node", &fakeCluster{nodes: 1, podsPerNode: 2}, Plan{}, nil, "the baseline needs two nodes, the cluster has node-1"},
+		{"unknown node", &fakeCluster{nodes: 3}, Plan{Nodes: []string{"node-1", "node-9"}}, nil, `no node "node-9": the cluster has node-1, node-2, node-3`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := &recorder{}
+			p := tc.plan
+			p.Repeats = 2
+			run, err := Run(context.Background(), tc.f, p, ev)
+			if tc.errorHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errorHas) {
+					t.Fatalf("error %v, want %q", err, tc.errorHas)
+				}
+				if run == nil || run.Complete {
+					t.Errorf("run %v: want a record marked incomplete", run)
+				}
+				if n := len(tc.f.servers); n != 0 {
+					t.Errorf("%d servers left running", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ran := map[string]bool{}
+			for _, s := range run.Samples {
+				ran[s.Scenario] = true
+			}
+			notes := strings.Join(ev.notes, "\n")
+			for _, sk := range tc.skipped {
+				if ran[sk] || !strings.Contains(notes, "skipping "+sk+": ") {
+					t.Errorf("%s: ran %v, notes %q", sk, ran[sk], notes)
+				}
+			}
+			if want := 7 - len(tc.skipped); len(ran) != want {
+				t.Errorf("ran %d scenarios, want %d", len(ran), want)
+			}
+			if last := ev.finished[len(ev.finished)-1]; last.Index != last.Total || last.Total != len(run.Samples) {
+				t.Errorf("progress ends at %d/%d with %d samples", last.Index, last.Total, len(run.Samples))
+			}
+		})
+	}
+}
+
+func TestChosenNodes(t *testing.T) {
+	f := &fakeCluster{nodes: 3, podsPerNode: 2}
+	run, err := Run(context.Background(), f, Plan{Repeats: 1, Nodes: []string{"node-3", "node-1"}, Scenarios: []string{"pod-pod-cross", "pod-pod-same"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range run.Samples {
+		got = append(got, s.From+">"+s.To)
+	}
+	if want := []string{"node-3>node-1", "pod-3a>pod-1a", "pod-3a>pod-3b"}; !slices.Equal(got, want) {
+		t.Errorf("routes %v, want %v", got, want)
+	}
+}
+
+// TestCancel: cancelling mid-test stops it, stops the servers, closes the
+// cluster the runner opened, and returns the finished tests marked
+// incomplete.
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &fakeCluster{nodes: 2, podsPerNode: 2, duration: 20 * time.Millisecond}
+	ev := &recorder{}
+	ev.onFinish = func(p Progress) {
+		if p.Index == 5 {
+			go func() { time.Sleep(5 * time.Millisecond); cancel() }()
+		}
+	}
+	v := Variant{Label: "x", Open: func(context.Context) (cluster.Cluster, error) { return f, nil }}
+	w := v
+	w.Label = "y"
+	start := time.Now()
+	run, err := RunVariants(ctx, []Variant{v, w}, Plan{Repeats: 5}, Options{Events: ev})
+	if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want ErrInterrupted wrapping context.Canceled", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Errorf("took %v to stop", time.Since(start))
+	}
+	if run == nil || run.Complete || len(run.Samples) != 5 || run.FailedSamples() != 0 || run.End.IsZero() {
+		t.Fatalf("partial run: %+v", run)
+	}
+	if len(run.Summaries) == 0 {
+		t.Error("partial run not summarised")
+	}
+	calls := f.Calls()
+	if calls[len(calls)-1] != "close" || len(f.servers) != 0 {
+		t.Errorf("calls end %v, servers left %v", calls[len(calls)-4:], f.servers)
+	}
+	var buf bytes.Buffer
+	if err := runrecord.Write(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	back, err := runrecord.Read(&buf)
+	if err != nil || back.Complete || len(back.Samples) != 5 {
+		t.Fatalf("partial JSON: %v %+v", err, back)
+	}
+}
+
+func TestCancelBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opened := false
+	v := Variant{Open: func(context.Context) (cluster.Cluster, error) { opened = true; return &fakeCluster{nodes: 2}, nil }}
+	run, err := RunVariants(ctx, []Variant{v}, Plan{}, Options{})
+	if !errors.Is(err, ErrInterrupted) || opened || run.Complete || len(run.Samples) != 0 {
+		t.Fatalf("err %v, opened %v, run %+v", err, opened, run)
+	}
+}
+
+// TestVariantsOneAtATime: each variant's cluster is opened when its turn
+// comes and closed before the next one opens; a variant that cannot be
+// opened fails its tests and the run goes on.
+func TestVariantsOneAtATime(t *testing.T) {
+	var log []string
+	open := 0
+	mk := func(name string, fail bool) Variant {
+		return Variant{Label: "datapath=" + name, Open: func(context.Context) (cluster.Cluster, error) {
+			if fail {
+				return nil, errors.New("kernel says no")
+			}
+			if open != 0 {
+				t.Errorf("%s opened while another cluster is open", name)
+			}
+			open++
+			log = append(log, "open "+name)
+			return &closeHook{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 2}, close: func() { open--; log = append(log, "close "+name) }}, nil
+		}}
+	}
+	ev := &recorder{}
+	run, err := RunVariants(context.Background(), []Variant{mk("routed", false), mk("ipip", true), mk("vxlan", false)},
+		Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}, Options{Events: ev, ID: "abc", CommandLine: []string{"cnibench", "run"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"open routed", "close routed", "open vxlan", "close vxlan"}; !slices.Equal(log, want) {
+		t.Errorf("log %v, want %v", log, want)
+	}
+	if got := run.Variants(); !slices.Equal(got, []string{"datapath=routed", "datapath=ipip", "datapath=vxlan"}) {
+		t.Errorf("variants %v", got)
+	}
+	if run.FailedSamples() != 2 || !run.Complete || run.ID != "abc" || run.CommandLine[1] != "run" {
+		t.Errorf("failed %d, complete %v, id %q", run.FailedSamples(), run.Complete, run.ID)
+	}
+	if !slices.Equal(run.Plan.Variants, []string{"datapath=routed", "datapath=ipip", "datapath=vxlan"}) {
+		t.Errorf("plan variants %v", run.Plan.Variants)
+	}
+	infos, ok := run.Cluster.Details.([]variantInfo)
+	if !ok || len(infos) != 2 || infos[1].Variant != "datapath=vxlan" {
+		t.Errorf("cluster details %#v", run.Cluster.Details)
+	}
+	if !strings.Contains(strings.Join(ev.notes, "\n"), "datapath=ipip: every test fails: open cluster: kernel says no") {
+		t.Errorf("notes %q", ev.notes)
+	}
+}
+
+type closeHook struct {
+	*fakeCluster
+	close func()
+}
+
+func (c *closeHook) Close(ctx context.Context) error { c.close(); return c.fakeCluster.Close(ctx) }
+
+func TestRunRejectsBadPlans(t *testing.T) {
+	if _, err := Run(context.Background(), &fakeCluster{nodes: 2}, Plan{Repeats: -1}, nil); err == nil || !strings.Contains(err.Error(), "plan: repeats -1") {
+		t.Errorf("error %v", err)
+	}
+	if _, err := Run(context.Background(), &fakeCluster{nodes: 2}, Plan{Variants: []string{"a", "b"}}, nil); err == nil {
+		t.Error("Run accepted two variants for one cluster")
+	}
+}

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/testenv"
+)
+
+func TestRunDryRun(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		tests int
+		want  []string
+	}{
+		{"defaults", nil, 35, []string{
+			"35 tests, one at a time: 1 variant(s) × 7 scenarios × tcp × 1 stream(s) × 5 repeats, interleaved order",
+			"each test: 1s measured after 0s warm-up; about 39s in all",
+			"lab datapath=routed: 3 nodes × 2 pods, MTU 1500, pod MTU 1500, uplinks shaped to 1gbit",
+			"1   datapath=routed  node-node      tcp    1        1/5     node-1 → node-2",
+			"35  datapath=routed  pod-nodeport   tcp    1        5/5     pod on node-1 → NodePort of node-2 → pod on node-2",
+		}},
+		{"matrix", []string{"--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 7 * 2 * 2 * 3, []string{
+			"168 tests", "UDP at 500.0 Mbit/s per stream",
+			"lab datapath=vxlan: 3 nodes × 2 pods, MTU 1500, pod MTU 1450, uplinks unshaped",
+			"note: 3 repeats: with fewer than 4 the significance test can never call a difference real",
+		}},
+		{"some scenarios, other nodes", []string{"--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 10, []string{
+			"note: added node-node", "each test: 3s measured after 1s warm-up", "pod on node-3 → pod on node-2",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, err := runCommand(t, newRunCommand, append([]string{"--dry-run"}, tc.args...)...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("dry run lacks %q:\n%s", w, out)
+				}
+			}
+			rows := 0
+			for _, l := range strings.Split(out, "\n") {
+				if strings.Contains(l, "  datapath=") {
+					rows++
+				}
+			}
+			if rows != tc.tests {
+				t.Errorf("%d tests listed, want %d:\n%s", rows, tc.tests, out)
+			}
+		})
+	}
+}
+
+func TestRunFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cluster", "kube"}, "--cluster kube is not yet available"},
+		{[]string{"--cluster", "gke"}, `unknown cluster "gke": use lab`},
+		{[]string{"-o", "xml"}, `unknown output format "xml"`},
+		{[]string{"--repeats", "0"}, "repeats 0: use at least 1"},
+		{[]string{"--duration", "1.5"}, "duration 1.5s: iperf3's protocol carries whole seconds; use e.g. 2s"},
+		{[]string{"--duration", "0"}, "duration 0s: use at least 1s"},
+		{[]string{"--duration", "soon"}, `"soon" is not a duration`},
+		{[]string{"--omit", "0.5s"}, "omit 500ms"},
+		{[]string{"--protocol", "sctp"}, `unknown protocol "sctp"`},
+		{[]string{"--protocol", "TCP,UDP", "--udp-rate", "0"}, "--udp-rate 0: give a rate like 500M"},
+		{[]string{"--udp-rate", "fast"}, `--udp-rate: "fast" is not a size`},
+		{[]string{"--msg-size", "2M"}, "message size 2097152: TCP writes at most 1048576 bytes"},
+		{[]string{"--scenarios", "pod-pod"}, `unknown scenario "pod-pod"`},
+		{[]string{"--streams", "0"}, "streams 0: use 1..128"},
+		{[]string{"--nodes", "node-1"}, "name exactly two nodes"},
+		{[]string{"--order", "random"}, `order "random": use interleaved or sequential`},
+		{[]string{"--datapath", "calico"}, `datapath "calico": use one of routed, vxlan, ipip, wireguard`},
+		{[]string{"--link-rate", "fast"}, `--link-rate: link rate "fast"`},
+		{[]string{"--mtu", "100"}, "underlay MTU 100: use 1280..9000"},
+		{[]string{"--policy-rules", "0,1,2,3,4,5,6", "--mtu", "1500,1400,1300,1280,9000,2000"}, "more than 36 variants"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, _, err := runCommand(t, newRunCommand, append(tc.args, "--dry-run")...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRunStatus(t *testing.T) {
+	failed := runrecord.Sample{Scenario: "pod-node", Error: "connection refused"}
+	measured := func(n int) []runrecord.Sample {
+		var s []runrecord.Sample
+		for i := 0; i < n; i++ {
+			s = append(s, runrecord.Sample{Scenario: "node-node", Result: fakeResult()})
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name    string
+		run     *runrecord.Run
+		runErr  error
+		code    int // 0 = no error
+		message string
+	}{
+		{"all measured", &runrecord.Run{Samples: measured(3)}, nil, 0, ""},
+		{"some failed", &runrecord.Run{Samples: append(measured(3), failed)}, nil, exitTestsFailed, "1 of 4 tests failed"},
+		{"interrupted", &runrecord.Run{Samples: measured(2)}, fmt.Errorf("%w: %w", bench.ErrInterrupted, context.Canceled), exitInterrupted, "interrupted after 2 tests"},
+		{"interrupted with failures", &runrecord.Run{Samples: []runrecord.Sample{failed}}, bench.ErrInterrupted, exitInterrupted, "partial results"},
+		{"could not run", &runrecord.Run{}, errors.New(`no node "node-9"`), 1, `no node "node-9"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := runStatus(tc.run, tc.runErr, nil)
+			if tc.code == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			code := 1
+			var ee *exitError
+			if errors.As(err, &ee) {
+				code = ee.code
+			}
+			if err == nil || code != tc.code || !strings.Contains(err.Error(), tc.message) {
+				t.Errorf("status %d %v, want %d %q", code, err, tc.code, tc.message)
+			}
+		})
+	}
+}
+
+func fakeResult() *engine.Result {
+	return &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 1e9}}
+}
+
+// TestRunOnTheLab runs a small plan on the real lab through the command:
+// the table on stdout, every format and run.json in --out-dir, progress
+// lines (stderr is not a terminal), exit status 0.
+func TestRunOnTheLab(t *testing.T) {
+	testenv.MustBeRoot(t)
+	dir := t.TempDir()
+	out, errOut, err := runCommand(t, newRunCommand, "--scenarios", "pod-pod-cross", "--repeats", "2", "--datapath", "vxlan", "--out-dir", dir)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	for _, w := range []string{"datapath=vxlan", "node-node", "pod-pod-cross", "baseline", "4 tests · complete"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("table lacks %q", w)
+		}
+	}
+	for _, w := range []string{"building datapath=vxlan", "[1/4] datapath=vxlan node-node tcp ×1 #1/2: ", "Mbit/s (elapsed", "wrote " + filepath.Join(dir, "run.json")} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q", w)
+		}
+	}
+	for _, f := range []string{"run.json", "run.txt", "run.csv", "run.md", "run.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	run, err := runrecord.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil || !run.Complete || len(run.Samples) != 4 || len(run.Summaries) != 2 || run.ID == "" || run.CommandLine[0] != "cnibench" {
+		t.Fatalf("run.json: %v", err)
+	}
+}
+
+// TestRunInterrupted: Ctrl-C (the command's context ends) mid-run exits
+// with status 130 after writing the partial run, marked incomplete.
+func TestRunInterrupted(t *testing.T) {
+	testenv.MustBeRoot(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(2500*time.Millisecond, cancel)
+	cmd := newRunCommand(Streams{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}})
+	cmd.SetArgs([]string{"--quiet", "--out-dir", dir})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	start := time.Now()
+	err := cmd.ExecuteContext(ctx)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitInterrupted {
+		t.Fatalf("error %v, want exit status 130", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopped after %v", took)
+	}
+	run, err := runrecord.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Complete || len(run.Samples) == 0 || len(run.Samples) >= 35 || run.FailedSamples() != 0 {
+		t.Errorf("partial run: complete %v, %d samples, %d failed", run.Complete, len(run.Samples), run.FailedSamples())
+	}
+	table, _ := os.ReadFile(filepath.Join(dir, "run.txt"))
+	if !strings.Contains(string(table), "INCOMPLETE: interrupted, partial results") {
+		t.Errorf("table:\n%s", table)
+	}
+}
