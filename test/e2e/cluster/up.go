@@ -323,6 +323,11 @@ func (u *upper) startNodes(ctx context.Context) error {
 	}
 	if u.cfg.CNI.Flannel() {
 		for i := 1; i <= u.cfg.Nodes; i++ {
+			if err := u.startFlannel(ctx, i, u.nodes[i-1]); err != nil {
+				return fmt.Errorf("%s: %w", NodeName(i), err)
+			}
+		}
+		for i := 1; i <= u.cfg.Nodes; i++ {
 			if err := u.flannelCNI(ctx, i); err != nil {
 				return fmt.Errorf("%s: %w", NodeName(i), err)
 			}
@@ -394,19 +399,38 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	if err := u.start(ns, name+"-kube-proxy", u.bin("kube-proxy"), []string{"--config=" + pcfg, "--v=1"}); err != nil {
 		return err
 	}
-	if u.cfg.CNI.Flannel() {
-		fargs := []string{
-			"--kube-subnet-mgr", "--kubeconfig-file=" + u.p.kubeconfig("flannel"),
-			"--iface=" + nodeIfName, "--ip-masq",
-			"--subnet-file=" + filepath.Join(dir, "flannel", "subnet.env"),
-			"--net-config-path=" + u.p.join("flannel-net-conf.json"),
-		}
-		if err := os.MkdirAll(filepath.Join(dir, "flannel"), 0o755); err != nil {
+	return nil
+}
+
+// startFlannel starts flanneld on node i once the controller-manager has
+// given the node its pod CIDR (flanneld exits when it finds none).
+func (u *upper) startFlannel(ctx context.Context, i int, ns *netns.NS) error {
+	name := NodeName(i)
+	dir := u.p.node(i)
+	err := poll(ctx, 60*time.Second, func() error {
+		n, err := u.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
 			return err
 		}
-		if err := u.start(ns, name+"-flannel", u.flannel, fargs, "NODE_NAME="+name); err != nil {
-			return err
+		if n.Spec.PodCIDR == "" {
+			return fmt.Errorf("node %s has no pod CIDR yet", name)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fargs := []string{
+		"--kube-subnet-mgr", "--kubeconfig-file=" + u.p.kubeconfig("flannel"),
+		"--iface=" + nodeIfName, "--ip-masq",
+		"--subnet-file=" + filepath.Join(dir, "flannel", "subnet.env"),
+		"--net-config-path=" + u.p.join("flannel-net-conf.json"),
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "flannel"), 0o755); err != nil {
+		return err
+	}
+	if err := u.start(ns, name+"-flannel", u.flannel, fargs, "NODE_NAME="+name); err != nil {
+		return err
 	}
 	return nil
 }
@@ -515,8 +539,8 @@ type backoffStop struct{ err error }
 func (b backoffStop) Error() string { return b.err.Error() }
 
 // poll calls fn until it succeeds, returns backoffStop, or timeout passes.
-func poll(ctx context.Context, timeout time.Duration, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func poll(parent context.Context, timeout time.Duration, fn func() error) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	for {
 		err := fn()
@@ -529,6 +553,9 @@ func poll(ctx context.Context, timeout time.Duration, fn func() error) error {
 		}
 		select {
 		case <-ctx.Done():
+			if perr := parent.Err(); perr != nil {
+				return fmt.Errorf("%w (last: %v)", perr, err)
+			}
 			return fmt.Errorf("after %v: %w", timeout, err)
 		case <-time.After(200 * time.Millisecond):
 		}

@@ -59,6 +59,9 @@ func smoke(t *testing.T, mode cluster.CNI) {
 	if len(nodes) < 2 {
 		t.Fatalf("want at least 2 Ready nodes, have %v", nodes)
 	}
+	if c.CNI().Flannel() {
+		checkFlannelBackend(ctx, t, c.Client, c.CNI())
+	}
 	image, policy := cluster.AgentImage, corev1.PullNever
 	if c.External {
 		image, policy = os.Getenv(EnvImage), corev1.PullIfNotPresent
@@ -161,6 +164,22 @@ func checkTeardown(t *testing.T, mode cluster.CNI) {
 			t.Errorf("%s: teardown left the host changed:\n%s", mode, strings.Join(d, "\n"))
 		}
 	})
+}
+
+// checkFlannelBackend checks that flanneld runs the mode's backend on
+// every node (flannel records it in a node annotation).
+func checkFlannelBackend(ctx context.Context, t *testing.T, cs *kubernetes.Clientset, mode cluster.CNI) {
+	t.Helper()
+	want := map[cluster.CNI]string{cluster.FlannelVXLAN: "vxlan", cluster.FlannelHostGW: "host-gw"}[mode]
+	list, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range list.Items {
+		if got := n.Annotations["flannel.alpha.coreos.com/backend-type"]; got != want {
+			t.Errorf("node %s: flannel backend %q, want %q", n.Name, got, want)
+		}
+	}
 }
 
 func agentPod(name, node, image string, policy corev1.PullPolicy, args ...string) *corev1.Pod {
