@@ -391,7 +391,8 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	}
 	// kubelet rewrites host-wide sysctls about 0.6 s after it starts: put
 	// them back as soon as it does.
-	guardSysctls(u.st.Sysctls, 3*time.Second)
+	go guardSysctls(u.st.Sysctls, 5*time.Second)
+	u.mark(name + " kubelet started")
 	pcfg := filepath.Join(dir, "kube-proxy.yaml")
 	if err := os.WriteFile(pcfg, []byte(kubeProxyConfig(u.p, i)), 0o644); err != nil {
 		return err
@@ -490,6 +491,9 @@ func (u *upper) nodesReady(ctx context.Context) error {
 			for _, c := range n.Status.Conditions {
 				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
 					ready++
+					if _, seen := u.st.Timings[n.Name+" ready"]; !seen {
+						u.mark(n.Name + " ready")
+					}
 				}
 			}
 		}
