@@ -21,6 +21,7 @@ type fakeCluster struct {
 	noServices         bool
 	failTarget         cluster.TargetKind                                     // RunClient fails against targets of this kind
 	run                func(ctx context.Context, from cluster.Endpoint) error // called by RunClient when set
+	expose             func(ctx context.Context) error                        // called by Expose when set
 
 	mu       sync.Mutex
 	calls    []string // "start pod-2a", "expose pod-2a", "client pod-1a clusterip", "stop pod-2a", "close"
@@ -107,6 +108,11 @@ func (f *fakeCluster) StartServer(ctx context.Context, ep cluster.Endpoint, port
 
 func (f *fakeCluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Target, error) {
 	f.log("expose %s", srv.Endpoint().Name)
+	if f.expose != nil {
+		if err := f.expose(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if f.noServices {
 		return nil, nil
 	}

@@ -232,6 +232,9 @@ func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 // runTest runs one test and records it; it returns an error only when the
 // run must stop.
 func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx)
+	}
 	r.done++
 	r.ev.TestStarted(r.progress(t, nil))
 	start := r.now()

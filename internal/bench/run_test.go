@@ -252,6 +252,17 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestCancelDuringSetup: a setup step that fails because of the
+// interruption fails no test: the run just stops.
+func TestCancelDuringSetup(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &fakeCluster{nodes: 2, podsPerNode: 2, expose: func(context.Context) error { cancel(); return context.Canceled }}
+	run, err := Run(ctx, f, Plan{}, nil)
+	if !errors.Is(err, ErrInterrupted) || run.Complete || len(run.Samples) != 0 || len(f.servers) != 0 {
+		t.Fatalf("err %v, %d samples, servers left %v", err, len(run.Samples), f.servers)
+	}
+}
+
 func TestCancelBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -227,8 +227,8 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 		ID: runID, CommandLine: commandLine(), Events: ev,
 	})
 	ev.close()
-	if run == nil {
-		return runErr
+	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {
+		return runErr // nothing measured: no table to show
 	}
 	written, werr := report.Write(run, report.Options{Format: format, Out: s.Out, OutDir: o.outDir})
 	if !o.quiet {
