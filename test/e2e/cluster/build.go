@@ -120,7 +120,11 @@ func versionLDFlags(version string) string {
 // binDir is where the binaries of one version live in the cache: keyed by
 // the Kubernetes version and the Go toolchain, so a new Go rebuilds.
 func binDir(cacheDir, version string) string {
-	h := sha256.Sum256([]byte(runtime.Version() + "\n" + versionLDFlags(version)))
+	gov := runtime.Version()
+	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
+		gov = strings.TrimSpace(string(out)) // the toolchain that builds, not ours
+	}
+	h := sha256.Sum256([]byte(gov + "\n" + versionLDFlags(version)))
 	return filepath.Join(cacheDir, "bin", version+"-"+hex.EncodeToString(h[:4]))
 }
 
@@ -135,6 +139,9 @@ func goCmd(ctx context.Context, dir string, env []string, logw *os.File, args ..
 	}
 	return nil
 }
+
+// KubernetesBinDir is where EnsureKubernetes puts (or finds) the binaries.
+func KubernetesBinDir(cacheDir, version string) string { return binDir(cacheDir, version) }
 
 // EnsureKubernetes returns a directory with the Kubernetes commands at
 // version, building them from the module proxy into the cache when they

@@ -73,6 +73,15 @@ func Down(dir string, log *slog.Logger) error {
 			}
 		}
 	}
+	// Stragglers: a daemon started but not yet recorded when Up died. Ours
+	// are the cluster's binaries whose command line names the run directory.
+	for _, pid := range processesNaming(dir) {
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && ourBinary(exe) {
+			if _, start, err := procStat(pid); err == nil {
+				add("straggler", killPID(pid, start, filepath.Base(exe)))
+			}
+		}
+	}
 	log.Info("e2e cluster down", "step", "processes", "at", time.Since(t0).Round(10*time.Millisecond))
 
 	// 2. Sysctls: every recorded value back.
@@ -106,6 +115,21 @@ func Down(dir string, log *slog.Logger) error {
 	}
 	log.Info("e2e cluster down", "step", "done", "at", time.Since(t0).Round(10*time.Millisecond))
 	return errors.Join(errs...)
+}
+
+// ourBinary reports whether exe is one of the daemons the harness runs.
+func ourBinary(exe string) bool {
+	b := filepath.Base(exe)
+	switch {
+	case b == "etcd", b == "containerd", b == "flannel", strings.HasPrefix(b, "containerd-shim"):
+		return true
+	}
+	for _, c := range Components {
+		if b == c {
+			return true
+		}
+	}
+	return false
 }
 
 // removeHostPaths removes the fixed host paths that did not exist before

@@ -4,6 +4,7 @@
 //	go run ./test/e2e/cluster/cmd status
 //	go run ./test/e2e/cluster/cmd down
 //	go run ./test/e2e/cluster/cmd build     (only build or find the binaries)
+//	go run ./test/e2e/cluster/cmd kubectl get nodes   (the harness's kubectl, a test aid)
 //
 // See docs/e2e.md.
 package main
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -28,6 +30,9 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if len(os.Args) < 2 {
 		usage()
+	}
+	if os.Args[1] == "kubectl" {
+		kubectl(os.Args[2:])
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	runDir := fs.String("run-dir", cluster.DefaultRunDir, "state, sockets, logs and data of the cluster")
@@ -79,8 +84,29 @@ func main() {
 	}
 }
 
+// kubectl runs the harness's own kubectl (never the machine's) against the
+// cluster in the default run directory: a test aid.
+func kubectl(args []string) {
+	st, err := cluster.ReadState(cluster.DefaultRunDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error: no e2e cluster:", err)
+		os.Exit(1)
+	}
+	cmd := exec.Command(filepath.Join(st.BinDir, "kubectl"), append([]string{"--kubeconfig", st.Kubeconfig}, args...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|kubectl [flags]")
 	os.Exit(2)
 }
 
