@@ -156,7 +156,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.Var(&o.omit, "omit", "warm-up at the start of each test left out of its result, whole seconds")
 	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (4 or more for the significance test to mean anything)")
 	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
-	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %s)", strings.TrimSuffix(bench.FormatRate(bench.DefaultUDPRate), "/s")))
+	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %dM)", bench.DefaultUDPRate/1_000_000))
 	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab (kube is not yet available)")
