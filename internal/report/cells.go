@@ -240,4 +240,4 @@ func shortCommit(c string) string {
 // legend explains the columns once, below each table.
 const legend = "overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
 	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
-	"floor = unavoidable header-tax overhead of the path's datapath (TCP)"
+	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP)"

@@ -146,7 +146,7 @@ func goodputChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 }
 
 // overheadChart: overhead against the baseline with 95% CI whiskers and the
-// header-tax floor of each path marked.
+// physical floor of each path marked.
 func overheadChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 	rows, h := chartRows(run, proto, func(s stats.Summary) bool { return !s.Baseline })
 	lo, hi := 0.0, 0.0
@@ -163,10 +163,10 @@ func overheadChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 	}
 	ticks := niceTicks(lo, hi, 6)
 	x := scale{ticks[0], ticks[len(ticks)-1], labelW, chartW - rightPad}
-	s := newSVG(chartW, h, fmt.Sprintf("Overhead against node-node (%s), %%, with 95%% confidence intervals and the header-tax floor", proto))
+	s := newSVG(chartW, h, fmt.Sprintf("Overhead against node-node (%s), %%, with 95%% confidence intervals and the physical floor", proto))
 	keys := variantLegend(run)
 	if slices.ContainsFunc(rows, func(r chartRow) bool { return r.s.Floor != nil }) {
-		keys = append(keys, legendKey{class: "floor", label: "header-tax floor", shape: "line"})
+		keys = append(keys, legendKey{class: "floor", label: "floor (header tax or MTU)", shape: "line"})
 	}
 	s.legend(labelW, 16, append(keys, legendKey{class: "bar ns nskey", label: "~ not significant (p ≥ 0.05)"}))
 	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "%", "overhead = 1 − median / baseline median, % (whiskers: 95% CI)")
@@ -194,8 +194,7 @@ func overheadChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 			s.text(end+6, r.y+4, "start", "value", value)
 		}
 		if f := r.s.Floor; f != nil {
-			s.rect(x.at(f.Ratio*100)-1.5, r.y-10, 3, 20, "floor",
-				fmt.Sprintf("header-tax floor %s: %s, %d B/packet, MTU %d on a %d underlay", pct(f.Ratio), f.Datapath, f.HeaderTax, f.MTU, f.UnderlayMTU))
+			s.rect(x.at(f.Ratio*100)-1.5, r.y-10, 3, 20, "floor", floorTitle(f))
 		}
 	}
 	return s.html()
@@ -300,4 +299,15 @@ func lastWarning(s stats.Summary) string {
 		return s.Warnings[len(s.Warnings)-1].Message
 	}
 	return "unknown"
+}
+
+// floorTitle says what a path's floor charges for.
+func floorTitle(f *stats.Floor) string {
+	switch f.Kind {
+	case stats.FloorHeaderTax:
+		return fmt.Sprintf("header-tax floor %s: %s, %d B/packet, MTU %d on a %d underlay", pct(f.Ratio), f.Datapath, f.HeaderTax, f.MTU, f.UnderlayMTU)
+	case stats.FloorMTU:
+		return fmt.Sprintf("MTU floor %s: %s, not encapsulated, MTU %d on a %d underlay", pct(f.Ratio), f.Datapath, f.MTU, f.UnderlayMTU)
+	}
+	return fmt.Sprintf("floor %s: %s, MTU %d on a %d underlay", pct(f.Ratio), f.Datapath, f.MTU, f.UnderlayMTU)
 }

@@ -82,7 +82,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	c = c.withDefaults()
 	s := Summary{Key: g.Key, Failed: len(g.Errors), Errors: distinct(g.Errors)}
 	if g.Path != nil {
-		s.Floor = HeaderTaxFloor(*g.Path, g.Key.Protocol)
+		s.Floor = PathFloor(*g.Path, g.Key.Protocol)
 	}
 	results := slices.DeleteFunc(slices.Clone(g.Results), func(r *engine.Result) bool { return r == nil })
 	s.N = len(results)
