@@ -3,6 +3,7 @@ package bench
 import (
 	"time"
 
+	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
@@ -14,6 +15,13 @@ type Events interface {
 	Note(msg string)
 	// TestStarted: test p.Index of p.Total is starting.
 	TestStarted(p Progress)
+	// TestInterval: the running test (p as at TestStarted) reported an
+	// interval: iv.Sum is what the client measured over it, the warm-up
+	// included (iv.Sum.Omitted). Only clusters that run the client where
+	// the engine's interval hook reaches it deliver these (the lab does):
+	// expect none at all. Calls come from the engine's goroutine, but never
+	// overlap the other calls and never follow the test's TestFinished.
+	TestInterval(p Progress, iv engine.Interval)
 	// TestFinished: the test ended; p.Sample is its record (Result nil and
 	// Error set when it failed). An interrupted test does not finish.
 	TestFinished(p Progress)
@@ -43,6 +51,7 @@ func (p Progress) Rate() float64 {
 // NoEvents ignores every event.
 type NoEvents struct{}
 
-func (NoEvents) Note(string)           {}
-func (NoEvents) TestStarted(Progress)  {}
-func (NoEvents) TestFinished(Progress) {}
+func (NoEvents) Note(string)                            {}
+func (NoEvents) TestStarted(Progress)                   {}
+func (NoEvents) TestInterval(Progress, engine.Interval) {}
+func (NoEvents) TestFinished(Progress)                  {}

@@ -15,7 +15,9 @@ import (
 
 // fakeCluster is a cluster.Cluster in memory: nodes with pods, servers that
 // only record themselves, and clients that return a made-up Result whose
-// goodput depends on the kinds of the endpoints.
+// goodput depends on the kinds of the endpoints. Like the lab, it honours
+// the engine's interval hook: two intervals per test, at half the goodput
+// and at the goodput, from a goroutine of their own.
 type fakeCluster struct {
 	nodes, podsPerNode int
 	noServices         bool
@@ -158,6 +160,17 @@ func (f *fakeCluster) RunClient(ctx context.Context, from cluster.Endpoint, to c
 	if from.Kind == cluster.PodEndpoint {
 		rate *= 0.95
 	}
+	if hook := engine.IntervalHook(ctx); hook != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for i, share := range []float64{0.5, 1} {
+				hook(engine.Interval{Sum: engine.IntervalStream{Start: float64(i), End: float64(i + 1), Seconds: 1,
+					BitsPerSecond: share * rate * float64(spec.Streams), Sender: true}})
+			}
+		}()
+		<-done
+	}
 	res := &engine.Result{Spec: spec}
 	res.SumReceived = engine.Totals{Seconds: spec.Duration.Seconds(), BitsPerSecond: rate * float64(spec.Streams), Bytes: uint64(rate / 8)}
 	res.SumSent = res.SumReceived
@@ -182,22 +195,32 @@ func (f *fakeCluster) Close(ctx context.Context) error {
 
 // recorder records events.
 type recorder struct {
-	mu       sync.Mutex
-	notes    []string
-	started  []Progress
-	finished []Progress
-	onFinish func(Progress)
+	mu        sync.Mutex
+	notes     []string
+	started   []Progress
+	finished  []Progress
+	intervals []float64 // bits/s
+	order     []string  // "start 1", "interval 1", "finish 1"
+	onFinish  func(Progress)
 }
 
 func (r *recorder) Note(m string) { r.mu.Lock(); r.notes = append(r.notes, m); r.mu.Unlock() }
 func (r *recorder) TestStarted(p Progress) {
 	r.mu.Lock()
 	r.started = append(r.started, p)
+	r.order = append(r.order, fmt.Sprintf("start %d", p.Index))
+	r.mu.Unlock()
+}
+func (r *recorder) TestInterval(p Progress, iv engine.Interval) {
+	r.mu.Lock()
+	r.intervals = append(r.intervals, iv.Sum.BitsPerSecond)
+	r.order = append(r.order, fmt.Sprintf("interval %d", p.Index))
 	r.mu.Unlock()
 }
 func (r *recorder) TestFinished(p Progress) {
 	r.mu.Lock()
 	r.finished = append(r.finished, p)
+	r.order = append(r.order, fmt.Sprintf("finish %d", p.Index))
 	r.mu.Unlock()
 	if r.onFinish != nil {
 		r.onFinish(p)

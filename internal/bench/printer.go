@@ -7,11 +7,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
 )
 
 // Printer shows a run's progress to people: on a terminal one live line
-// (test i/n, scenario, repeat, last rate, elapsed and remaining time)
-// redrawn in place; elsewhere one timestamped line per finished test.
+// (test i/n, scenario, repeat, the running test's rate over its last
+// interval or the finished test's, elapsed and remaining time) redrawn in
+// place; elsewhere one timestamped line per finished test.
 // Notes get a line of their own either way.
 type Printer struct {
 	w   io.Writer
@@ -20,6 +23,7 @@ type Printer struct {
 
 	mu      sync.Mutex
 	line    string    // the live line's text without its clock
+	rate    string    // the running test's last interval, e.g. "now 953.2 Mbit/s"
 	started time.Time // of the running test
 	cur     Progress
 	running bool
@@ -92,8 +96,26 @@ func (p *Printer) TestStarted(pr Progress) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cur, p.started, p.running = pr, p.now(), true
+	p.cur, p.started, p.running, p.rate = pr, p.now(), true, ""
 	p.line = fmt.Sprintf("[%*d/%d] %s", digits(pr.Total), pr.Index, pr.Total, testLabel(pr.Test))
+	p.draw()
+}
+
+// TestInterval shows the running test's rate over its last interval on
+// the live line (nothing elsewhere).
+func (p *Printer) TestInterval(pr Progress, iv engine.Interval) {
+	if !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running || pr.Index != p.cur.Index {
+		return
+	}
+	p.rate = "now " + FormatRate(iv.Sum.BitsPerSecond)
+	if iv.Sum.Omitted {
+		p.rate = "warm-up " + FormatRate(iv.Sum.BitsPerSecond)
+	}
 	p.draw()
 }
 
@@ -107,7 +129,7 @@ func (p *Printer) TestFinished(pr Progress) {
 		result = FormatRate(pr.Rate())
 	}
 	if p.tty {
-		p.running = false
+		p.running, p.rate = false, ""
 		p.cur = pr
 		p.line = fmt.Sprintf("[%*d/%d] %s: %s", digits(pr.Total), pr.Index, pr.Total, testLabel(pr.Test), result)
 		if pr.Sample != nil && pr.Sample.Error != "" {
@@ -131,7 +153,11 @@ func (p *Printer) draw() {
 		elapsed += d
 		left = max(0, left-d)
 	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s · %s elapsed, ~%s left", p.line, clock(elapsed), clock(left))
+	line := p.line
+	if p.rate != "" {
+		line += " · " + p.rate
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s · %s elapsed, ~%s left", line, clock(elapsed), clock(left))
 }
 
 func (p *Printer) stamp() string { return p.now().Format("15:04:05") }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,11 @@ func TestPrinter(t *testing.T) {
 	bad := &runrecord.Sample{Error: "connect: connection refused"}
 	steps := func(p *Printer) {
 		p.Note("building datapath=vxlan")
-		p.TestStarted(Progress{Test: test, Index: 3, Total: 35, Elapsed: 2 * time.Second, Remaining: 33 * time.Second})
+		started := Progress{Test: test, Index: 3, Total: 35, Elapsed: 2 * time.Second, Remaining: 33 * time.Second}
+		p.TestStarted(started)
+		p.TestInterval(started, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 8.1e9, Omitted: true}})
+		p.TestInterval(started, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 9.3e9}})
+		p.TestInterval(Progress{Test: test, Index: 2, Total: 35}, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e6}}) // not the running test
 		p.TestFinished(Progress{Test: test, Index: 3, Total: 35, Elapsed: 3 * time.Second, Remaining: 32 * time.Second, Sample: ok})
 		p.TestFinished(Progress{Test: test, Index: 4, Total: 35, Elapsed: 64 * time.Second, Remaining: 31 * time.Second, Sample: bad})
 	}
@@ -44,6 +49,8 @@ func TestPrinter(t *testing.T) {
 	for _, w := range []string{
 		"\r\x1b[Kbuilding datapath=vxlan\n",
 		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · 0:02 elapsed, ~0:33 left",
+		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · warm-up 8.100 Gbit/s · 0:02 elapsed, ~0:33 left",
+		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · now 9.300 Gbit/s · 0:02 elapsed, ~0:33 left",
 		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5: 9.412 Gbit/s · 0:03 elapsed, ~0:32 left",
 		"\r\x1b[Kdatapath=vxlan pod-pod-cross tcp ×1 #2/5 failed: connect: connection refused\n",
 	} {
@@ -53,6 +60,38 @@ func TestPrinter(t *testing.T) {
 	}
 	if !strings.HasSuffix(out, "\r\x1b[K") {
 		t.Errorf("Close leaves the live line: %q", out)
+	}
+	if strings.Contains(out, "1.000 Mbit/s") || strings.Contains(out, "9.412 Gbit/s · now") {
+		t.Errorf("an interval of another test, or a live rate after the test finished:\n%q", out)
+	}
+}
+
+// TestPrinterLiveRate runs a plan on the fake cluster, whose clients report
+// two intervals per test (half the goodput, then the goodput): the live
+// line shows each while its test runs, then the test's result.
+func TestPrinterLiveRate(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPrinter(&out, true)
+	_, err := Run(context.Background(), &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}, p)
+	p.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	last := -1
+	for _, w := range []string{
+		"[1/2] node-node tcp ×1, repeat 1/1 · now 500.0 Mbit/s · ",
+		"[1/2] node-node tcp ×1, repeat 1/1 · now 1.000 Gbit/s · ",
+		"[1/2] node-node tcp ×1, repeat 1/1: 1.000 Gbit/s · ",
+		"[2/2] pod-pod-cross tcp ×1, repeat 1/1 · now 475.0 Mbit/s · ",
+		"[2/2] pod-pod-cross tcp ×1, repeat 1/1 · now 950.0 Mbit/s · ",
+		"[2/2] pod-pod-cross tcp ×1, repeat 1/1: 950.0 Mbit/s · ",
+	} {
+		i := strings.Index(s, "\r\x1b[K"+w)
+		if i <= last {
+			t.Fatalf("live output lacks %q after position %d:\n%q", w, last, s)
+		}
+		last = i
 	}
 }
 

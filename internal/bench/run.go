@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -236,15 +238,31 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		return interrupted(ctx)
 	}
 	r.done++
-	r.ev.TestStarted(r.progress(t, nil))
+	started := r.progress(t, nil)
+	r.ev.TestStarted(started)
 	start := r.now()
 	s := r.sample(t, b, start)
 	if b.err != nil {
 		s.End, s.Error = start, b.err.Error()
 	} else {
 		tctx, cancel := context.WithTimeout(ctx, r.plan.Duration+r.plan.Omit+testGrace)
+		// The live rate: the engine calls the hook from its own goroutine
+		// while RunClient runs; live keeps those calls one at a time and
+		// drops any that comes after RunClient returned.
+		var mu sync.Mutex
+		live := true
+		tctx = engine.WithIntervalHook(tctx, func(iv engine.Interval) {
+			mu.Lock()
+			defer mu.Unlock()
+			if live {
+				r.ev.TestInterval(started, iv)
+			}
+		})
 		res, err := c.RunClient(tctx, b.from, b.target, r.plan.Spec(t.Group))
 		cancel()
+		mu.Lock()
+		live = false
+		mu.Unlock()
 		s.End = r.now()
 		if ctx.Err() != nil {
 			return interrupted(ctx) // the interrupted test is not a sample

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -333,5 +334,25 @@ func TestRunRejectsBadPlans(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), &fakeCluster{nodes: 2}, Plan{Variants: []string{"a", "b"}}, nil); err == nil {
 		t.Error("Run accepted two variants for one cluster")
+	}
+}
+
+// TestIntervalsReachEvents: the intervals the cluster's client reports
+// reach Events between the test's TestStarted and TestFinished.
+func TestIntervalsReachEvents(t *testing.T) {
+	ev := &recorder{}
+	_, err := Run(context.Background(), &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Repeats: 2, Scenarios: []string{"pod-node"}}, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 1; i <= 4; i++ {
+		want = append(want, fmt.Sprintf("start %d", i), fmt.Sprintf("interval %d", i), fmt.Sprintf("interval %d", i), fmt.Sprintf("finish %d", i))
+	}
+	if !slices.Equal(ev.order, want) {
+		t.Errorf("events %v, want %v", ev.order, want)
+	}
+	if !slices.Equal(ev.intervals[:4], []float64{0.5e9, 1e9, 0.475e9, 0.95e9}) {
+		t.Errorf("interval rates %v", ev.intervals)
 	}
 }

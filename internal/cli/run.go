@@ -291,6 +291,12 @@ func (e *runEvents) TestStarted(p bench.Progress) {
 	}
 }
 
+func (e *runEvents) TestInterval(p bench.Progress, iv engine.Interval) {
+	if e.printer != nil {
+		e.printer.TestInterval(p, iv)
+	}
+}
+
 func (e *runEvents) TestFinished(p bench.Progress) {
 	if e.printer != nil {
 		e.printer.TestFinished(p)

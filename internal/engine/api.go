@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"log/slog"
 	"time"
 )
@@ -42,6 +43,7 @@ type ServerTest struct {
 type Client struct {
 	Network Network // nil = HostNetwork
 	// OnInterval, when set, receives each interval as it ends (for progress).
+	// Run also calls the hooks of its context (WithIntervalHook).
 	OnInterval func(Interval)
 	// HandshakeTimeout bounds each setup step (connect unless
 	// Spec.ConnectTimeout is set, every answer before the test runs, each
@@ -49,3 +51,39 @@ type Client struct {
 	// does not answer fails the test after this long. 0 = 30 s.
 	HandshakeTimeout time.Duration
 }
+
+// WithIntervalHook returns a context under which Client.Run calls hook with
+// each interval as it ends, after Client.OnInterval. Hooks added to a
+// context that already has one are called after it. A nil hook changes
+// nothing.
+//
+// It is a context value, not a Client field, because whoever wants the
+// intervals (bench's progress line) does not create the Client: it calls
+// cluster.Cluster.RunClient, whose implementation creates one wherever the
+// client runs. The context is the one thing that reaches that place: the
+// lab runs the client in-process and so honours the hook; a backend whose
+// client runs elsewhere (the kube backend, in a pod) may forward what it
+// learns of the intervals through IntervalHook, or ignore it.
+//
+// Hooks run on the engine's sampling goroutine, with its state locked: they
+// must return quickly, must not call into the test, and must not modify the
+// Interval (it is the one the Result keeps).
+func WithIntervalHook(ctx context.Context, hook func(Interval)) context.Context {
+	if hook == nil {
+		return ctx
+	}
+	if prev := IntervalHook(ctx); prev != nil {
+		next := hook
+		hook = func(iv Interval) { prev(iv); next(iv) }
+	}
+	return context.WithValue(ctx, intervalHookKey{}, hook)
+}
+
+// IntervalHook returns the hooks WithIntervalHook put in ctx, as one
+// function, or nil.
+func IntervalHook(ctx context.Context) func(Interval) {
+	h, _ := ctx.Value(intervalHookKey{}).(func(Interval))
+	return h
+}
+
+type intervalHookKey struct{}

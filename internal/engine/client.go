@@ -155,6 +155,13 @@ func (ct *clientTest) runTest(ctx context.Context) (*Result, error) {
 	ct.res.Start = time.Now()
 	t := newTestRun(ct.spec, streams)
 	t.onInterval = ct.c.OnInterval
+	if hook := IntervalHook(ctx); hook != nil {
+		if own := ct.c.OnInterval; own != nil {
+			t.onInterval = func(iv Interval) { own(iv); hook(iv) }
+		} else {
+			t.onInterval = hook
+		}
+	}
 	ct.run = t
 	t.start()
 
