@@ -249,11 +249,16 @@ func EnsureFlannel(ctx context.Context, cacheDir, version string, log *slog.Logg
 
 // BuildAgent builds the test image's static binary from this repository.
 func BuildAgent(ctx context.Context, moduleDir, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./test/e2e/cluster/agent")
+	return buildOwn(ctx, moduleDir, "./test/e2e/cluster/agent", out)
+}
+
+// buildOwn builds a static command of this repository.
+func buildOwn(ctx context.Context, moduleDir, pkg, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, pkg)
 	cmd.Dir = moduleDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build test agent: %w: %s", err, b)
+		return fmt.Errorf("build %s: %w: %s", pkg, err, b)
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func TestConfigsNameTheirNode(t *testing.T) {
 			t.Errorf("kubelet config lacks %q:\n%s", want, k)
 		}
 	}
-	c := containerdConfig("/run/x/node-1/containerd", "/run/x/node-1/containerd/containerd.sock", "/run/x/node-1/cni/net.d")
+	c := containerdConfig("/run/x/node-1/containerd", "/run/x/node-1/containerd/containerd.sock", "/run/x/bin/cni", "/run/x/node-1/cni/net.d")
 	for _, want := range []string{"restrict_oom_score_adj = true", "netns_mounts_under_state_dir = true", `sandbox_image = "` + PauseImage + `"`} {
 		if !strings.Contains(c, want) {
 			t.Errorf("containerd config lacks %q:\n%s", want, c)

@@ -12,7 +12,7 @@ import (
 // lacks CAP_SYS_RESOURCE (runc cannot give the sandbox a negative
 // oom_score_adj: "can't get final child's PID from pipe: EOF"); network
 // namespaces mounted under its state directory, not /run/netns.
-func containerdConfig(dir, sock, cniConfDir string) string {
+func containerdConfig(dir, sock, cniBinDir, cniConfDir string) string {
 	return fmt.Sprintf(`version = 2
 root = %q
 state = %q
@@ -39,11 +39,11 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
         SystemdCgroup = false
         Root = %q
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+    bin_dir = %q
     conf_dir = %q
     max_conf_num = 1
 `, filepath.Join(dir, "root"), filepath.Join(dir, "state"), sock, sock+".ttrpc", PauseImage,
-		filepath.Join(dir, "runc"), cniConfDir)
+		filepath.Join(dir, "runc"), cniBinDir, cniConfDir)
 }
 
 // kubeletConfig is node i's KubeletConfiguration: cgroupfs (PID 1 is not
@@ -142,6 +142,26 @@ func bridgeCNIConfig(subnet netip.Prefix, mtu int, ipamDir string) ([]byte, erro
 					"ranges":  [][]map[string]string{{{"subnet": subnet.String()}}},
 					"dataDir": ipamDir,
 				},
+			},
+		},
+	}
+	return json.MarshalIndent(conf, "", "  ")
+}
+
+// flannelCNIConfig is kube-flannel's CNI configuration (type flannel,
+// delegating to bridge), with the subnet file and data directories of one
+// node of ours.
+func flannelCNIConfig(subnetFile, dataDir, ipamDir string) ([]byte, error) {
+	conf := map[string]any{
+		"cniVersion": "0.4.0",
+		"name":       cniNetwork,
+		"plugins": []any{
+			map[string]any{
+				"type":        "flannel",
+				"subnetFile":  subnetFile,
+				"dataDir":     dataDir,
+				"ipamDataDir": ipamDir,
+				"delegate":    map[string]any{"hairpinMode": true, "isDefaultGateway": true},
 			},
 		},
 	}

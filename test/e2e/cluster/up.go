@@ -151,7 +151,24 @@ func (u *upper) images(ctx context.Context) error {
 	if err := BuildAgent(ctx, u.cfg.ModuleDir, agent); err != nil {
 		return err
 	}
-	return writeImages(agent, u.p.join("bin", "pause.tar"), u.p.join("bin", "agent.tar"))
+	if err := writeImages(agent, u.p.join("bin", "pause.tar"), u.p.join("bin", "agent.tar")); err != nil {
+		return err
+	}
+	// The CNI plugins: Debian's, and our stand-in for flannel's.
+	cniBin := u.p.join("bin", "cni")
+	if err := os.MkdirAll(cniBin, 0o755); err != nil {
+		return err
+	}
+	plugins, err := filepath.Glob("/usr/lib/cni/*")
+	if err != nil || len(plugins) == 0 {
+		return fmt.Errorf("no CNI plugins in /usr/lib/cni (apt-get install containernetworking-plugins)")
+	}
+	for _, p := range plugins {
+		if err := os.Symlink(p, filepath.Join(cniBin, filepath.Base(p))); err != nil {
+			return err
+		}
+	}
+	return buildOwn(ctx, u.cfg.ModuleDir, "./test/e2e/cluster/flannelcni", filepath.Join(cniBin, "flannel"))
 }
 
 // pki writes the CA, every certificate and the kubeconfigs.
@@ -347,7 +364,7 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	}
 	sock := u.p.containerdSock(i)
 	ccfg := filepath.Join(dir, "containerd", "config.toml")
-	if err := os.WriteFile(ccfg, []byte(containerdConfig(filepath.Join(dir, "containerd"), sock, cniConf)), 0o644); err != nil {
+	if err := os.WriteFile(ccfg, []byte(containerdConfig(filepath.Join(dir, "containerd"), sock, u.p.join("bin", "cni"), cniConf)), 0o644); err != nil {
 		return err
 	}
 	if err := u.start(ns, name+"-containerd", "/usr/bin/containerd", []string{"--config", ccfg}); err != nil {
@@ -436,9 +453,10 @@ func (u *upper) startFlannel(ctx context.Context, i int, ns *netns.NS) error {
 	return nil
 }
 
-// flannelCNI waits for flanneld's subnet file on node i and writes the CNI
-// configuration that flannel's CNI plugin would delegate: bridge with
-// host-local over the node's flannel subnet and flannel's MTU.
+// flannelCNI waits for flanneld's subnet file on node i, then writes
+// kube-flannel's CNI configuration (type flannel, our stand-in for
+// flannel's plugin, which delegates to bridge with host-local over the
+// node's flannel subnet and flannel's MTU).
 func (u *upper) flannelCNI(ctx context.Context, i int) error {
 	dir := u.p.node(i)
 	file := filepath.Join(dir, "flannel", "subnet.env")
@@ -461,11 +479,7 @@ func (u *upper) flannelCNI(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	mtu, err := strconv.Atoi(env["FLANNEL_MTU"])
-	if err != nil {
-		return err
-	}
-	b, err := bridgeCNIConfig(gw.Masked(), mtu, filepath.Join(dir, "cni", "ipam"))
+	b, err := flannelCNIConfig(file, filepath.Join(dir, "cni", "flannel"), filepath.Join(dir, "cni", "ipam"))
 	if err != nil {
 		return err
 	}

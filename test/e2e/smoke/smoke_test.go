@@ -52,7 +52,7 @@ func TestSmoke(t *testing.T) {
 func smoke(t *testing.T, mode cluster.CNI) {
 	checkTeardown(t, mode)
 	c := clustertest.Get(t, mode)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	nodes := readyNodes(ctx, t, c.Client)
