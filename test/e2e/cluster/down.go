@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +40,13 @@ func Down(dir string, log *slog.Logger) error {
 		}
 	}
 	t0 := time.Now()
+
+	// The shims' sockets are named after sandbox IDs that containerd
+	// forgets once the shims are gone: list them first.
+	var sockets []string
+	for i := 1; i <= st.Config.Nodes; i++ {
+		sockets = append(sockets, shimSockets(p, i)...)
+	}
 
 	// 1. Node agents first so nothing restarts what we stop, then the
 	// pods' processes (our cgroups hold only them), the shims, containerd,
@@ -107,7 +116,7 @@ func Down(dir string, log *slog.Logger) error {
 	add("cgroups", removeCgroups())
 
 	// 6. Fixed host paths that kubelet, containerd and libcni create.
-	add("host paths", removeHostPaths(st, dir))
+	add("host paths", removeHostPaths(st, dir, sockets))
 
 	// 7. The run directory.
 	if len(errs) == 0 {
@@ -134,7 +143,7 @@ func ourBinary(exe string) bool {
 
 // removeHostPaths removes the fixed host paths that did not exist before
 // Up, and our entries in those that did.
-func removeHostPaths(st *State, dir string) error {
+func removeHostPaths(st *State, dir string, sockets []string) error {
 	var errs []error
 	for _, hp := range hostPaths {
 		existed, known := st.HostPaths[hp]
@@ -157,14 +166,38 @@ func removeHostPaths(st *State, dir string) error {
 					errs = append(errs, ignoreNotExist(os.Remove(l)))
 				}
 			}
+		case "/run/containerd":
+			// containerd 1.6 puts shim sockets at /run/containerd/s/HASH
+			// whatever its state directory; a killed shim leaves its own.
+			for _, s := range sockets {
+				errs = append(errs, ignoreNotExist(os.Remove(s)))
+			}
 		case "/var/lib/cni":
+			// libcni's cache: NETWORK-CONTAINERID-IFNAME for our network, and
+			// the loopback entries of the same sandboxes.
 			m, _ := filepath.Glob(filepath.Join(hp, "results", cniNetwork+"-*"))
 			for _, f := range m {
-				errs = append(errs, ignoreNotExist(os.Remove(f)))
+				id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), cniNetwork+"-"), "-eth0")
+				errs = append(errs, ignoreNotExist(os.Remove(f)),
+					ignoreNotExist(os.Remove(filepath.Join(hp, "results", "cni-loopback-"+id+"-lo"))))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// shimSockets are the socket paths of node i's shims: containerd 1.6
+// names them sha256(ADDRESS/NAMESPACE/ID) (runtime/v2/shim.SocketAddress),
+// one per sandbox, whose IDs are the task directories in its state.
+func shimSockets(p paths, i int) []string {
+	sock := p.containerdSock(i)
+	ents, _ := os.ReadDir(filepath.Join(p.node(i), "containerd", "state", "io.containerd.runtime.v2.task", "k8s.io"))
+	var out []string
+	for _, e := range ents {
+		h := sha256.Sum256([]byte(filepath.Join(sock, "k8s.io", e.Name())))
+		out = append(out, filepath.Join("/run/containerd/s", hex.EncodeToString(h[:])))
+	}
+	return out
 }
 
 func ignoreNotExist(err error) error {

@@ -89,8 +89,10 @@ var hostPaths = []string{
 	"/var/log/pods",       // kubelet's default pod log dir (configured away, kept for safety)
 	"/var/log/containers", // kubelet's container log symlinks (path fixed)
 	"/var/lib/cni",        // libcni's result cache, used by containerd's CRI
-	"/run/containerd",     // shim sockets: /run/containerd/s (path fixed in containerd 1.6)
-	"/opt/containerd",     // containerd's opt plugin (configured away, kept for safety)
+	"/var/lib/cni/results",
+	"/run/containerd", // shim sockets: /run/containerd/s (path fixed in containerd 1.6)
+	"/run/containerd/s",
+	"/opt/containerd", // containerd's opt plugin (configured away, kept for safety)
 	"/usr/libexec/kubernetes",
 	"/var/run/kubernetes",
 	"/run/flannel",
