@@ -56,6 +56,9 @@ func (t *serverTest) offerData(conn dataConn) {
 
 func (t *serverTest) refuse(se *ServerError, err error) error {
 	b := iperf3.AppendServerError(nil, se.Code, se.Errno)
+	// The refusal often follows a read that timed out; give the write a
+	// deadline of its own so the client still learns why.
+	_ = t.ctl.conn.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = t.ctl.conn.Write(b)
 	return err
 }
