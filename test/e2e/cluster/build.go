@@ -214,9 +214,10 @@ func EnsureKubernetes(ctx context.Context, cacheDir, version string, log *slog.L
 }
 
 // EnsureFlannel returns the path of flanneld at version, built with
-// `go install` (it needs cgo for its udp backend) into the cache.
+// `go install` into the cache: with cgo (its udp backend needs it), linked
+// statically.
 func EnsureFlannel(ctx context.Context, cacheDir, version string, log *slog.Logger) (string, error) {
-	dir := filepath.Join(cacheDir, "bin", "flannel-"+version)
+	dir := filepath.Join(cacheDir, "bin", "flannel-"+version+"-static")
 	bin := filepath.Join(dir, "flannel")
 	if haveAll(dir, []string{"flannel"}) {
 		return bin, nil
@@ -237,7 +238,9 @@ func EnsureFlannel(ctx context.Context, cacheDir, version string, log *slog.Logg
 	}
 	defer os.RemoveAll(tmp)
 	env := []string{"CGO_ENABLED=1", "GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off"}
-	if err := goCmd(ctx, tmp, env, logw, "install", "-p", "2", "-trimpath", "github.com/flannel-io/flannel@"+version); err != nil {
+	// Static (glibc), so that it runs in an image of its own.
+	ldflags := `-ldflags=-linkmode external -extldflags "-static"`
+	if err := goCmd(ctx, tmp, env, logw, "install", "-p", "2", "-trimpath", ldflags, "github.com/flannel-io/flannel@"+version); err != nil {
 		return "", err
 	}
 	if err := os.Rename(filepath.Join(tmp, "flannel"), bin); err != nil {

@@ -154,6 +154,11 @@ func (u *upper) images(ctx context.Context) error {
 	if err := writeImages(agent, u.p.join("bin", "pause.tar"), u.p.join("bin", "agent.tar")); err != nil {
 		return err
 	}
+	if u.cfg.CNI.Flannel() {
+		if err := writeFlannelImage(u.p.join("bin", "flannel.tar"), u.flannel); err != nil {
+			return err
+		}
+	}
 	// The CNI plugins: Debian's, and our stand-in for flannel's.
 	cniBin := u.p.join("bin", "cni")
 	if err := os.MkdirAll(cniBin, 0o755); err != nil {
@@ -186,7 +191,6 @@ func (u *upper) pki(context.Context) error {
 		{name: "controller-manager", cn: "system:kube-controller-manager"},
 		{name: "scheduler", cn: "system:kube-scheduler"},
 		{name: "kube-proxy", cn: "system:kube-proxy"},
-		{name: "flannel", cn: "cnibench-e2e-flannel", orgs: []string{"system:masters"}},
 	}
 	for i := 1; i <= u.cfg.Nodes; i++ {
 		specs = append(specs, certSpec{name: NodeName(i), cn: "system:node:" + NodeName(i), orgs: []string{"system:nodes"}})
@@ -318,31 +322,20 @@ func (u *upper) controllers(context.Context) error {
 
 // startNodes starts, on each node, containerd, imports the images, writes
 // the CNI configuration (bridge mode) and starts kubelet and kube-proxy
-// (and flanneld in the flannel modes).
+// (and, in the flannel modes, kube-flannel once every kubelet runs).
 func (u *upper) startNodes(ctx context.Context) error {
-	if u.cfg.CNI.Flannel() {
-		backend := "vxlan"
-		if u.cfg.CNI == FlannelHostGW {
-			backend = "host-gw"
-		}
-		b, err := flannelNetConf(backend)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(u.p.join("flannel-net-conf.json"), b, 0o644); err != nil {
-			return err
-		}
-	}
 	for i := 1; i <= u.cfg.Nodes; i++ {
 		if err := u.startNode(ctx, i, u.nodes[i-1]); err != nil {
 			return fmt.Errorf("%s: %w", NodeName(i), err)
 		}
 	}
 	if u.cfg.CNI.Flannel() {
-		for i := 1; i <= u.cfg.Nodes; i++ {
-			if err := u.startFlannel(ctx, i, u.nodes[i-1]); err != nil {
-				return fmt.Errorf("%s: %w", NodeName(i), err)
-			}
+		backend := "vxlan"
+		if u.cfg.CNI == FlannelHostGW {
+			backend = "host-gw"
+		}
+		if err := deployFlannel(ctx, u.client, u.p, backend); err != nil {
+			return err
 		}
 		for i := 1; i <= u.cfg.Nodes; i++ {
 			if err := u.flannelCNI(ctx, i); err != nil {
@@ -373,7 +366,11 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	if err := waitSocket(ctx, sock, 30*time.Second); err != nil {
 		return fmt.Errorf("containerd: %w", err)
 	}
-	for _, img := range []string{"pause.tar", "agent.tar"} {
+	images := []string{"pause.tar", "agent.tar"}
+	if u.cfg.CNI.Flannel() {
+		images = append(images, "flannel.tar")
+	}
+	for _, img := range images {
 		cmd := exec.CommandContext(ctx, "ctr", "-a", sock, "-n", "k8s.io", "images", "import", u.p.join("bin", img))
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("ctr images import %s: %w: %s", img, err, b)
@@ -420,51 +417,15 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	return nil
 }
 
-// startFlannel starts flanneld on node i once the controller-manager has
-// given the node its pod CIDR (flanneld exits when it finds none).
-func (u *upper) startFlannel(ctx context.Context, i int, ns *netns.NS) error {
-	name := NodeName(i)
-	dir := u.p.node(i)
-	err := poll(ctx, 60*time.Second, func() error {
-		n, err := u.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if n.Spec.PodCIDR == "" {
-			return fmt.Errorf("node %s has no pod CIDR yet", name)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	fargs := []string{
-		"--kube-subnet-mgr", "--kubeconfig-file=" + u.p.kubeconfig("flannel"),
-		"--iface=" + nodeIfName, "--ip-masq",
-		"--subnet-file=" + filepath.Join(dir, "flannel", "subnet.env"),
-		"--net-config-path=" + u.p.join("flannel-net-conf.json"),
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "flannel"), 0o755); err != nil {
-		return err
-	}
-	if err := u.start(ns, name+"-flannel", u.flannel, fargs, "NODE_NAME="+name); err != nil {
-		return err
-	}
-	return nil
-}
-
 // flannelCNI waits for flanneld's subnet file on node i, then writes
 // kube-flannel's CNI configuration (type flannel, our stand-in for
 // flannel's plugin, which delegates to bridge with host-local over the
 // node's flannel subnet and flannel's MTU).
 func (u *upper) flannelCNI(ctx context.Context, i int) error {
 	dir := u.p.node(i)
-	file := filepath.Join(dir, "flannel", "subnet.env")
+	file := u.p.flannelSubnetFile(i)
 	var env map[string]string
-	err := poll(ctx, 90*time.Second, func() error {
-		if err := u.alive(NodeName(i) + "-flannel"); err != nil {
-			return backoffStop{err}
-		}
+	err := poll(ctx, 120*time.Second, func() error {
 		var err error
 		env, err = readEnvFile(file)
 		if err == nil && (env["FLANNEL_SUBNET"] == "" || env["FLANNEL_MTU"] == "") {

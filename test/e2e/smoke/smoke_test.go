@@ -166,8 +166,8 @@ func checkTeardown(t *testing.T, mode cluster.CNI) {
 	})
 }
 
-// checkFlannelBackend checks that flanneld runs the mode's backend on
-// every node (flannel records it in a node annotation).
+// checkFlannelBackend checks that kube-flannel's DaemonSet runs on every
+// node with the mode's backend (flannel records it in a node annotation).
 func checkFlannelBackend(ctx context.Context, t *testing.T, cs *kubernetes.Clientset, mode cluster.CNI) {
 	t.Helper()
 	want := map[cluster.CNI]string{cluster.FlannelVXLAN: "vxlan", cluster.FlannelHostGW: "host-gw"}[mode]
@@ -179,6 +179,13 @@ func checkFlannelBackend(ctx context.Context, t *testing.T, cs *kubernetes.Clien
 		if got := n.Annotations["flannel.alpha.coreos.com/backend-type"]; got != want {
 			t.Errorf("node %s: flannel backend %q, want %q", n.Name, got, want)
 		}
+	}
+	ds, err := cs.AppsV1().DaemonSets(cluster.FlannelNamespace).Get(ctx, cluster.FlannelDaemonSet, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("flannel's DaemonSet: %v", err)
+	}
+	if ds.Status.NumberReady != int32(len(list.Items)) {
+		t.Errorf("flannel's DaemonSet has %d pods ready on %d nodes", ds.Status.NumberReady, len(list.Items))
 	}
 }
 
