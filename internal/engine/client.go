@@ -202,6 +202,16 @@ func (ct *clientTest) waitEnd(ctx context.Context, msgs <-chan ctrlMsg) error {
 	case <-t.limitHit:
 		return nil
 	case <-t.failed:
+		// A server that stops first says so on the control connection and
+		// then closes the data sockets; the reset may reach a stream first.
+		// Prefer the server's word to the stream's symptom.
+		select {
+		case m := <-msgs:
+			if m.err == nil && m.state == iperf3.ServerTerminate {
+				return errors.New("the server terminated the test (SERVER_TERMINATE)")
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
 		_ = ct.ctl.writeState(iperf3.ClientTerminate)
 		return t.err
 	case m := <-msgs:
