@@ -40,6 +40,9 @@ type clientOptions struct {
 	title           string
 	getServerOutput bool
 	connectTimeout  int
+	// hidden, for the kube backend: the whole Spec in, the whole Result out
+	specJSON   string
+	resultJSON bool
 }
 
 func newClientCommand(s Streams) *cobra.Command {
@@ -85,6 +88,10 @@ parse "iperf3 -J" parse ours.`,
 	f.StringVarP(&o.title, "title", "T", "", "prefix every output line with this title")
 	f.BoolVar(&o.getServerOutput, "get-server-output", false, "fetch and print the server's report")
 	f.IntVar(&o.connectTimeout, "connect-timeout", 0, "milliseconds to wait for the control connection (default 30000)")
+	f.StringVar(&o.specJSON, "spec-json", "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
+	f.BoolVar(&o.resultJSON, "result-json", false, "print intervals and the engine's result as JSON lines (for the kube backend)")
+	_ = f.MarkHidden("spec-json")
+	_ = f.MarkHidden("result-json")
 	return cmd
 }
 
@@ -147,6 +154,9 @@ func (o clientOptions) spec() (engine.Spec, error) {
 
 func runClient(ctx context.Context, s Streams, host string, o clientOptions) error {
 	sp, err := o.spec()
+	if o.specJSON != "" {
+		sp, err = specFromJSON(o.specJSON)
+	}
 	if err != nil {
 		return err
 	}
@@ -154,6 +164,9 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 		return fmt.Errorf("-p %d out of range: use 1..65535", o.port)
 	}
 	addr := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(o.port))
+	if o.resultJSON {
+		return runClientLines(ctx, s, addr, sp)
+	}
 	out := prefixWriter{w: s.Out, prefix: titlePrefix(o.title)}
 	c := &engine.Client{}
 	if !o.json {

@@ -80,6 +80,8 @@ can be the other end of any test.`,
 		newCompareCommand(s),
 		newLabCommand(s),
 		newCleanupCommand(s),
+		newImageCommand(s),
+		newNetinfoCommand(s),
 	)
 	return root
 }

@@ -1,0 +1,116 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Labels and values on everything cnibench creates.
+const (
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "cnibench"
+	LabelRun       = "cnibench.io/run"
+	LabelEndpoint  = "cnibench.io/endpoint" // the pod's endpoint name, for Service selectors
+	LabelNode      = "cnibench.io/node"
+
+	// LabelPodSecurity is Pod Security admission's enforce label: the node
+	// endpoints are hostNetwork pods, which only the privileged level allows.
+	LabelPodSecurity = "pod-security.kubernetes.io/enforce"
+	hostnameLabel    = "kubernetes.io/hostname"
+
+	// NamespacePrefix starts every namespace cnibench creates.
+	NamespacePrefix = "cnibench-"
+	containerName   = "cnibench"
+	binaryPath      = "/cnibench"
+	// RunAsUser is the unprivileged user every container runs as (the
+	// image has no /etc/passwd; distroless's "nonroot").
+	RunAsUser = 65532
+)
+
+// DefaultReadyTimeout bounds waiting for the pods to be Ready.
+const DefaultReadyTimeout = 3 * time.Minute
+
+// Config says which cluster to use and how to place the run there.
+type Config struct {
+	Client kubernetes.Interface
+	// REST is the client configuration exec needs; unused when Exec is set.
+	REST *rest.Config
+	// Exec runs commands in pods; nil = client-go's remotecommand over
+	// REST (WebSocket, falling back to SPDY).
+	Exec Executor
+	// Name is how the run record names the cluster (the kubeconfig
+	// context or the API server's address).
+	Name string
+	// ID is the run ID: the namespace is cnibench-<ID>.
+	ID string
+	// Nodes is the node pair (client side, server side); empty = chosen.
+	Nodes []string
+	// Image runs `cnibench server` and `cnibench client`; PullPolicy is
+	// its pull policy ("" = IfNotPresent).
+	Image      string
+	PullPolicy corev1.PullPolicy
+	// Port the servers listen on; 0 = engine.DefaultPort.
+	Port int
+	// PodsPerNode is how many pod endpoints each node gets; 0 = 2 (the
+	// same-node pod→pod scenario needs two).
+	PodsPerNode  int
+	ReadyTimeout time.Duration // 0 = DefaultReadyTimeout
+	Logger       *slog.Logger  // nil = discard
+}
+
+func (c Config) withDefaults() Config {
+	if c.Port == 0 {
+		c.Port = engine.DefaultPort
+	}
+	if c.PodsPerNode == 0 {
+		c.PodsPerNode = 2
+	}
+	if c.PullPolicy == "" {
+		c.PullPolicy = corev1.PullIfNotPresent
+	}
+	if c.ReadyTimeout == 0 {
+		c.ReadyTimeout = DefaultReadyTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Client == nil {
+		errs = append(errs, errors.New("no Kubernetes client"))
+	}
+	if c.Exec == nil && c.REST == nil {
+		errs = append(errs, errors.New("no REST config to exec into pods with"))
+	}
+	if c.ID == "" {
+		errs = append(errs, errors.New("no run ID"))
+	}
+	if c.Image == "" {
+		errs = append(errs, errors.New("no image: set --image"))
+	}
+	switch c.PullPolicy {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		errs = append(errs, fmt.Errorf("image pull policy %q: use Always, IfNotPresent or Never", c.PullPolicy))
+	}
+	if len(c.Nodes) != 0 && len(c.Nodes) != 2 {
+		errs = append(errs, fmt.Errorf("--nodes %v: give two nodes, A,B", c.Nodes))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
+	}
+	return errors.Join(errs...)
+}
+
+// Namespace is the namespace of run id.
+func Namespace(id string) string { return NamespacePrefix + id }

@@ -1,0 +1,177 @@
+package kube
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Node labels the choice reads.
+const (
+	labelControlPlane = "node-role.kubernetes.io/control-plane"
+	labelZone         = "topology.kubernetes.io/zone"
+	labelOS           = "kubernetes.io/os"
+	labelArch         = "kubernetes.io/arch"
+)
+
+// NodeChoice is the node pair a run measures between, and why.
+type NodeChoice struct {
+	Nodes  [2]string `json:"nodes"`  // client side, server side
+	Reason string    `json:"reason"` // how they were chosen, for people and the record
+	// Excluded says why each other node was not a candidate.
+	Excluded map[string]string `json:"excluded,omitempty"`
+	taints   map[string][]corev1.Taint
+}
+
+// unusable says why a node cannot host the run's pods ("" = it can).
+func unusable(n *corev1.Node) string {
+	ready := false
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			ready = c.Status == corev1.ConditionTrue
+		}
+	}
+	var why []string
+	if !ready {
+		why = append(why, "not Ready")
+	}
+	if n.Spec.Unschedulable {
+		why = append(why, "cordoned (unschedulable)")
+	}
+	for _, t := range n.Spec.Taints {
+		if t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute {
+			why = append(why, fmt.Sprintf("tainted %s:%s", t.Key, t.Effect))
+		}
+	}
+	return strings.Join(why, ", ")
+}
+
+// ChooseNodes picks the node pair. Given two names (--nodes), it checks
+// that they exist and are Ready, and tolerates their taints. Otherwise it
+// takes Ready, schedulable, untainted nodes of the same OS and
+// architecture, workers before control-plane nodes and, when zones are
+// labelled, a pair in different zones; ties go by name.
+func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
+	ch := NodeChoice{Excluded: map[string]string{}, taints: map[string][]corev1.Taint{}}
+	byName := map[string]*corev1.Node{}
+	for i := range nodes {
+		byName[nodes[i].Name] = &nodes[i]
+	}
+	names := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		names = append(names, n.Name)
+	}
+	slices.Sort(names)
+	if len(want) == 2 {
+		if want[0] == want[1] {
+			return ch, fmt.Errorf("--nodes %s,%s: give two different nodes", want[0], want[1])
+		}
+		for i, w := range want {
+			n, ok := byName[w]
+			if !ok {
+				return ch, fmt.Errorf("--nodes: no node %q: the cluster has %s", w, strings.Join(names, ", "))
+			}
+			if !ready(n) {
+				return ch, fmt.Errorf("--nodes: node %s is not Ready", w)
+			}
+			ch.Nodes[i] = w
+			ch.taints[w] = n.Spec.Taints
+		}
+		ch.Reason = "given with --nodes"
+		if why := []string{unusable(byName[want[0]]), unusable(byName[want[1]])}; why[0] != "" || why[1] != "" {
+			ch.Reason += " (their taints are tolerated: " + strings.Trim(strings.Join(why, "; "), "; ") + ")"
+		}
+		return ch, nil
+	}
+	if len(want) != 0 {
+		return ch, fmt.Errorf("--nodes %v: give two nodes, A,B", want)
+	}
+	var cands []*corev1.Node
+	for _, name := range names {
+		n := byName[name]
+		if why := unusable(n); why != "" {
+			ch.Excluded[name] = why
+			continue
+		}
+		cands = append(cands, n)
+	}
+	// Workers first, then by name (names is sorted, the sort is stable).
+	slices.SortStableFunc(cands, func(a, b *corev1.Node) int {
+		return boolCmp(isControlPlane(a), isControlPlane(b))
+	})
+	platform := func(n *corev1.Node) string { return n.Labels[labelOS] + "/" + n.Labels[labelArch] }
+	var best [2]*corev1.Node
+	score := -1
+	for i, a := range cands {
+		for _, b := range cands[i+1:] {
+			if platform(a) != platform(b) {
+				continue
+			}
+			s := 0
+			if !isControlPlane(a) {
+				s += 2
+			}
+			if !isControlPlane(b) {
+				s += 2
+			}
+			za, zb := a.Labels[labelZone], b.Labels[labelZone]
+			if za != "" && zb != "" && za != zb {
+				s++
+			}
+			if s > score {
+				best, score = [2]*corev1.Node{a, b}, s
+			}
+		}
+	}
+	if best[0] == nil {
+		var why []string
+		for _, name := range names {
+			if r, ok := ch.Excluded[name]; ok {
+				why = append(why, name+": "+r)
+			}
+		}
+		msg := fmt.Sprintf("need two Ready, schedulable, untainted nodes of the same OS/arch; %d of %d qualify", len(cands), len(nodes))
+		if len(why) > 0 {
+			msg += " (" + strings.Join(why, "; ") + ")"
+		}
+		return ch, fmt.Errorf("choose nodes: %s: name two with --nodes A,B to use tainted ones", msg)
+	}
+	ch.Nodes = [2]string{best[0].Name, best[1].Name}
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%d of %d nodes Ready, schedulable and untainted", len(cands), len(nodes)))
+	if !isControlPlane(best[0]) && !isControlPlane(best[1]) {
+		parts = append(parts, "workers")
+	}
+	if za, zb := best[0].Labels[labelZone], best[1].Labels[labelZone]; za != "" && zb != "" && za != zb {
+		parts = append(parts, "different zones ("+za+", "+zb+")")
+	}
+	parts = append(parts, "first by name")
+	ch.Reason = "chosen: " + strings.Join(parts, "; ")
+	return ch, nil
+}
+
+func ready(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func isControlPlane(n *corev1.Node) bool {
+	_, ok := n.Labels[labelControlPlane]
+	return ok
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
