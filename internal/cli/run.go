@@ -55,6 +55,8 @@ type runOptions struct {
 	mtus        []int
 	podMTUs     []int
 	policyRules []int
+
+	kube *kubeOptions // --cluster kube
 }
 
 // plan turns the flags into a validated plan.
@@ -159,7 +161,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %dM)", bench.DefaultUDPRate/1_000_000))
 	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
-	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab (kube is not yet available)")
+	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list every test of the plan and exit")
 	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
@@ -170,6 +172,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.IntSliceVar(&o.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
 	f.IntSliceVar(&o.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
 	f.IntSliceVar(&o.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+	o.kube = addKubeFlags(f)
 	return cmd
 }
 
@@ -181,15 +184,28 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	switch o.cluster {
 	case "lab":
 	case "kube":
-		return errors.New("--cluster kube is not yet available: the Kubernetes backend is still being built; use --cluster lab (the default)")
 	default:
-		return fmt.Errorf("unknown cluster %q: use lab", o.cluster)
+		return fmt.Errorf("unknown cluster %q: use lab or kube", o.cluster)
 	}
 	plan, err := o.plan()
 	if err != nil {
 		return err
 	}
 	runID := lab.NewID()
+	if o.cluster == "kube" {
+		if o.dryRun {
+			if len(plan.Nodes) == 0 {
+				plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
+			}
+			plan.Variants = []string{""}
+			return bench.WriteTests(s.Out, plan)
+		}
+		vs, err := o.kube.variants(s, runID, plan.Nodes, o.verbose)
+		if err != nil {
+			return err
+		}
+		return measure(cmd, s, o, format, plan, runID, vs)
+	}
 	variants, err := o.matrix(s, runID)
 	if err != nil {
 		return err
@@ -214,6 +230,11 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	if err := bench.Supported(variants); err != nil {
 		return err
 	}
+	return measure(cmd, s, o, format, plan, runID, bench.LabVariants(variants))
+}
+
+// measure runs the plan on the variants and reports it.
+func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string, vs []bench.Variant) error {
 	ev := &runEvents{outDir: o.outDir, err: s}
 	if !o.quiet {
 		ev.printer = bench.NewPrinter(s.Err, isTerminal(s.Err))
@@ -223,7 +244,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 			return err
 		}
 	}
-	run, runErr := bench.RunVariants(cmd.Context(), bench.LabVariants(variants), plan, bench.Options{
+	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
 		ID: runID, CommandLine: commandLine(), Events: ev,
 	})
 	ev.close()

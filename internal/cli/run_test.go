@@ -67,8 +67,8 @@ func TestRunFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--cluster", "kube"}, "--cluster kube is not yet available"},
-		{[]string{"--cluster", "gke"}, `unknown cluster "gke": use lab`},
+		{[]string{"--cluster", "gke"}, `unknown cluster "gke": use lab or kube`},
+		{[]string{"--cluster", "kube", "--repeats", "0"}, "repeats 0: use at least 1"},
 		{[]string{"-o", "xml"}, `unknown output format "xml"`},
 		{[]string{"--repeats", "0"}, "repeats 0: use at least 1"},
 		{[]string{"--duration", "1.5"}, "duration 1.5s: iperf3's protocol carries whole seconds; use e.g. 2s"},

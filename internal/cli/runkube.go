@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/cluster/kube"
+	"github.com/cnibench/cnibench/internal/image"
+	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/kubernetes"
+)
+
+// kubeOptions are run's flags for --cluster kube: kubectl's connection
+// flags, and the image.
+type kubeOptions struct {
+	config       *genericclioptions.ConfigFlags
+	image        string
+	pullPolicy   string
+	readyTimeout time.Duration
+}
+
+// addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
+// --as, ...) but not --cluster, which is run's own, nor --namespace: each
+// run creates its own namespace cnibench-<run id>.
+func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
+	k := &kubeOptions{config: genericclioptions.NewConfigFlags(true)}
+	k.config.ClusterName = nil
+	k.config.Namespace = nil
+	k.config.AddFlags(f)
+	f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build writes it)")
+	f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
+	f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
+	return k
+}
+
+// variants is the one kube variant: the run's namespace on the cluster,
+// built when the run starts and deleted when it ends.
+func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
+	rest, err := k.config.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rest)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := rest.Host
+	if raw, err := k.config.ToRawKubeConfigLoader().RawConfig(); err == nil {
+		ctx := raw.CurrentContext
+		if k.config.Context != nil && *k.config.Context != "" {
+			ctx = *k.config.Context
+		}
+		if ctx != "" {
+			name = ctx + " (" + rest.Host + ")"
+		}
+	}
+	cfg := kube.Config{
+		Client: cs, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image,
+		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, Logger: logger(s, verbose),
+	}
+	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
+		c, err := kube.New(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		ch := c.NodeChoice()
+		fmt.Fprintf(s.Err, "kube: namespace %s; nodes %s (%s)\n", c.Namespace(), strings.Join(ch.Nodes[:], ", "), ch.Reason)
+		return c, nil
+	}}}, nil
+}
