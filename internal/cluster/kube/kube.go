@@ -24,6 +24,10 @@ import (
 
 var _ cluster.Cluster = (*Cluster)(nil)
 
+// proxySyncWait is how long Expose gives kube-proxy to program a Service
+// once its EndpointSlice is Ready (tests set it to 0).
+var proxySyncWait = 2 * time.Second
+
 // Cluster is one run's place on a Kubernetes cluster: its namespace, node
 // pair and endpoint pods. Build it with New; Close removes it.
 type Cluster struct {
@@ -307,7 +311,7 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-time.After(2 * time.Second):
+	case <-time.After(proxySyncWait):
 	}
 	var ts []cluster.Target
 	ips := cip.Spec.ClusterIPs

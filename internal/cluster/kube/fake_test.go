@@ -1,0 +1,152 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+)
+
+func init() { proxySyncWait = 0 }
+
+const testID = "t3st01"
+
+// node is a Ready node with an InternalIP.
+func node(name, ip string, mods ...func(*corev1.Node)) *corev1.Node {
+	n := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{hostnameLabel: name, labelOS: "linux", labelArch: "amd64"}},
+		Status: corev1.NodeStatus{
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}},
+			Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}},
+			NodeInfo:   corev1.NodeSystemInfo{KernelVersion: "6.1.0-test", OSImage: "Debian", Architecture: "amd64"},
+		},
+	}
+	for _, m := range mods {
+		m(n)
+	}
+	return n
+}
+
+// fakeCluster is a fake API server that behaves enough like a cluster:
+// pods become Ready on the node their affinity names (unless podState
+// says otherwise), Services get addresses and EndpointSlices.
+type fakeCluster struct {
+	cs       *fake.Clientset
+	podState func(*corev1.Pod) // nil = Ready
+	exec     *fakeExec
+	nextIP   int
+	mu       sync.Mutex
+}
+
+func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
+	t.Helper()
+	objs = append(objs, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: Namespace(testID)}})
+	f := &fakeCluster{cs: fake.NewClientset(objs...), exec: &fakeExec{}}
+	nodeIPs := map[string]string{}
+	for _, o := range objs {
+		if n, ok := o.(*corev1.Node); ok {
+			nodeIPs[n.Name] = n.Status.Addresses[0].Address
+		}
+	}
+	f.cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		p.Spec.NodeName = p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions[0].Values[0]
+		ip := nodeIPs[p.Spec.NodeName]
+		if !p.Spec.HostNetwork {
+			f.nextIP++
+			ip = fmt.Sprintf("198.19.0.%d", f.nextIP)
+		}
+		p.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}
+		if f.podState != nil {
+			f.podState(p)
+		}
+		return false, nil, nil
+	})
+	nodePort := int32(30000)
+	f.cs.PrependReactor("create", "services", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		s := a.(k8stesting.CreateAction).GetObject().(*corev1.Service)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.nextIP++
+		s.Spec.ClusterIP = fmt.Sprintf("198.18.128.%d", f.nextIP)
+		s.Spec.ClusterIPs = []string{s.Spec.ClusterIP}
+		if s.Spec.Type == corev1.ServiceTypeNodePort {
+			for i := range s.Spec.Ports {
+				nodePort++
+				s.Spec.Ports[i].NodePort = nodePort
+			}
+		}
+		yes := true
+		sl := &discoveryv1.EndpointSlice{
+			ObjectMeta: metav1.ObjectMeta{Name: s.Name + "-x", Namespace: s.Namespace, Labels: map[string]string{discoveryv1.LabelServiceName: s.Name}},
+			Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"198.19.0.9"}, Conditions: discoveryv1.EndpointConditions{Ready: &yes},
+				TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: s.Spec.Selector[LabelEndpoint]}}},
+		}
+		if err := f.cs.Tracker().Add(sl); err != nil {
+			return true, nil, err
+		}
+		return false, nil, nil
+	})
+	return f
+}
+
+func (f *fakeCluster) config() Config {
+	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second}
+}
+
+// fakeExec answers `cnibench netinfo` and `cnibench client` like the
+// real ones would, and records the commands.
+type fakeExec struct {
+	mu      sync.Mutex
+	calls   [][]string
+	pods    []string
+	mtu     int // pods' eth0 MTU; 0 = 1450
+	client  func(cmd []string, out io.Writer) error
+	execErr error
+}
+
+func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []string, stdout, stderr io.Writer) error {
+	e.mu.Lock()
+	e.calls = append(e.calls, cmd)
+	e.pods = append(e.pods, pod)
+	e.mu.Unlock()
+	if e.execErr != nil {
+		fmt.Fprintln(stderr, "exec: something broke")
+		return e.execErr
+	}
+	switch cmd[1] {
+	case "netinfo":
+		mtu := e.mtu
+		if mtu == 0 {
+			mtu = 1450
+		}
+		ifs := []NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
+		if strings.HasPrefix(pod, "host-") {
+			ifs = []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
+		}
+		return json.NewEncoder(stdout).Encode(ifs)
+	case "client":
+		if e.client != nil {
+			return e.client(cmd, stdout)
+		}
+		enc := json.NewEncoder(stdout)
+		_ = enc.Encode(ClientLine{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
+		return enc.Encode(ClientLine{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9e8}}})
+	}
+	return fmt.Errorf("unexpected command %v", cmd)
+}

@@ -1,0 +1,77 @@
+package kube
+
+import (
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func TestChooseNodes(t *testing.T) {
+	cp := func(n *corev1.Node) {
+		n.Labels[labelControlPlane] = ""
+		n.Spec.Taints = []corev1.Taint{{Key: labelControlPlane, Effect: corev1.TaintEffectNoSchedule}}
+	}
+	cpUntainted := func(n *corev1.Node) { n.Labels[labelControlPlane] = "" }
+	notReady := func(n *corev1.Node) { n.Status.Conditions[0].Status = corev1.ConditionFalse }
+	cordoned := func(n *corev1.Node) { n.Spec.Unschedulable = true }
+	zone := func(z string) func(*corev1.Node) { return func(n *corev1.Node) { n.Labels[labelZone] = z } }
+	arm := func(n *corev1.Node) { n.Labels[labelArch] = "arm64" }
+	for _, tc := range []struct {
+		name       string
+		nodes      []*corev1.Node
+		want       []string
+		pick       [2]string
+		reason     string
+		err        string
+		excludedOn string
+	}{
+		{name: "first two by name", nodes: []*corev1.Node{node("c", "1"), node("b", "2"), node("a", "3")}, pick: [2]string{"a", "b"}, reason: "workers"},
+		{name: "control plane and cordoned skipped", nodes: []*corev1.Node{node("a-cp", "1", cp), node("b", "2", cordoned), node("c", "3"), node("d", "4", notReady), node("e", "5")},
+			pick: [2]string{"c", "e"}, excludedOn: "a-cp"},
+		{name: "workers before an untainted control plane", nodes: []*corev1.Node{node("a", "1", cpUntainted), node("b", "2"), node("c", "3")}, pick: [2]string{"b", "c"}},
+		{name: "untainted control plane when needed", nodes: []*corev1.Node{node("a", "1", cpUntainted), node("b", "2")}, pick: [2]string{"b", "a"}},
+		{name: "different zones preferred", nodes: []*corev1.Node{node("a", "1", zone("z1")), node("b", "2", zone("z1")), node("c", "3", zone("z2"))}, pick: [2]string{"a", "c"}, reason: "different zones (z1, z2)"},
+		{name: "same arch only", nodes: []*corev1.Node{node("a", "1", arm), node("b", "2"), node("c", "3")}, pick: [2]string{"b", "c"}},
+		{name: "given", nodes: []*corev1.Node{node("a", "1"), node("b", "2"), node("c", "3")}, want: []string{"c", "a"}, pick: [2]string{"c", "a"}, reason: "given with --nodes"},
+		{name: "given tainted is tolerated", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2")}, want: []string{"a", "b"}, pick: [2]string{"a", "b"}, reason: "tolerated"},
+		{name: "given not ready", nodes: []*corev1.Node{node("a", "1", notReady), node("b", "2")}, want: []string{"a", "b"}, err: "node a is not Ready"},
+		{name: "given twice", nodes: []*corev1.Node{node("a", "1"), node("b", "2")}, want: []string{"a", "a"}, err: "two different nodes"},
+		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var nodes []corev1.Node
+			for _, n := range tc.nodes {
+				nodes = append(nodes, *n)
+			}
+			ch, err := ChooseNodes(nodes, tc.want)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.Nodes != tc.pick {
+				t.Errorf("picked %v, want %v (%s)", ch.Nodes, tc.pick, ch.Reason)
+			}
+			if !strings.Contains(ch.Reason, tc.reason) {
+				t.Errorf("reason %q lacks %q", ch.Reason, tc.reason)
+			}
+			if tc.excludedOn != "" && ch.Excluded[tc.excludedOn] == "" {
+				t.Errorf("no reason recorded for excluding %s: %v", tc.excludedOn, ch.Excluded)
+			}
+		})
+	}
+}
+
+func TestTaintsTolerated(t *testing.T) {
+	cfg := Config{ID: "x", Image: "i", Port: 5201}
+	taint := corev1.Taint{Key: "dedicated", Value: "net", Effect: corev1.TaintEffectNoSchedule}
+	p := podObject(cfg, podSpec{name: "pod-1a", node: "a", kind: "pod", taint: []corev1.Taint{taint}})
+	if len(p.Spec.Tolerations) != 1 || p.Spec.Tolerations[0].Key != "dedicated" || p.Spec.Tolerations[0].Operator != corev1.TolerationOpExists {
+		t.Errorf("tolerations %+v", p.Spec.Tolerations)
+	}
+}
