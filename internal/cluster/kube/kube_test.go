@@ -196,7 +196,10 @@ func TestRunClientExecsAndReadsResult(t *testing.T) {
 		t.Errorf("exec error: %v", err)
 	}
 	// An image whose client does not speak --result-json.
-	f.exec.client = func(cmd []string, out io.Writer) error { _, err := io.WriteString(out, "Connecting to host\n"); return err }
+	f.exec.client = func(cmd []string, out io.Writer) error {
+		_, err := io.WriteString(out, "Connecting to host\n")
+		return err
+	}
 	if _, err := c.RunClient(ctx, eps[2], target, spec); err == nil || !strings.Contains(err.Error(), "this version") {
 		t.Errorf("foreign output: %v", err)
 	}
