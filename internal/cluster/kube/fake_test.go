@@ -19,7 +19,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-func init() { proxySyncWait = 0 }
+func init() { proxySyncWait, nodeSettle = 0, 0 }
 
 const testID = "t3st01"
 

@@ -79,11 +79,7 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
 	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
-	list, err := cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", explain(err))
-	}
-	c.choice, err = ChooseNodes(list.Items, cfg.Nodes)
+	list, err := c.chooseNodes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +97,33 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// nodeSettle is how long New waits for nodes whose only fault is a taint
+// the node controller removes by itself (a node that just became Ready
+// keeps node.kubernetes.io/not-ready for a moment).
+var nodeSettle = 30 * time.Second
+
+// chooseNodes lists the nodes and chooses the pair, waiting out
+// transient not-ready/unreachable taints.
+func (c *Cluster) chooseNodes(ctx context.Context) (*corev1.NodeList, error) {
+	deadline := time.Now().Add(nodeSettle)
+	for {
+		list, err := c.cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list nodes: %w", explain(err))
+		}
+		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes)
+		if err == nil || !c.choice.transient() || time.Now().After(deadline) {
+			return list, err
+		}
+		c.cfg.Logger.Info("waiting for node taints to clear", "excluded", c.choice.Excluded)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // start creates the endpoint pods and waits for them.

@@ -152,6 +152,17 @@ func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
 	return ch, nil
 }
 
+// transient reports whether a node was excluded only for taints the node
+// controller adds and removes by itself.
+func (ch NodeChoice) transient() bool {
+	for _, why := range ch.Excluded {
+		if strings.Contains(why, "node.kubernetes.io/not-ready") || strings.Contains(why, "node.kubernetes.io/unreachable") {
+			return true
+		}
+	}
+	return false
+}
+
 func ready(n *corev1.Node) bool {
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {

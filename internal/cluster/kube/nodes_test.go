@@ -3,8 +3,11 @@ package kube
 import (
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func TestChooseNodes(t *testing.T) {
@@ -73,5 +76,33 @@ func TestTaintsTolerated(t *testing.T) {
 	p := podObject(cfg, podSpec{name: "pod-1a", node: "a", kind: "pod", taint: []corev1.Taint{taint}})
 	if len(p.Spec.Tolerations) != 1 || p.Spec.Tolerations[0].Key != "dedicated" || p.Spec.Tolerations[0].Operator != corev1.TolerationOpExists {
 		t.Errorf("tolerations %+v", p.Spec.Tolerations)
+	}
+}
+
+// A node that just became Ready keeps node.kubernetes.io/not-ready for a
+// moment: New waits for the node controller to remove it.
+func TestNewWaitsOutNotReadyTaint(t *testing.T) {
+	old := nodeSettle
+	nodeSettle = 10 * time.Second
+	defer func() { nodeSettle = old }()
+	tainted := node("node-1", "198.18.0.1", func(n *corev1.Node) {
+		n.Spec.Taints = []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoExecute}}
+	})
+	f := newFake(t, tainted, node("node-2", "198.18.0.2"))
+	lists := 0
+	f.cs.PrependReactor("list", "nodes", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		lists++
+		if lists == 2 {
+			n := tainted.DeepCopy()
+			n.Spec.Taints = nil
+			if err := f.cs.Tracker().Update(corev1.SchemeGroupVersion.WithResource("nodes"), n, ""); err != nil {
+				t.Error(err)
+			}
+		}
+		return false, nil, nil
+	})
+	c := newCluster(t, f)
+	if c.NodeChoice().Nodes != [2]string{"node-1", "node-2"} || lists < 2 {
+		t.Errorf("chose %v after %d lists", c.NodeChoice().Nodes, lists)
 	}
 }
