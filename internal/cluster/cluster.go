@@ -47,9 +47,9 @@ type Target struct {
 type Path struct {
 	Datapath     string `json:"datapath"` // "host", "routed", "vxlan", "ipip", "wireguard", "bridge"
 	Encapsulated bool   `json:"encapsulated"`
-	HeaderTax    int    `json:"header_tax"` // bytes of encapsulation per packet
-	MTU          int    `json:"mtu"`        // the sender's interface MTU on this path
-	UnderlayMTU  int    `json:"underlay_mtu"`
+	HeaderTax    int    `json:"header_tax"`          // bytes of encapsulation per packet
+	MTU          int    `json:"mtu"`                 // the sender's interface MTU on this path
+	UnderlayMTU  int    `json:"underlay_mtu"`        // 0 when the path stays inside one node
 	LinkRate     uint64 `json:"link_rate,omitempty"` // bits/s of the shaped uplink, 0 = unshaped
 }
 

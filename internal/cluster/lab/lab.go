@@ -240,7 +240,10 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 	}
 	encap := dp.Encapsulated() && backendPod && entry != to.Backend.Node
 	crosses := from.Node != to.Backend.Node || entry != from.Node
-	p := cluster.Path{Datapath: string(dp), Encapsulated: encap, UnderlayMTU: l.cfg.UnderlayMTU}
+	p := cluster.Path{Datapath: string(dp), Encapsulated: encap}
+	if crosses { // a path inside one node never meets the underlay
+		p.UnderlayMTU = l.cfg.UnderlayMTU
+	}
 	if from.Kind == cluster.NodeEndpoint && !backendPod {
 		p.Datapath = "host"
 	}
