@@ -126,7 +126,9 @@ scenario's median goodput, its 95% confidence interval and its overhead
 against the node-node baseline measured in the same run.
 
 The cluster is the built-in lab (network namespaces on this machine; without
-root cnibench runs it in a user namespace of its own). Every lab flag takes a
+root cnibench runs it in a user namespace of its own), or with --cluster kube
+the Kubernetes cluster of your kubeconfig (kubectl's connection flags; pods
+in a namespace of the run's own, deleted at the end: docs/kube.md). Every lab flag takes a
 list: the matrix then runs once per value, each on its own lab, so
 "--datapath routed,vxlan" answers "what does encapsulation cost" in one run.
 
@@ -142,6 +144,9 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 
   # a run to base a decision on: longer tests, more repeats, every format
   cnibench run --duration 5s --omit 1s --repeats 10 --out-dir results
+
+  # the same on your Kubernetes cluster (image: cnibench image build)
+  cnibench run --cluster kube --nodes worker-1,worker-2
 
   # what would run, without running it
   cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
