@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/spf13/cobra"
@@ -234,16 +235,30 @@ func newLabDownCommand(s Streams) *cobra.Command {
 // including leftovers of a crashed process.
 func newCleanupCommand(s Streams) *cobra.Command {
 	var dryRun bool
+	var which string
+	var olderThan time.Duration
+	var k *kubeOptions
 	cmd := &cobra.Command{
 		Use:   "cleanup",
-		Short: "Remove everything cnibench left behind (labs, including a crashed run's)",
+		Short: "Remove everything cnibench left behind (labs, or a Kubernetes cluster's namespaces)",
 		Long: `Remove every lab of cnibench's: kept labs and namespaces named cnibench-*
 left by a crashed process. Labs that benchmarks build themselves need no
 cleanup: they live in namespaces only their process holds, which the
-kernel removes when it ends, crash or SIGKILL included.`,
-		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup",
+kernel removes when it ends, crash or SIGKILL included.
+
+With --cluster kube: delete the Kubernetes namespaces cnibench-* labelled
+app.kubernetes.io/managed-by=cnibench that a killed run left (a run deletes
+its own, Ctrl-C included); --older-than spares runs still going.`,
+		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup\n  cnibench cleanup --cluster kube --older-than 1h --dry-run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch which {
+			case "kube":
+				return k.cleanup(cmd.Context(), s, olderThan, dryRun)
+			case "lab":
+			default:
+				return fmt.Errorf("unknown cluster %q: use lab or kube", which)
+			}
 			ids, err := lab.Cleanup(dryRun)
 			verb := "removed"
 			if dryRun {
@@ -259,6 +274,9 @@ kernel removes when it ends, crash or SIGKILL included.`,
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
+	cmd.Flags().StringVar(&which, "cluster", "lab", "lab, or kube (the cluster of your kubeconfig)")
+	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "kube: only namespaces older than this (e.g. 1h)")
+	k = addKubeConnFlags(cmd.Flags())
 	return cmd
 }
 

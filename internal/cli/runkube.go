@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // kubeOptions are run's flags for --cluster kube: kubectl's connection
@@ -29,26 +30,61 @@ type kubeOptions struct {
 // --as, ...) but not --cluster, which is run's own, nor --namespace: each
 // run creates its own namespace cnibench-<run id>.
 func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
-	k := &kubeOptions{config: genericclioptions.NewConfigFlags(true)}
-	k.config.ClusterName = nil
-	k.config.Namespace = nil
-	k.config.AddFlags(f)
+	k := addKubeConnFlags(f)
 	f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build writes it)")
 	f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
 	f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
 	return k
 }
 
+// addKubeConnFlags adds kubectl's connection flags only.
+func addKubeConnFlags(f *pflag.FlagSet) *kubeOptions {
+	k := &kubeOptions{config: genericclioptions.NewConfigFlags(true)}
+	k.config.ClusterName = nil
+	k.config.Namespace = nil
+	k.config.AddFlags(f)
+	return k
+}
+
+// client connects as the flags and kubeconfig say.
+func (k *kubeOptions) client() (*rest.Config, kubernetes.Interface, error) {
+	rc, err := k.config.ToRESTConfig()
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	return rc, cs, nil
+}
+
+// cleanup removes (or lists) the namespaces crashed runs left.
+func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool) error {
+	_, cs, err := k.client()
+	if err != nil {
+		return err
+	}
+	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now())
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, l := range found {
+		fmt.Fprintf(s.Out, "%s namespace %s (run %s, %s old)\n", verb, l.Namespace, l.Run, l.Age.Round(time.Second))
+	}
+	if len(found) == 0 && err == nil {
+		fmt.Fprintln(s.Err, "nothing to clean up")
+	}
+	return err
+}
+
 // variants is the one kube variant: the run's namespace on the cluster,
 // built when the run starts and deleted when it ends.
 func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
-	rest, err := k.config.ToRESTConfig()
+	rest, cs, err := k.client()
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(rest)
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return nil, err
 	}
 	name := rest.Host
 	if raw, err := k.config.ToRawKubeConfigLoader().RawConfig(); err == nil {
