@@ -10,11 +10,13 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
 	"github.com/cnibench/cnibench/internal/image"
+	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 )
 
 // kubeOptions are run's flags for --cluster kube: kubectl's connection
@@ -44,6 +46,17 @@ func addKubeConnFlags(f *pflag.FlagSet) *kubeOptions {
 	k.config.Namespace = nil
 	k.config.AddFlags(f)
 	return k
+}
+
+// quietKlog sends client-go's own log lines (klog) to our logger when
+// verbose, else nowhere: an interrupted exec's "use of closed network
+// connection" is not news for people.
+func quietKlog(s Streams, verbose bool) {
+	if verbose {
+		klog.SetSlogLogger(logger(s, true))
+		return
+	}
+	klog.SetLogger(logr.Discard())
 }
 
 // client connects as the flags and kubeconfig say.
@@ -82,6 +95,7 @@ func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Dur
 // variants is the one kube variant: the run's namespace on the cluster,
 // built when the run starts and deleted when it ends.
 func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
+	quietKlog(s, verbose)
 	rest, cs, err := k.client()
 	if err != nil {
 		return nil, err
