@@ -279,3 +279,29 @@ func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
 }
+
+// TestKubeDefaultMatrix runs every scenario of the default matrix once,
+// TCP and UDP: each must complete through the backend.
+func TestKubeDefaultMatrix(t *testing.T) {
+	_, cfg := setup(t, modes()[0])
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	v := bench.Variant{Open: func(ctx context.Context) (cluster.Cluster, error) { return kube.New(ctx, cfg) }}
+	plan := bench.Plan{Protocols: []engine.Protocol{engine.TCP, engine.UDP}, Duration: time.Second, Repeats: 1, UDPRate: 100_000_000}
+	start := time.Now()
+	run, err := bench.RunVariants(ctx, []bench.Variant{v}, plan, bench.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d tests in %v", len(run.Samples), time.Since(start).Round(time.Millisecond))
+	scenarios := map[string]bool{}
+	for _, s := range run.Samples {
+		scenarios[s.Scenario] = true
+		if s.Error != "" || s.Result == nil || s.Result.Goodput() <= 0 {
+			t.Errorf("%s %s: %s", s.Scenario, s.Protocol, s.Error)
+		}
+	}
+	if want := len(bench.ScenarioNames()); len(scenarios) != want || len(run.Samples) != 2*want {
+		t.Errorf("%d scenarios, %d samples; want every one of %d, TCP and UDP", len(scenarios), len(run.Samples), want)
+	}
+}
