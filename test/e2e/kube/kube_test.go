@@ -305,3 +305,12 @@ func TestKubeDefaultMatrix(t *testing.T) {
 		t.Errorf("%d scenarios, %d samples; want every one of %d, TCP and UDP", len(scenarios), len(run.Samples), want)
 	}
 }
+
+// TestMain removes the image tarball the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if imageTar != "" {
+		os.RemoveAll(filepath.Dir(imageTar))
+	}
+	os.Exit(code)
+}
