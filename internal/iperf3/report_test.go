@@ -27,9 +27,9 @@ const (
 
 	// 3.7 client, TCP: no snd_wnd/max_snd_wnd, no target_bitrate,
 	// %.15g numbers (exponent form for big integers).
-	report37 = `{"start":{"connected":[{"socket":5,"local_host":"10.0.0.1","local_port":40000,"remote_host":"10.0.0.2","remote_port":5201}],
+	report37 = `{"start":{"connected":[{"socket":5,"local_host":"198.18.0.1","local_port":40000,"remote_host":"198.18.0.2","remote_port":5201}],
 "version":"iperf 3.7","system_info":"Linux a 5.4.0 #1 SMP x86_64","timestamp":{"time":"Mon, 01 Jan 2024 00:00:00 GMT","timesecs":1704067200},
-"connecting_to":{"host":"10.0.0.2","port":5201},"cookie":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","tcp_mss_default":1448,
+"connecting_to":{"host":"198.18.0.2","port":5201},"cookie":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","tcp_mss_default":1448,
 "test_start":{"protocol":"TCP","num_streams":1,"blksize":131072,"omit":0,"duration":3600,"bytes":0,"blocks":0,"reverse":0,"tos":0}},
 "intervals":[{"streams":[{"socket":5,"start":0,"end":3600.0001,"seconds":3600.0001,"bytes":4.5e+15,"bits_per_second":1e+13,"retransmits":3,"snd_cwnd":2.1e+06,"rtt":50,"rttvar":10,"pmtu":1500,"omitted":false,"sender":true}],
 "sum":{"start":0,"end":3600.0001,"seconds":3600.0001,"bytes":4.5e+15,"bits_per_second":1e+13,"retransmits":3,"omitted":false,"sender":true}}],
