@@ -90,8 +90,12 @@ func FormatSummary(r *Result, role Role) string {
 		}
 	}
 	if role == ClientRole {
-		fmt.Fprintf(&b, "CPU Utilization: local/sender %.1f%% (%.1f%%u/%.1f%%s), remote/receiver %.1f%% (%.1f%%u/%.1f%%s)\n",
-			r.CPU.HostTotal, r.CPU.HostUser, r.CPU.HostSystem, r.CPU.RemoteTotal, r.CPU.RemoteUser, r.CPU.RemoteSystem)
+		local, remote := "sender", "receiver" // as iperf3 labels them
+		if r.Spec.Reverse {
+			local, remote = remote, local
+		}
+		fmt.Fprintf(&b, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
+			local, r.CPU.HostTotal, r.CPU.HostUser, r.CPU.HostSystem, remote, r.CPU.RemoteTotal, r.CPU.RemoteUser, r.CPU.RemoteSystem)
 	}
 	return b.String()
 }
