@@ -40,7 +40,7 @@ func fixedResult(udp bool) *Result {
 			{ID: 3, Sender: true, Sent: tot(2_250_000_000, true, 0), Received: tot(2_249_500_000, true, -1)},
 		},
 		SumSent: tot(4_700_000_000, true, 1), SumReceived: tot(4_698_500_000, true, -1),
-		CPU:     CPU{HostTotal: 91.5, HostUser: 1.5, HostSystem: 90, RemoteTotal: 60.25, RemoteUser: 2.25, RemoteSystem: 58},
+		CPU:              CPU{HostTotal: 91.5, HostUser: 1.5, HostSystem: 90, RemoteTotal: 60.25, RemoteUser: 2.25, RemoteSystem: 58},
 		SenderCongestion: "cubic", ReceiverCongestion: "cubic",
 	}
 	if udp {
