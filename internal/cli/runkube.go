@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -110,8 +111,12 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 			name = ctx + " (" + rest.Host + ")"
 		}
 	}
+	dyn, err := dynamic.NewForConfig(rest)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
 	cfg := kube.Config{
-		Client: cs, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image,
+		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {

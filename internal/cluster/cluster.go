@@ -45,7 +45,7 @@ type Target struct {
 // Path describes the network between two endpoints as the cluster built or
 // detected it: what the scenario's numbers are compared against.
 type Path struct {
-	Datapath     string `json:"datapath"` // "host", "routed", "vxlan", "ipip", "wireguard", "bridge"
+	Datapath     string `json:"datapath"` // "host", "routed", "vxlan", "geneve", "ipip", "wireguard", "bridge", "unknown"
 	Encapsulated bool   `json:"encapsulated"`
 	HeaderTax    int    `json:"header_tax"`          // bytes of encapsulation per packet
 	MTU          int    `json:"mtu"`                 // the sender's interface MTU on this path

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -40,6 +41,9 @@ const DefaultReadyTimeout = 3 * time.Minute
 // Config says which cluster to use and how to place the run there.
 type Config struct {
 	Client kubernetes.Interface
+	// Dynamic reads CRDs for CNI detection (Calico's IPPools); nil =
+	// without them.
+	Dynamic dynamic.Interface
 	// REST is the client configuration exec needs; unused when Exec is set.
 	REST *rest.Config
 	// Exec runs commands in pods; nil = client-go's remotecommand over

@@ -13,9 +13,9 @@ import (
 
 // CNI is the pod network detected, and where it was read.
 type CNI struct {
-	Name     string `json:"name"`     // "flannel", or "unknown"
+	Name     string `json:"name"`     // "flannel", "calico", "cilium", ... or "unknown"
 	Backend  string `json:"backend"`  // as the CNI names it: "vxlan", "host-gw", ...
-	Datapath string `json:"datapath"` // cluster.Path's vocabulary: "vxlan", "routed", "ipip", "wireguard", "unknown"
+	Datapath string `json:"datapath"` // cluster.Path's vocabulary: "vxlan", "geneve", "routed", "ipip", "wireguard", "unknown"
 	// HeaderTax is the encapsulation's bytes per packet (IPv4 underlay).
 	HeaderTax int    `json:"header_tax,omitempty"`
 	Source    string `json:"source,omitempty"` // e.g. "ConfigMap kube-flannel/kube-flannel-cfg"
@@ -44,8 +44,8 @@ const (
 )
 
 // detectCNI finds the pod network once: flannel from its ConfigMap's
-// net-conf.json (Backend.Type), else from its node annotation; anything
-// else is "unknown" for now.
+// net-conf.json (Backend.Type), else from its node annotation; then
+// Calico, Cilium and, by DaemonSet name only, others (detectOther).
 func (c *Cluster) detectCNI(ctx context.Context) CNI {
 	c.mu.Lock()
 	if c.cni != nil {
@@ -82,7 +82,17 @@ func (c *Cluster) detectCNI(ctx context.Context) CNI {
 		}
 	}
 	if cni.Name == "unknown" {
-		notes = append(notes, "not flannel; other CNIs are not detected yet")
+		var more []string
+		cni, more = c.detectOther(ctx)
+		notes = append(notes, more...)
+	}
+	if cni.Name == "unknown" || cni.Datapath == "unknown" {
+		if cni.Name == "unknown" {
+			notes = append(notes, "no known CNI found (flannel, Calico, Cilium or a CNI DaemonSet in "+strings.Join(daemonSetNamespaces, ", ")+")")
+		}
+		if cni.Note != "" {
+			notes = append([]string{cni.Note}, notes...)
+		}
 		cni.Note = strings.Join(notes, "; ")
 	}
 	c.mu.Lock()
