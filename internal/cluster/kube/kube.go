@@ -53,6 +53,9 @@ type Details struct {
 	NodeChoice        NodeChoice  `json:"node_choice"`
 	Nodes             []NodeFacts `json:"nodes"`
 	CNI               CNI         `json:"cni"`
+	// Warnings are what the run should know about the cluster (an MTU
+	// mismatch), each with its fix; they are logged too.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // NodeFacts are one measured node's facts.
@@ -213,6 +216,7 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 	d := Details{Namespace: c.ns, Image: c.cfg.Image, NodeChoice: c.choice}
 	info := cluster.Info{Kind: "kube", Name: c.cfg.Name, Nodes: c.choice.Nodes[:]}
 	var errs []error
+	nodeMTU := map[string]int{}
 	if v, err := c.cfg.Client.Discovery().ServerVersion(); err == nil {
 		d.KubernetesVersion = v.GitVersion
 	} else {
@@ -235,6 +239,7 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 				errs = append(errs, err)
 			}
 		}
+		nodeMTU[name] = f.MTU
 		d.Nodes = append(d.Nodes, f)
 		if info.Kernel == "" {
 			info.Kernel = f.Kernel
@@ -246,6 +251,7 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 		}
 	}
 	d.CNI = c.detectCNI(ctx)
+	d.Warnings = c.mtuWarnings(ctx, d.CNI, nodeMTU)
 	info.Details = d
 	return info, errors.Join(errs...)
 }
