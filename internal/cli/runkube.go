@@ -27,6 +27,7 @@ type kubeOptions struct {
 	image        string
 	pullPolicy   string
 	readyTimeout time.Duration
+	tolerateCP   bool
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -37,6 +38,7 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 	f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build writes it)")
 	f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
 	f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
+	f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
 	return k
 }
 
@@ -117,7 +119,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	}
 	cfg := kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image,
-		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, Logger: logger(s, verbose),
+		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)

@@ -56,6 +56,9 @@ type Config struct {
 	ID string
 	// Nodes is the node pair (client side, server side); empty = chosen.
 	Nodes []string
+	// TolerateControlPlane lets the node choice take control-plane nodes
+	// tainted NoSchedule; their pods tolerate the taint.
+	TolerateControlPlane bool
 	// Image runs `cnibench server` and `cnibench client`; PullPolicy is
 	// its pull policy ("" = IfNotPresent).
 	Image      string

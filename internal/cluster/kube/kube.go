@@ -116,7 +116,7 @@ func (c *Cluster) chooseNodes(ctx context.Context) (*corev1.NodeList, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list nodes: %w", explain(err))
 		}
-		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes)
+		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes, c.cfg.TolerateControlPlane)
 		if err == nil || !c.choice.transient() || time.Now().After(deadline) {
 			return list, err
 		}

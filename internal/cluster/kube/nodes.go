@@ -25,8 +25,17 @@ type NodeChoice struct {
 	taints   map[string][]corev1.Taint
 }
 
-// unusable says why a node cannot host the run's pods ("" = it can).
-func unusable(n *corev1.Node) string {
+// Control-plane taints --tolerate-control-plane tolerates (master: before
+// Kubernetes 1.24).
+var controlPlaneTaints = []string{labelControlPlane, "node-role.kubernetes.io/master"}
+
+func isControlPlaneTaint(t corev1.Taint) bool {
+	return t.Effect == corev1.TaintEffectNoSchedule && slices.Contains(controlPlaneTaints, t.Key)
+}
+
+// unusable says why a node cannot host the run's pods ("" = it can);
+// with tolerateCP, control-plane NoSchedule taints do not count.
+func unusable(n *corev1.Node, tolerateCP bool) string {
 	ready := false
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
@@ -41,6 +50,9 @@ func unusable(n *corev1.Node) string {
 		why = append(why, "cordoned (unschedulable)")
 	}
 	for _, t := range n.Spec.Taints {
+		if tolerateCP && isControlPlaneTaint(t) {
+			continue
+		}
 		if t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute {
 			why = append(why, fmt.Sprintf("tainted %s:%s", t.Key, t.Effect))
 		}
@@ -52,8 +64,10 @@ func unusable(n *corev1.Node) string {
 // that they exist and are Ready, and tolerates their taints. Otherwise it
 // takes Ready, schedulable, untainted nodes of the same OS and
 // architecture, workers before control-plane nodes and, when zones are
-// labelled, a pair in different zones; ties go by name.
-func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
+// labelled, a pair in different zones; ties go by name. With
+// tolerateCP, control-plane nodes tainted NoSchedule are candidates too
+// (still after workers) and their pods tolerate the taint.
+func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoice, error) {
 	ch := NodeChoice{Excluded: map[string]string{}, taints: map[string][]corev1.Taint{}}
 	byName := map[string]*corev1.Node{}
 	for i := range nodes {
@@ -80,7 +94,7 @@ func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
 			ch.taints[w] = n.Spec.Taints
 		}
 		ch.Reason = "given with --nodes"
-		if why := []string{unusable(byName[want[0]]), unusable(byName[want[1]])}; why[0] != "" || why[1] != "" {
+		if why := []string{unusable(byName[want[0]], false), unusable(byName[want[1]], false)}; why[0] != "" || why[1] != "" {
 			ch.Reason += " (their taints are tolerated: " + strings.Trim(strings.Join(why, "; "), "; ") + ")"
 		}
 		return ch, nil
@@ -91,7 +105,7 @@ func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
 	var cands []*corev1.Node
 	for _, name := range names {
 		n := byName[name]
-		if why := unusable(n); why != "" {
+		if why := unusable(n, tolerateCP); why != "" {
 			ch.Excluded[name] = why
 			continue
 		}
@@ -132,13 +146,26 @@ func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
 				why = append(why, name+": "+r)
 			}
 		}
+		hint := "name two with --nodes A,B to use tainted ones"
+		if !tolerateCP {
+			hint += ", or allow control-plane nodes with --tolerate-control-plane"
+		}
 		msg := fmt.Sprintf("need two Ready, schedulable, untainted nodes of the same OS/arch; %d of %d qualify", len(cands), len(nodes))
 		if len(why) > 0 {
 			msg += " (" + strings.Join(why, "; ") + ")"
 		}
-		return ch, fmt.Errorf("choose nodes: %s: name two with --nodes A,B to use tainted ones", msg)
+		return ch, fmt.Errorf("choose nodes: %s: %s", msg, hint)
 	}
 	ch.Nodes = [2]string{best[0].Name, best[1].Name}
+	var tolerated []string
+	for _, n := range best {
+		for _, t := range n.Spec.Taints {
+			if tolerateCP && isControlPlaneTaint(t) {
+				ch.taints[n.Name] = append(ch.taints[n.Name], t)
+				tolerated = append(tolerated, n.Name)
+			}
+		}
+	}
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d of %d nodes Ready, schedulable and untainted", len(cands), len(nodes)))
 	if !isControlPlane(best[0]) && !isControlPlane(best[1]) {
@@ -148,6 +175,9 @@ func ChooseNodes(nodes []corev1.Node, want []string) (NodeChoice, error) {
 		parts = append(parts, "different zones ("+za+", "+zb+")")
 	}
 	parts = append(parts, "first by name")
+	if len(tolerated) > 0 {
+		parts = append(parts, "control-plane taint tolerated on "+strings.Join(slices.Compact(tolerated), ", "))
+	}
 	ch.Reason = "chosen: " + strings.Join(parts, "; ")
 	return ch, nil
 }

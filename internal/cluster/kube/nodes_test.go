@@ -1,11 +1,14 @@
 package kube
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -28,6 +31,7 @@ func TestChooseNodes(t *testing.T) {
 		reason     string
 		err        string
 		excludedOn string
+		tolerateCP bool
 	}{
 		{name: "first two by name", nodes: []*corev1.Node{node("c", "1"), node("b", "2"), node("a", "3")}, pick: [2]string{"a", "b"}, reason: "workers"},
 		{name: "control plane and cordoned skipped", nodes: []*corev1.Node{node("a-cp", "1", cp), node("b", "2", cordoned), node("c", "3"), node("d", "4", notReady), node("e", "5")},
@@ -40,14 +44,21 @@ func TestChooseNodes(t *testing.T) {
 		{name: "given tainted is tolerated", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2")}, want: []string{"a", "b"}, pick: [2]string{"a", "b"}, reason: "tolerated"},
 		{name: "given not ready", nodes: []*corev1.Node{node("a", "1", notReady), node("b", "2")}, want: []string{"a", "b"}, err: "node a is not Ready"},
 		{name: "given twice", nodes: []*corev1.Node{node("a", "1"), node("b", "2")}, want: []string{"a", "a"}, err: "two different nodes"},
-		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready"},
+		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready): name two with --nodes A,B to use tainted ones, or allow control-plane nodes with --tolerate-control-plane"},
+		{name: "tolerated control plane", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, tolerateCP: true,
+			pick: [2]string{"b", "a"}, reason: "control-plane taint tolerated on a"},
+		{name: "tolerated control plane after workers", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3")}, tolerateCP: true,
+			pick: [2]string{"b", "c"}, reason: "workers"},
+		{name: "tolerating control plane only", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2", func(n *corev1.Node) {
+			n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Effect: corev1.TaintEffectNoSchedule}}
+		})}, tolerateCP: true, err: "b: tainted dedicated:NoSchedule): name two with --nodes A,B to use tainted ones"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var nodes []corev1.Node
 			for _, n := range tc.nodes {
 				nodes = append(nodes, *n)
 			}
-			ch, err := ChooseNodes(nodes, tc.want)
+			ch, err := ChooseNodes(nodes, tc.want, tc.tolerateCP)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
@@ -104,5 +115,38 @@ func TestNewWaitsOutNotReadyTaint(t *testing.T) {
 	c := newCluster(t, f)
 	if c.NodeChoice().Nodes != [2]string{"node-1", "node-2"} || lists < 2 {
 		t.Errorf("chose %v after %d lists", c.NodeChoice().Nodes, lists)
+	}
+}
+
+func TestNewToleratesControlPlane(t *testing.T) {
+	cp := func(n *corev1.Node) {
+		n.Labels[labelControlPlane] = ""
+		n.Spec.Taints = []corev1.Taint{{Key: labelControlPlane, Effect: corev1.TaintEffectNoSchedule}}
+	}
+	f := newFake(t, node("node-1", "198.18.0.1", cp), node("node-2", "198.18.0.2"))
+	cfg := f.config()
+	if _, err := New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "--tolerate-control-plane") {
+		t.Fatalf("without the flag: %v", err)
+	}
+	cfg.TolerateControlPlane = true
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	if c.NodeChoice().Nodes != [2]string{"node-2", "node-1"} {
+		t.Errorf("chose %v", c.NodeChoice().Nodes)
+	}
+	pods, err := f.cs.CoreV1().Pods(c.Namespace()).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		tolerates := slices.ContainsFunc(p.Spec.Tolerations, func(tl corev1.Toleration) bool {
+			return tl.Key == labelControlPlane && tl.Effect == corev1.TaintEffectNoSchedule
+		})
+		if tolerates != (p.Spec.NodeName == "node-1") {
+			t.Errorf("pod %s on %s: tolerations %+v", p.Name, p.Spec.NodeName, p.Spec.Tolerations)
+		}
 	}
 }
