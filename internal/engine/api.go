@@ -12,7 +12,7 @@ type Limits struct {
 	MaxStreams       int           // streams per test (both directions); 0 = MaxStreams*2
 	MaxDuration      time.Duration // longest test (duration+omit) accepted; 0 = 1 hour
 	HandshakeTimeout time.Duration // cookie, params and stream setup; 0 = 10 s
-	IdleTimeout      time.Duration // silence on a running test's control or data before it is dropped; 0 = 2 min
+	IdleTimeout      time.Duration // no byte on any data stream of a running test for this long drops it; 0 = 2 min
 }
 
 // DefaultMaxTests is how many tests a Server runs at once unless told.
