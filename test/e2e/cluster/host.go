@@ -108,31 +108,50 @@ func existing(paths []string) map[string]bool {
 	return out
 }
 
-// mountsUnder lists the mount points at or under dir, most recent first,
-// which is the order to unmount them in.
-func mountsUnder(dir string) ([]string, error) {
+// mount is one line of /proc/self/mountinfo: where, and of what type.
+type mount struct {
+	point  string // unescaped
+	fsType string // "" when the line has no " - " separator
+}
+
+// mounts lists this process's mounts in mountinfo order (oldest first).
+func mounts() ([]mount, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var out []string
+	var out []mount
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
+		l := sc.Text()
+		fields := strings.Fields(l)
 		if len(fields) < 5 {
 			continue
 		}
-		mp := unescapeMount(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
+		m := mount{point: unescapeMount(fields[4])}
+		if _, post, ok := strings.Cut(l, " - "); ok {
+			if pf := strings.Fields(post); len(pf) > 0 {
+				m.fsType = pf[0]
+			}
+		}
+		out = append(out, m)
+	}
+	return out, sc.Err()
+}
+
+// mountsUnder lists the mount points at or under dir, most recent first,
+// which is the order to unmount them in.
+func mountsUnder(dir string) ([]string, error) {
+	all, err := mounts()
+	var out []string
+	for i := len(all) - 1; i >= 0; i-- {
+		if mp := all[i].point; mp == dir || strings.HasPrefix(mp, dir+"/") {
 			out = append(out, mp)
 		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out, sc.Err()
+	return out, err
 }
 
 // unescapeMount undoes mountinfo's octal escapes (\040 for a space).
@@ -182,28 +201,15 @@ func unmountAll(dir string) error {
 // cgroupRoots are the cgroup v1 hierarchies mounted under /sys/fs/cgroup
 // (and the v2 one, if any): each gets the harness's cgroup.
 func cgroupRoots() ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+	all, err := mounts()
 	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		fields := strings.Fields(l)
-		_, post, ok := strings.Cut(l, " - ")
-		if !ok || len(fields) < 5 {
-			continue
-		}
-		typ := strings.Fields(post)[0]
-		if typ == "cgroup" && strings.HasPrefix(fields[4], "/sys/fs/cgroup/") {
-			out = append(out, fields[4])
+	for _, m := range all {
+		if m.fsType == "cgroup" && strings.HasPrefix(m.point, "/sys/fs/cgroup/") {
+			out = append(out, m.point)
 		}
 	}
 	sort.Strings(out)
-	return out, sc.Err()
+	return out, err
 }
 
 // makeCgroups creates /NAME/node-i in every v1 hierarchy, where node i's
