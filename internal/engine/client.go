@@ -30,24 +30,16 @@ func (c *Client) handshake() time.Duration {
 	return handshakeTimeout
 }
 
-func tcpNetwork(f Family) string {
+// dialNetwork is the net.Dial network for a transport ("tcp" or "udp")
+// restricted to the family -4/-6 asked for.
+func dialNetwork(transport string, f Family) string {
 	switch f {
 	case IPv4:
-		return "tcp4"
+		return transport + "4"
 	case IPv6:
-		return "tcp6"
+		return transport + "6"
 	}
-	return "tcp"
-}
-
-func udpNetwork(f Family) string {
-	switch f {
-	case IPv4:
-		return "udp4"
-	case IPv6:
-		return "udp6"
-	}
-	return "udp"
+	return transport
 }
 
 // clientTest is one test as the client runs it.
@@ -99,7 +91,7 @@ func (ct *clientTest) connect(ctx context.Context) error {
 	var conn net.Conn
 	err := ct.c.network().Do(func() error {
 		var err error
-		conn, err = d.DialContext(ctx, tcpNetwork(ct.spec.Family), ct.address)
+		conn, err = d.DialContext(ctx, dialNetwork("tcp", ct.spec.Family), ct.address)
 		return err
 	})
 	if err != nil {
@@ -296,7 +288,7 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 		err := ct.c.network().Do(func() error {
 			var d net.Dialer
 			var err error
-			conn, err = d.DialContext(ctx, udpNetwork(ct.spec.Family), ct.ctl.conn.RemoteAddr().String())
+			conn, err = d.DialContext(ctx, dialNetwork("udp", ct.spec.Family), ct.ctl.conn.RemoteAddr().String())
 			return err
 		})
 		if err != nil {
@@ -312,7 +304,7 @@ func (ct *clientTest) openStream(ctx context.Context) (net.Conn, error) {
 	d := net.Dialer{Timeout: ct.c.handshake(), Control: tcpControl(ct.spec)}
 	err := ct.c.network().Do(func() error {
 		var err error
-		conn, err = d.DialContext(ctx, tcpNetwork(ct.spec.Family), ct.ctl.conn.RemoteAddr().String())
+		conn, err = d.DialContext(ctx, dialNetwork("tcp", ct.spec.Family), ct.ctl.conn.RemoteAddr().String())
 		return err
 	})
 	if err != nil {
