@@ -63,6 +63,11 @@ type Config struct {
 	// its pull policy ("" = IfNotPresent).
 	Image      string
 	PullPolicy corev1.PullPolicy
+	// ServerImage, when set, serves with a stock iperf3 image instead of
+	// `cnibench server` (our client speaks iperf3's protocol): each pod
+	// runs `iperf3 -s` from it beside an idle cnibench container that the
+	// client and netinfo are exec'd in. Pulled with PullPolicy.
+	ServerImage string
 	// Port the servers listen on; 0 = engine.DefaultPort.
 	Port int
 	// PodsPerNode is how many pod endpoints each node gets; 0 = 2 (the
