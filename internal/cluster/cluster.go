@@ -61,6 +61,10 @@ type Info struct {
 	Kernel  string   `json:"kernel,omitempty"`
 	CPUs    int      `json:"cpus,omitempty"`
 	Details any      `json:"details,omitempty"` // backend-specific: the lab's Config, the CNI detected
+	// Warnings are what the run should know about the cluster that may
+	// explain its numbers (an MTU mismatch between pods and nodes, …),
+	// one sentence each that names the fix.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Server is a running engine server on an endpoint.

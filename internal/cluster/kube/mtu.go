@@ -2,38 +2,12 @@ package kube
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/cnibench/cnibench/internal/cluster"
 )
 
-// mtuSlack is how far below node MTU − header tax a pod MTU may be before
-// it is worth a warning (small packets cost throughput, no correctness).
-const mtuSlack = 100
-
-// mtuWarning says what is wrong with a pod MTU on a node of nodeMTU under
-// cni, and the fix; "" when it fits or nothing is known.
-func mtuWarning(node string, podMTU, nodeMTU int, cni CNI) string {
-	if podMTU <= 0 || nodeMTU <= 0 || cni.Datapath == "unknown" || cni.Datapath == "" {
-		return ""
-	}
-	want := nodeMTU - cni.HeaderTax
-	how := fmt.Sprintf("node MTU %d − %s %d", nodeMTU, strings.ToUpper(cni.Datapath), cni.HeaderTax)
-	if cni.HeaderTax == 0 {
-		how = fmt.Sprintf("node MTU %d, %s: no encapsulation", nodeMTU, cni.Datapath)
-	}
-	switch {
-	case podMTU > want:
-		return fmt.Sprintf("MTU mismatch on %s: pod MTU %d > %d (%s): large packets fragment or are dropped (an MTU blackhole); set %s MTU to %d (%s)",
-			node, podMTU, want, how, cniName(cni), want, how)
-	case podMTU < want-mtuSlack:
-		return fmt.Sprintf("MTU mismatch on %s: pod MTU %d is %d below %d (%s): small packets cost throughput; set %s MTU to %d (%s)",
-			node, podMTU, want-podMTU, want, how, cniName(cni), want, how)
-	}
-	return ""
-}
-
+// cniName is whose MTU setting an MTU warning names: "flannel's", or
+// "the CNI's" when the CNI is not known.
 func cniName(cni CNI) string {
 	if cni.Name == "" || cni.Name == "unknown" {
 		return "the CNI's"
@@ -42,7 +16,8 @@ func cniName(cni CNI) string {
 }
 
 // mtuWarnings compares, on each node of the pair, its first pod's MTU
-// with the node's MTU less the CNI's header tax, and logs what is off.
+// with the node's MTU less the CNI's header tax (cluster.MTUWarning), and
+// logs what is off.
 func (c *Cluster) mtuWarnings(ctx context.Context, cni CNI, nodeMTU map[string]int) []string {
 	var out []string
 	for _, name := range c.choice.Nodes {
@@ -54,7 +29,7 @@ func (c *Cluster) mtuWarnings(ctx context.Context, cni CNI, nodeMTU map[string]i
 			if err != nil {
 				break
 			}
-			if w := mtuWarning(name, mtuOf(ifs, ep.Addrs[0]), nodeMTU[name], cni); w != "" {
+			if w := cluster.MTUWarning(name, mtuOf(ifs, ep.Addrs[0]), nodeMTU[name], cni.Datapath, cni.HeaderTax, cniName(cni)+" MTU"); w != "" {
 				c.cfg.Logger.Warn(w)
 				out = append(out, w)
 			}
