@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cnibench/cnibench/internal/cluster"
 )
 
 // Datapath is how pod traffic crosses nodes.
@@ -142,6 +144,20 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("policy rules %d: use 0..%d", c.PolicyRules, MaxPolicyRules))
 	}
 	return errors.Join(errs...)
+}
+
+// mtuWarnings says, for a defaulted config, whether the pod MTU does not
+// fit the underlay under the datapath (cluster.MTUWarning): a --pod-mtu
+// above the underlay MTU less the header tax, or far below it. A lab of
+// one node has none: its pod traffic never meets the underlay.
+func (c Config) mtuWarnings() []string {
+	if c.Nodes < 2 {
+		return nil
+	}
+	if w := cluster.MTUWarning("every node", c.PodMTU, c.UnderlayMTU, string(c.Datapath), c.Datapath.HeaderTax(), "--pod-mtu"); w != "" {
+		return []string{w}
+	}
+	return nil
 }
 
 // NewID returns a random 6-character lab ID.

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -90,5 +91,37 @@ func TestAddressingPlan(t *testing.T) {
 	}
 	if n := len(podVethName("abcdefgh", 26)); n > 15 {
 		t.Errorf("interface name too long: %d", n)
+	}
+}
+
+// TestInfoWarnsMTUMismatch: a lab whose pod MTU does not fit the underlay
+// under its datapath says so in its Info, with the flag that fixes it; a
+// defaulted lab says nothing.
+func TestInfoWarnsMTUMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want []string // substrings of the one warning; nil = none
+	}{
+		{Config{}, nil},
+		{Config{Datapath: VXLAN}, nil},
+		{Config{Datapath: WireGuard, UnderlayMTU: 9000}, nil},
+		{Config{Datapath: VXLAN, PodMTU: 1500}, []string{"MTU mismatch on every node: pod MTU 1500 > 1450", "blackhole", "set --pod-mtu to 1450 (node MTU 1500 − VXLAN 50)"}},
+		{Config{PodMTU: 1600}, []string{"pod MTU 1600 > 1500", "set --pod-mtu to 1500 (node MTU 1500, routed: no encapsulation)"}},
+		{Config{Datapath: IPIP, PodMTU: 1280}, []string{"pod MTU 1280 is 200 below 1480", "set --pod-mtu to 1480"}},
+		{Config{Nodes: 1, Datapath: VXLAN, PodMTU: 1500}, nil}, // pod traffic never leaves the node
+	} {
+		info, err := (&Lab{cfg: tc.cfg.WithDefaults()}).Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(info.Warnings) != min(len(tc.want), 1) {
+			t.Errorf("%+v: warnings %q", tc.cfg, info.Warnings)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(info.Warnings[0], w) {
+				t.Errorf("%+v: %q lacks %q", tc.cfg, info.Warnings[0], w)
+			}
+		}
 	}
 }
