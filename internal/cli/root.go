@@ -82,6 +82,8 @@ can be the other end of any test.`,
 		newCleanupCommand(s),
 		newImageCommand(s),
 		newNetinfoCommand(s),
+		newIdleCommand(s),
+		newProbeCommand(s),
 	)
 	return root
 }

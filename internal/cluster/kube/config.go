@@ -29,7 +29,9 @@ const (
 	// NamespacePrefix starts every namespace cnibench creates.
 	NamespacePrefix = "cnibench-"
 	containerName   = "cnibench"
-	binaryPath      = "/cnibench"
+	// serverContainerName runs `iperf3 -s` from Config.ServerImage.
+	serverContainerName = "iperf3"
+	binaryPath          = "/cnibench"
 	// RunAsUser is the unprivileged user every container runs as (the
 	// image has no /etc/passwd; distroless's "nonroot").
 	RunAsUser = 65532

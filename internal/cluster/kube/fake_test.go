@@ -19,7 +19,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-func init() { proxySyncWait, nodeSettle = 0, 0 }
+func init() { nodeSettle = 0 }
 
 const testID = "t3st01"
 
@@ -109,21 +109,31 @@ func (f *fakeCluster) config() Config {
 	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second}
 }
 
-// fakeExec answers `cnibench netinfo` and `cnibench client` like the
+// fakeExec answers `cnibench netinfo`, `probe` and `client` like the
 // real ones would, and records the commands.
 type fakeExec struct {
-	mu      sync.Mutex
-	calls   [][]string
-	pods    []string
-	mtu     int // pods' eth0 MTU; 0 = 1450
-	client  func(cmd []string, out io.Writer) error
-	execErr error
+	mu         sync.Mutex
+	calls      [][]string
+	pods       []string
+	containers []string
+	mtu        int // pods' eth0 MTU; 0 = 1450
+	client     func(cmd []string, out io.Writer) error
+	probe      func(cmd []string, stderr io.Writer) error
+	execErr    error
+}
+
+// lastContainer is the container of the last exec.
+func (e *fakeExec) lastContainer() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.containers[len(e.containers)-1]
 }
 
 func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []string, stdout, stderr io.Writer) error {
 	e.mu.Lock()
 	e.calls = append(e.calls, cmd)
 	e.pods = append(e.pods, pod)
+	e.containers = append(e.containers, container)
 	e.mu.Unlock()
 	if e.execErr != nil {
 		fmt.Fprintln(stderr, "exec: something broke")
@@ -140,6 +150,11 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 			ifs = []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
 		}
 		return json.NewEncoder(stdout).Encode(ifs)
+	case "probe":
+		if e.probe != nil {
+			return e.probe(cmd, stderr)
+		}
+		return nil
 	case "client":
 		if e.client != nil {
 			return e.client(cmd, stdout)

@@ -24,9 +24,10 @@ import (
 
 var _ cluster.Cluster = (*Cluster)(nil)
 
-// proxySyncWait is how long Expose gives kube-proxy to program a Service
-// once its EndpointSlice is Ready (tests set it to 0).
-var proxySyncWait = 2 * time.Second
+// serviceProbeTimeout bounds how long Expose waits for a Service to answer
+// once its EndpointSlices list the pod Ready: kube-proxy (or the CNI's
+// replacement) programs it asynchronously, by default within ~1 s.
+const serviceProbeTimeout = 30 * time.Second
 
 // Cluster is one run's place on a Kubernetes cluster: its namespace, node
 // pair and endpoint pods. Build it with New; Close removes it.
@@ -50,6 +51,7 @@ type Details struct {
 	Namespace         string      `json:"namespace"`
 	KubernetesVersion string      `json:"kubernetes_version,omitempty"`
 	Image             string      `json:"image"`
+	ServerImage       string      `json:"server_image,omitempty"` // a stock iperf3 served instead of cnibench
 	NodeChoice        NodeChoice  `json:"node_choice"`
 	Nodes             []NodeFacts `json:"nodes"`
 	CNI               CNI         `json:"cni"`
@@ -213,7 +215,7 @@ func (c *Cluster) NodeChoice() NodeChoice { return c.choice }
 // Info records the cluster: version, the node pair and why, the nodes'
 // kernels, OS and addresses, the CNI detected.
 func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
-	d := Details{Namespace: c.ns, Image: c.cfg.Image, NodeChoice: c.choice}
+	d := Details{Namespace: c.ns, Image: c.cfg.Image, ServerImage: c.cfg.ServerImage, NodeChoice: c.choice}
 	info := cluster.Info{Kind: "kube", Name: c.cfg.Name, Nodes: c.choice.Nodes[:]}
 	var errs []error
 	nodeMTU := map[string]int{}
@@ -335,13 +337,6 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 			return nil, err
 		}
 	}
-	// kube-proxy programs the Service shortly after its EndpointSlice
-	// (its default minSyncPeriod is 1 s).
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-time.After(proxySyncWait):
-	}
 	var ts []cluster.Target
 	ips := cip.Spec.ClusterIPs
 	if len(ips) == 0 {
@@ -360,7 +355,41 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 			ts = append(ts, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(a, uint16(nodePort)), Backend: s.ep})
 		}
 	}
+	if err := c.probeTargets(ctx, ts); err != nil {
+		return nil, err
+	}
 	return ts, nil
+}
+
+// probeTargets waits until every target answers a TCP connection from a
+// pod on each node of the pair, by exec of `cnibench probe`: a Service
+// listed Ready in its EndpointSlices may not be programmed on a node yet,
+// and each node's proxy programs it on its own.
+func (c *Cluster) probeTargets(ctx context.Context, ts []cluster.Target) error {
+	cmd := []string{binaryPath, "probe", "--timeout", serviceProbeTimeout.String()}
+	for _, t := range ts {
+		cmd = append(cmd, t.Addr.String())
+	}
+	for _, node := range c.choice.Nodes {
+		for _, ep := range c.eps {
+			if ep.Kind != cluster.PodEndpoint || ep.Node != node {
+				continue
+			}
+			pod := c.byName[ep.Name].name
+			start := time.Now()
+			var out, stderr bytes.Buffer
+			if err := c.cfg.Exec.Exec(ctx, c.ns, pod, containerName, cmd, &out, &stderr); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("the Services of %s do not answer from pod %s on %s (is kube-proxy, or the CNI's Service proxy, running there?): %w: %s",
+					ts[0].Backend.Name, pod, node, explain(err), truncate(strings.TrimSpace(stderr.String()), 500))
+			}
+			c.cfg.Logger.Info("services answer", "from", pod, "after", time.Since(start).Round(time.Millisecond))
+			break
+		}
+	}
+	return nil
 }
 
 // waitEndpointSlice waits until the Service's EndpointSlices list pod Ready.

@@ -103,14 +103,62 @@ func checkLeastPrivilege(t *testing.T, p *corev1.Pod) {
 		psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("%s: pod securityContext %+v", p.Name, psc)
 	}
-	sc := p.Spec.Containers[0].SecurityContext
-	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || sc.Privileged == nil || *sc.Privileged ||
-		sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) != 0 ||
-		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
-		t.Errorf("%s: container securityContext %+v", p.Name, sc)
+	for _, ctr := range p.Spec.Containers {
+		checkContainerLeastPrivilege(t, p.Name, ctr.SecurityContext)
 	}
 	if p.Spec.AutomountServiceAccountToken == nil || *p.Spec.AutomountServiceAccountToken {
 		t.Errorf("%s: mounts a service account token", p.Name)
+	}
+}
+
+func checkContainerLeastPrivilege(t *testing.T, pod string, sc *corev1.SecurityContext) {
+	t.Helper()
+	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || sc.Privileged == nil || *sc.Privileged ||
+		sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) != 0 ||
+		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Errorf("%s: container securityContext %+v", pod, sc)
+	}
+}
+
+// TestServerImage: with a stock iperf3 image, each pod runs `iperf3 -s`
+// (its temporary file on an emptyDir /tmp) beside an idle cnibench that
+// the client is exec'd in, both least privilege.
+func TestServerImage(t *testing.T) {
+	f := newFake(t, twoNodes()...)
+	cfg := f.config()
+	cfg.ServerImage = "networkstatic/iperf3:latest"
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx := context.Background()
+	pods, err := f.cs.CoreV1().Pods(c.Namespace()).List(ctx, metav1.ListOptions{})
+	if err != nil || len(pods.Items) != 6 {
+		t.Fatalf("%v pods: %v", len(pods.Items), err)
+	}
+	for _, p := range pods.Items {
+		checkLeastPrivilege(t, &p)
+		if len(p.Spec.Containers) != 2 {
+			t.Fatalf("%s: %d containers, want iperf3 and cnibench", p.Name, len(p.Spec.Containers))
+		}
+		srv, idle := p.Spec.Containers[0], p.Spec.Containers[1]
+		if srv.Image != cfg.ServerImage || !slices.Equal(srv.Command, []string{"iperf3", "-s", "-p", "5201"}) || srv.StartupProbe == nil || len(srv.Ports) != 2 {
+			t.Errorf("%s: server container %s %v probe %v ports %v", p.Name, srv.Image, srv.Command, srv.StartupProbe, srv.Ports)
+		}
+		if len(srv.VolumeMounts) != 1 || srv.VolumeMounts[0].MountPath != "/tmp" || len(p.Spec.Volumes) != 1 || p.Spec.Volumes[0].EmptyDir == nil {
+			t.Errorf("%s: iperf3 needs a writable /tmp: mounts %v volumes %v", p.Name, srv.VolumeMounts, p.Spec.Volumes)
+		}
+		if idle.Name != containerName || idle.Image != cfg.Image || !slices.Equal(idle.Command, []string{"/cnibench", "idle"}) || idle.StartupProbe != nil || len(idle.Ports) != 0 {
+			t.Errorf("%s: cnibench container %s %s %v", p.Name, idle.Name, idle.Image, idle.Command)
+		}
+	}
+	eps, _ := c.Endpoints(ctx)
+	if _, err := c.RunClient(ctx, eps[2], cluster.Target{Addr: netip.AddrPortFrom(eps[4].Addrs[0], 5201)}, engine.Spec{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.exec.lastContainer(); got != containerName {
+		t.Errorf("client exec'd in container %q, want %q", got, containerName)
 	}
 }
 
@@ -154,6 +202,48 @@ func TestExposeServices(t *testing.T) {
 	}
 	if _, err := c.StartServer(ctx, eps[4], 5202); err == nil {
 		t.Error("StartServer on another port than the pods serve: no error")
+	}
+	// Expose waited until every target answered from a pod on each node.
+	var probed []string
+	for i, cmd := range f.exec.calls {
+		if cmd[1] == "probe" {
+			probed = append(probed, f.exec.pods[i])
+			if want := append([]string{"/cnibench", "probe", "--timeout", "30s"}, targetAddrs(ts)...); !slices.Equal(cmd, want) {
+				t.Errorf("probe %v, want %v", cmd, want)
+			}
+		}
+	}
+	if !slices.Equal(probed, []string{"pod-1a", "pod-2a"}) {
+		t.Errorf("probed from %v, want a pod on each node", probed)
+	}
+}
+
+func targetAddrs(ts []cluster.Target) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Addr.String())
+	}
+	return out
+}
+
+// TestExposeUnreachable: a Service that never answers from a node fails
+// Expose with an error naming the pod, the node and the likely cause.
+func TestExposeUnreachable(t *testing.T) {
+	f := newFake(t, twoNodes()...)
+	c := newCluster(t, f)
+	f.exec.probe = func(cmd []string, stderr io.Writer) error {
+		io.WriteString(stderr, cmd[4]+": not reachable after 30s: connection refused")
+		return errors.New("command terminated with exit code 1")
+	}
+	ctx := context.Background()
+	eps, _ := c.Endpoints(ctx)
+	srv, err := c.StartServer(ctx, eps[4], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Expose(ctx, srv)
+	if err == nil || !strings.Contains(err.Error(), "from pod pod-1a on node-1") || !strings.Contains(err.Error(), "kube-proxy") || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Expose: %v", err)
 	}
 }
 

@@ -56,8 +56,9 @@ func podNames(nodes [2]string, perNode int) []podSpec {
 	return out
 }
 
-// podObject is the pod running `cnibench server` for p: pinned to its
-// node by required node affinity on kubernetes.io/hostname, tolerating the
+// podObject is the pod running `cnibench server` (or, with ServerImage,
+// a stock `iperf3 -s` beside an idle cnibench) for p: pinned to its node
+// by required node affinity on kubernetes.io/hostname, tolerating the
 // node's taints, least privilege (non-root, no privilege escalation, every
 // capability dropped, read-only root, RuntimeDefault seccomp). Node
 // endpoints differ only in hostNetwork, which is what they measure.
@@ -73,12 +74,11 @@ func podObject(cfg Config, p podSpec) *corev1.Pod {
 	grace := int64(1)
 	yes, no := true, false
 	uid := int64(RunAsUser)
-	port := int32(cfg.Port)
 	var tolerations []corev1.Toleration
 	for _, t := range p.taint {
 		tolerations = append(tolerations, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOpExists, Effect: t.Effect})
 	}
-	return &corev1.Pod{
+	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: Namespace(cfg.ID), Labels: l},
 		Spec: corev1.PodSpec{
 			HostNetwork:                   p.kind == cluster.NodeEndpoint,
@@ -99,30 +99,58 @@ func podObject(cfg Config, p podSpec) *corev1.Pod {
 				RunAsGroup:     &uid,
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
-			Containers: []corev1.Container{{
-				Name:            containerName,
-				Image:           cfg.Image,
-				ImagePullPolicy: cfg.PullPolicy,
-				Command:         []string{binaryPath, "server", "-p", strconv.Itoa(cfg.Port)},
-				Ports: []corev1.ContainerPort{
-					{Name: "iperf3", ContainerPort: port, Protocol: corev1.ProtocolTCP},
-					{Name: "iperf3-udp", ContainerPort: port, Protocol: corev1.ProtocolUDP},
-				},
-				// A startup probe only: Ready once the server listens, and
-				// no probe connections during the tests afterwards.
-				StartupProbe: &corev1.Probe{
-					ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(port)}},
-					PeriodSeconds:    1,
-					FailureThreshold: 120,
-				},
-				SecurityContext: &corev1.SecurityContext{
-					AllowPrivilegeEscalation: &no,
-					Privileged:               &no,
-					ReadOnlyRootFilesystem:   &yes,
-					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-				},
-			}},
 		},
+	}
+	cnibench := corev1.Container{
+		Name:            containerName,
+		Image:           cfg.Image,
+		ImagePullPolicy: cfg.PullPolicy,
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: &no,
+			Privileged:               &no,
+			ReadOnlyRootFilesystem:   &yes,
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+	}
+	if cfg.ServerImage == "" {
+		cnibench.Command = []string{binaryPath, "server", "-p", strconv.Itoa(cfg.Port)}
+		serves(&cnibench, cfg.Port)
+		pod.Spec.Containers = []corev1.Container{cnibench}
+		return pod
+	}
+	// A stock iperf3 serves; cnibench idles beside it in the same network
+	// namespace for the client and netinfo to be exec'd in. iperf3 writes
+	// its send buffer to a temporary file (mkstemp in $TMPDIR or /tmp),
+	// which a read-only root cannot hold: /tmp is an emptyDir.
+	cnibench.Command = []string{binaryPath, "idle"}
+	iperf3 := corev1.Container{
+		Name:            serverContainerName,
+		Image:           cfg.ServerImage,
+		ImagePullPolicy: cfg.PullPolicy,
+		Command:         []string{"iperf3", "-s", "-p", strconv.Itoa(cfg.Port)},
+		Env:             []corev1.EnvVar{{Name: "TMPDIR", Value: "/tmp"}},
+		VolumeMounts:    []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+		SecurityContext: cnibench.SecurityContext,
+	}
+	serves(&iperf3, cfg.Port)
+	pod.Spec.Containers = []corev1.Container{iperf3, cnibench}
+	pod.Spec.Volumes = []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}}}
+	return pod
+}
+
+// serves declares the server's port on c (TCP, and UDP for UDP tests),
+// and a startup probe only: the pod is Ready once the server listens, and
+// no probe connections reach it during the tests afterwards.
+func serves(c *corev1.Container, port int) {
+	p := int32(port)
+	c.Ports = []corev1.ContainerPort{
+		{Name: "iperf3", ContainerPort: p, Protocol: corev1.ProtocolTCP},
+		{Name: "iperf3-udp", ContainerPort: p, Protocol: corev1.ProtocolUDP},
+	}
+	c.StartupProbe = &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(p)}},
+		PeriodSeconds:    1,
+		FailureThreshold: 120,
 	}
 }
 

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestProbe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	open := ln.Addr().String()
+	// A port that was open a moment ago and is closed now: refused.
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln2.Addr().String()
+	ln2.Close()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"open port", []string{"probe", open}, 0, open + " reachable after", ""},
+		{"closed port times out", []string{"probe", "--timeout", "300ms", open, closed}, 1, open + " reachable", closed + ": not reachable after"},
+		{"not an address", []string{"probe", "localhost"}, 1, "", `probe "localhost": want ADDR:PORT`},
+		{"no address", []string{"probe"}, 1, "", "requires at least 1 arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout ~%q, stderr ~%q", code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+		})
+	}
+}
