@@ -189,8 +189,9 @@ func (r *runner) closeCluster(c cluster.Cluster, label string) {
 // run's context has ended.
 const cleanupTimeout = 30 * time.Second
 
-// recordInfo records the cluster's facts: the first variant's, and every
-// variant's name and details when there are several.
+// recordInfo records the cluster's facts: the first variant's, every
+// variant's name and details when there are several, and every variant's
+// warnings.
 func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.Cluster) {
 	info, err := c.Info(ctx)
 	if err != nil {
@@ -198,7 +199,9 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 	}
 	if i == 0 {
 		r.rec.Cluster = info
+		r.rec.Cluster.Warnings = nil // recordWarnings keeps them
 	}
+	r.recordWarnings(label, info.Warnings)
 	r.infos = append(r.infos, variantInfo{Variant: label, Name: info.Name, Details: info.Details})
 	if len(r.plan.Variants) > 1 {
 		r.rec.Cluster.Details = slices.Clone(r.infos)
@@ -207,6 +210,21 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 			names[j] = vi.Name
 		}
 		r.rec.Cluster.Name = strings.Join(names, ", ")
+	}
+}
+
+// recordWarnings announces the cluster's warnings and keeps them in the
+// record, each once; with several variants each names its variant.
+func (r *runner) recordWarnings(label string, warnings []string) {
+	for _, w := range warnings {
+		if len(r.plan.Variants) > 1 {
+			w = label + ": " + w
+		}
+		if slices.Contains(r.rec.Cluster.Warnings, w) {
+			continue
+		}
+		r.ev.Note("warning: " + w)
+		r.rec.Cluster.Warnings = append(r.rec.Cluster.Warnings, w)
 	}
 }
 

@@ -356,3 +356,44 @@ func TestIntervalsReachEvents(t *testing.T) {
 		t.Errorf("interval rates %v", ev.intervals)
 	}
 }
+
+// TestClusterWarnings: the cluster's warnings are announced as notes and
+// kept in the record once each; with several variants, each variant's are
+// kept and name it.
+func TestClusterWarnings(t *testing.T) {
+	mtu := "MTU mismatch on node-1: pod MTU 1500 > 1450; set --pod-mtu to 1450"
+	other := "something else worth knowing"
+	plan := Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}
+
+	ev := &recorder{}
+	run, err := Run(context.Background(), &fakeCluster{nodes: 2, podsPerNode: 1, warnings: []string{mtu, other, mtu}}, plan, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{mtu, other}; !slices.Equal(run.Cluster.Warnings, want) {
+		t.Errorf("warnings %q, want %q", run.Cluster.Warnings, want)
+	}
+	notes := strings.Join(ev.notes, "\n")
+	if strings.Count(notes, "warning: "+mtu) != 1 || strings.Count(notes, "warning: "+other) != 1 {
+		t.Errorf("notes %q", ev.notes)
+	}
+
+	mk := func(label string, warnings ...string) Variant {
+		return Variant{Label: label, Cluster: &fakeCluster{nodes: 2, podsPerNode: 1, warnings: warnings}}
+	}
+	ev = &recorder{}
+	run, err = RunVariants(context.Background(), []Variant{mk("pod-mtu=1500", mtu, mtu), mk("pod-mtu=1450"), mk("pod-mtu=1600", mtu, other)}, plan, Options{Events: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"pod-mtu=1500: " + mtu, "pod-mtu=1600: " + mtu, "pod-mtu=1600: " + other}
+	if !slices.Equal(run.Cluster.Warnings, want) {
+		t.Errorf("warnings %q, want %q", run.Cluster.Warnings, want)
+	}
+	notes = strings.Join(ev.notes, "\n")
+	for _, w := range want {
+		if strings.Count(notes, "warning: "+w) != 1 {
+			t.Errorf("notes %q lack %q once", ev.notes, w)
+		}
+	}
+}
