@@ -237,6 +237,10 @@ func shortCommit(c string) string {
 	return c
 }
 
+// clusterWarningsTitle heads the cluster's warnings (an MTU mismatch, …),
+// which every human-readable format shows above the results they explain.
+const clusterWarningsTitle = "Cluster warnings"
+
 // legend explains the columns once, below each table.
 const legend = "overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
 	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +

@@ -85,7 +85,12 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <p class="facts">{{range $i, $f := .Facts}}{{if $i}} · {{end}}{{$f}}{{end}}</p>
 {{if not .Complete}}<p class="incomplete">This run was interrupted: the results are partial.</p>{{end}}
 </header>
-
+{{with .Run.Cluster.Warnings}}
+<section id="cluster-warnings">
+<h2>Cluster warnings</h2>
+<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>
+</section>
+{{end}}
 <section id="summary">
 <h2>Summary</h2>
 {{range .Sections}}

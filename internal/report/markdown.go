@@ -16,6 +16,12 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 	if len(run.CommandLine) > 0 {
 		fmt.Fprintf(ew, "\n`%s`\n", strings.ReplaceAll(strings.Join(run.CommandLine, " "), "`", "'"))
 	}
+	if ws := run.Cluster.Warnings; len(ws) > 0 {
+		fmt.Fprintf(ew, "\n**%s**\n\n", clusterWarningsTitle)
+		for _, w := range ws {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(w))
+		}
+	}
 	for _, sec := range variantSections(run) {
 		if sec.Variant != "" {
 			fmt.Fprintf(ew, "\n#### %s\n", mdEscape(sec.Variant))

@@ -10,13 +10,19 @@ import (
 	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
-// writeTable renders run as the terminal table: one section per variant,
-// each with its warnings spelled out below it.
+// writeTable renders run as the terminal table: the cluster's warnings,
+// then one section per variant, each with its warnings spelled out below it.
 func writeTable(w io.Writer, run *runrecord.Run) error {
 	var buf bytes.Buffer
 	ew := &errWriter{w: &buf}
 	title, facts := runFacts(run)
 	fmt.Fprintf(ew, "%s · %s\n", title, strings.Join(facts, " · "))
+	if ws := run.Cluster.Warnings; len(ws) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", clusterWarningsTitle)
+		for _, w := range ws {
+			fmt.Fprintf(ew, "  ! %s\n", w)
+		}
+	}
 	for _, sec := range variantSections(run) {
 		fmt.Fprintln(ew)
 		if sec.Variant != "" {
