@@ -29,14 +29,7 @@ import (
 // namespace, and the namespace is still removed.
 func TestKubeRBAC(t *testing.T) {
 	c, cfg := setup(t, modes()[0])
-	b, err := os.ReadFile("../../../deploy/rbac.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var role rbacv1.ClusterRole
-	if err := yaml.Unmarshal(b, &role); err != nil {
-		t.Fatal(err)
-	}
+	role := documentedRole(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
@@ -84,12 +77,49 @@ func TestKubeRBAC(t *testing.T) {
 	}
 }
 
+// documentedRole is the ClusterRole that deploy/rbac.yaml ships.
+func documentedRole(t *testing.T) rbacv1.ClusterRole {
+	t.Helper()
+	b, err := os.ReadFile("../../../deploy/rbac.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role rbacv1.ClusterRole
+	if err := yaml.Unmarshal(b, &role); err != nil {
+		t.Fatal(err)
+	}
+	return role
+}
+
 // boundClient makes a ServiceAccount bound to a ClusterRole with rules
 // only, and returns a client authenticated as it.
 func boundClient(ctx context.Context, t *testing.T, admin kubernetes.Interface, adminCfg *rest.Config, rules []rbacv1.PolicyRule) (kubernetes.Interface, *rest.Config) {
 	t.Helper()
+	name := boundServiceAccount(ctx, t, admin, rules)
+	exp := int64(600)
+	tok, err := admin.CoreV1().ServiceAccounts(saNamespace).CreateToken(ctx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &exp}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := rest.AnonymousClientConfig(adminCfg)
+	rc.BearerToken = tok.Status.Token
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs, rc
+}
+
+// saNamespace holds the tests' ServiceAccounts.
+const saNamespace = "default"
+
+// boundServiceAccount makes a ServiceAccount in saNamespace bound to a
+// ClusterRole with rules only, removed when the test ends, and returns
+// its name.
+func boundServiceAccount(ctx context.Context, t *testing.T, admin kubernetes.Interface, rules []rbacv1.PolicyRule) string {
+	t.Helper()
 	name := "cnibench-e2e-" + lab.NewID()
-	const ns = "default"
+	const ns = saNamespace
 	cleanup := func() {
 		bg := context.Background()
 		_ = admin.RbacV1().ClusterRoleBindings().Delete(bg, name, metav1.DeleteOptions{})
@@ -110,16 +140,5 @@ func boundClient(ctx context.Context, t *testing.T, admin kubernetes.Interface, 
 	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	exp := int64(600)
-	tok, err := admin.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &exp}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := rest.AnonymousClientConfig(adminCfg)
-	rc.BearerToken = tok.Status.Token
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs, rc
+	return name
 }
