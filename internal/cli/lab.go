@@ -11,6 +11,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // labUpOptions are `cnibench lab up`'s flags.
@@ -252,6 +253,9 @@ its own, Ctrl-C included); --older-than spares runs still going.`,
 		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup\n  cnibench cleanup --cluster kube --older-than 1h --dry-run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkClusterFlags(cmd.Flags(), which); err != nil {
+				return err
+			}
 			switch which {
 			case "kube":
 				return k.cleanup(cmd.Context(), s, olderThan, dryRun)
@@ -275,8 +279,11 @@ its own, Ctrl-C included); --older-than spares runs still going.`,
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
 	cmd.Flags().StringVar(&which, "cluster", "lab", "lab, or kube (the cluster of your kubeconfig)")
-	cmd.Flags().DurationVar(&olderThan, "older-than", 0, "kube: only namespaces older than this (e.g. 1h)")
+	forCluster(cmd.Flags(), "kube", func(f *pflag.FlagSet) {
+		f.DurationVar(&olderThan, "older-than", 0, "kube: only namespaces older than this (e.g. 1h)")
+	})
 	k = addKubeConnFlags(cmd.Flags())
+	groupClusterFlags(cmd)
 	return cmd
 }
 

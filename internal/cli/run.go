@@ -14,6 +14,7 @@ import (
 	"github.com/cnibench/cnibench/internal/report"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
 
@@ -172,12 +173,15 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
-	f.StringSliceVar(&o.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
-	f.StringSliceVar(&o.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
-	f.IntSliceVar(&o.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
-	f.IntSliceVar(&o.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
-	f.IntSliceVar(&o.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+	forCluster(f, "lab", func(f *pflag.FlagSet) {
+		f.StringSliceVar(&o.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
+		f.StringSliceVar(&o.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
+		f.IntSliceVar(&o.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
+		f.IntSliceVar(&o.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
+		f.IntSliceVar(&o.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+	})
 	o.kube = addKubeFlags(f)
+	groupClusterFlags(cmd)
 	return cmd
 }
 
@@ -192,6 +196,9 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	default:
 		return fmt.Errorf("unknown cluster %q: use lab or kube", o.cluster)
 	}
+	if err := checkClusterFlags(cmd.Flags(), o.cluster); err != nil {
+		return err
+	}
 	plan, err := o.plan()
 	if err != nil {
 		return err
@@ -205,6 +212,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 			plan.Variants = []string{""}
 			return bench.WriteTests(s.Out, plan)
 		}
+		o.kube.warnUnpublished(s, cmd.Flags())
 		vs, err := o.kube.variants(s, runID, plan.Nodes, o.verbose)
 		if err != nil {
 			return err

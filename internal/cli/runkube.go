@@ -21,10 +21,11 @@ import (
 )
 
 // kubeOptions are run's flags for --cluster kube: kubectl's connection
-// flags, and the image.
+// flags, and the images.
 type kubeOptions struct {
 	config       *genericclioptions.ConfigFlags
 	image        string
+	serverImage  string
 	pullPolicy   string
 	readyTimeout time.Duration
 	tolerateCP   bool
@@ -35,10 +36,13 @@ type kubeOptions struct {
 // run creates its own namespace cnibench-<run id>.
 func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 	k := addKubeConnFlags(f)
-	f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build writes it)")
-	f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
-	f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
-	f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
+	forCluster(f, "kube", func(f *pflag.FlagSet) {
+		f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build or push makes it)")
+		f.StringVar(&k.serverImage, "server-image", "", "kube: serve with a stock iperf3 image instead of cnibench server, e.g. networkstatic/iperf3; cnibench's client still runs from --image")
+		f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
+		f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
+		f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
+	})
 	return k
 }
 
@@ -47,8 +51,20 @@ func addKubeConnFlags(f *pflag.FlagSet) *kubeOptions {
 	k := &kubeOptions{config: genericclioptions.NewConfigFlags(true)}
 	k.config.ClusterName = nil
 	k.config.Namespace = nil
-	k.config.AddFlags(f)
+	forCluster(f, "kube", k.config.AddFlags)
 	return k
+}
+
+// warnUnpublished says up front when the run's image is the --image
+// default of a development build, which nobody publishes; it may still
+// have been pushed by hand, so the run goes on.
+func (k *kubeOptions) warnUnpublished(s Streams, f *pflag.FlagSet) {
+	if f.Changed("image") || image.Release() {
+		return
+	}
+	fmt.Fprintf(s.Err, "warning: --image defaults to %s, which is not published: this cnibench is a development build.\n"+
+		"  Unless you pushed that image yourself, make one the nodes can pull and pass it with --image:\n"+
+		"  cnibench image push REGISTRY/cnibench:TAG, or cnibench image build -o cnibench.tar and load it on the nodes (docs/kube.md).\n", k.image)
 }
 
 // quietKlog sends client-go's own log lines (klog) to our logger when
@@ -118,7 +134,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	cfg := kube.Config{
-		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image,
+		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
