@@ -55,9 +55,6 @@ type Details struct {
 	NodeChoice        NodeChoice  `json:"node_choice"`
 	Nodes             []NodeFacts `json:"nodes"`
 	CNI               CNI         `json:"cni"`
-	// Warnings are what the run should know about the cluster (an MTU
-	// mismatch), each with its fix; they are logged too.
-	Warnings []string `json:"warnings,omitempty"`
 }
 
 // NodeFacts are one measured node's facts.
@@ -253,7 +250,7 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 		}
 	}
 	d.CNI = c.detectCNI(ctx)
-	d.Warnings = c.mtuWarnings(ctx, d.CNI, nodeMTU)
+	info.Warnings = c.mtuWarnings(ctx, d.CNI, nodeMTU)
 	info.Details = d
 	return info, errors.Join(errs...)
 }

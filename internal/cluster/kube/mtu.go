@@ -17,7 +17,7 @@ func cniName(cni CNI) string {
 
 // mtuWarnings compares, on each node of the pair, its first pod's MTU
 // with the node's MTU less the CNI's header tax (cluster.MTUWarning), and
-// logs what is off.
+// returns what is off, for the run to note and record.
 func (c *Cluster) mtuWarnings(ctx context.Context, cni CNI, nodeMTU map[string]int) []string {
 	var out []string
 	for _, name := range c.choice.Nodes {
@@ -30,7 +30,6 @@ func (c *Cluster) mtuWarnings(ctx context.Context, cni CNI, nodeMTU map[string]i
 				break
 			}
 			if w := cluster.MTUWarning(name, mtuOf(ifs, ep.Addrs[0]), nodeMTU[name], cni.Datapath, cni.HeaderTax, cniName(cni)+" MTU"); w != "" {
-				c.cfg.Logger.Warn(w)
 				out = append(out, w)
 			}
 			break
