@@ -95,9 +95,9 @@ REF is an image index (a manifest list) with one image per arch and its
 platform (linux/ARCH), each binary built from the repository in the current
 directory (--source) with CGO_ENABLED=0 GOARCH=ARCH.
 
---insecure talks plain HTTP to the registry, for a local one (127.0.0.1,
-localhost and private addresses need it not). The pushed digest goes to
-stdout as REPOSITORY@sha256:...`,
+--insecure talks plain HTTP to the registry, for a local one without TLS
+(127.0.0.1, localhost and private addresses get plain HTTP without it). The
+pushed digest goes to stdout as REPOSITORY@sha256:...`,
 		Example: `  # a local registry, e.g. docker run -d -p 5000:5000 registry:2
   cnibench image push localhost:5000/cnibench:dev
   cnibench run --cluster kube --image localhost:5000/cnibench:dev

@@ -276,22 +276,28 @@ func buildBinary(ctx context.Context, dir, arch, out string) error {
 		dir = "."
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cmd", "cnibench")); err != nil {
-		return fmt.Errorf("this cnibench is not static and %s holds no cmd/cnibench to build one from: "+
-			"run in the repository or give --binary (CGO_ENABLED=0 go build ./cmd/cnibench)", dir)
+		return fmt.Errorf("a static cnibench for linux/%s has to be built and %s holds no cmd/cnibench to build it from: "+
+			"run in the repository (or give --source), or give --binary (CGO_ENABLED=0 GOARCH=%s go build ./cmd/cnibench)", arch, dir, arch)
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/cnibench")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
-	if version.Version != "" {
-		// A release's cnibench builds every arch as the same release, as
-		// its image's tag and labels say.
-		cmd.Args = slices.Insert(cmd.Args, 3, "-ldflags", fmt.Sprintf("-X %[1]s.Version=%[2]s -X %[1]s.Commit=%[3]s",
-			versionPackage, version.Version, version.Get().Commit))
-	}
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("CGO_ENABLED=0 go build ./cmd/cnibench: %w\n%s", err, b)
+	if b, err := goBuild(ctx, dir, arch, out).CombinedOutput(); err != nil {
+		return fmt.Errorf("CGO_ENABLED=0 GOARCH=%s go build ./cmd/cnibench: %w\n%s", arch, err, b)
 	}
 	return nil
+}
+
+// goBuild is the command that builds ./cmd/cnibench in dir, static, for
+// linux/arch. A release's cnibench (its version set at link time) builds
+// every arch as the same release, as its image's tag and labels say.
+func goBuild(ctx context.Context, dir, arch, out string) *exec.Cmd {
+	args := []string{"build", "-trimpath"}
+	if version.Version != "" {
+		args = append(args, "-ldflags", fmt.Sprintf("-X %[1]s.Version=%[2]s -X %[1]s.Commit=%[3]s",
+			versionPackage, version.Version, version.Get().Commit))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, "./cmd/cnibench")...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	return cmd
 }
 
 // imageOf is the one-layer image: /cnibench, an empty /tmp, the binary as

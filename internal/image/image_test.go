@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/version"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -295,5 +296,24 @@ func checkImage(t *testing.T, img v1.Image, arch string) []byte {
 			t.Errorf("%s is not cnibench: %v", BinaryPath, err)
 		}
 		return bin
+	}
+}
+
+// TestGoBuildStampsRelease: a release's cnibench builds the other arches
+// as the same release; a development build leaves the stamp to go build.
+func TestGoBuildStampsRelease(t *testing.T) {
+	defer func(v, c string) { version.Version, version.Commit = v, c }(version.Version, version.Commit)
+	version.Version, version.Commit = "", ""
+	if args := strings.Join(goBuild(context.Background(), ".", "arm64", "x").Args, " "); strings.Contains(args, "-ldflags") {
+		t.Errorf("development build: %s", args)
+	}
+	version.Version, version.Commit = "v9.8.7", "abc123"
+	cmd := goBuild(context.Background(), ".", "arm64", "x")
+	want := "go build -trimpath -ldflags -X github.com/cnibench/cnibench/internal/version.Version=v9.8.7 -X github.com/cnibench/cnibench/internal/version.Commit=abc123 -o x ./cmd/cnibench"
+	if got := strings.Join(cmd.Args, " "); got != want {
+		t.Errorf("release build:\n got %s\nwant %s", got, want)
+	}
+	if !slices.Contains(cmd.Env, "GOARCH=arm64") || !slices.Contains(cmd.Env, "CGO_ENABLED=0") {
+		t.Errorf("env lacks GOARCH=arm64, CGO_ENABLED=0")
 	}
 }
