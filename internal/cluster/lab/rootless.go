@@ -50,6 +50,12 @@ func Reexec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return 1, userNSError(err)
 	}
 	err = cmd.Wait()
+	// The child's status is the answer, also when ctx ended (Ctrl-C
+	// reaches both processes): Wait then reports ctx's error even though
+	// the child cleaned up and exited by itself.
+	if st := cmd.ProcessState; st != nil && st.Exited() {
+		return st.ExitCode(), nil
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode(), nil

@@ -5,10 +5,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cnibench/cnibench/internal/testenv"
 )
@@ -93,4 +95,35 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+const reexecWaitEnv = "CNIBENCH_TEST_REEXEC_WAIT"
+
+// TestReexecInterrupted: when the run is interrupted (Ctrl-C reaches the
+// parent and the child) and the child cleans up and exits 0, Reexec says
+// 0 and no error, not the parent context's "context canceled".
+func TestReexecInterrupted(t *testing.T) {
+	testenv.MustBeRoot(t)
+	t.Setenv(reexecWaitEnv, "1")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	var out strings.Builder
+	code, err := Reexec(ctx, []string{"-test.run=^TestReexecWaitChild$", "-test.count=1"}, nil, &out, &out)
+	if err != nil || code != 0 {
+		t.Fatalf("Reexec: code %d, err %v; child said:\n%s", code, err, out.String())
+	}
+}
+
+// TestReexecWaitChild waits for the interrupt TestReexecInterrupted sends.
+func TestReexecWaitChild(t *testing.T) {
+	if os.Getenv(reexecWaitEnv) == "" || !InRootlessChild() {
+		t.Skip("run by TestReexecInterrupted")
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	select {
+	case <-sig:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no interrupt")
+	}
 }
