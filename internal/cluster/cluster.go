@@ -61,6 +61,12 @@ type Info struct {
 	Kernel  string   `json:"kernel,omitempty"`
 	CPUs    int      `json:"cpus,omitempty"`
 	Details any      `json:"details,omitempty"` // backend-specific: the lab's Config, the CNI detected
+	// Facts are what the backend says matters about itself for reading
+	// the numbers (its version, its CNI and datapath, each node's OS,
+	// kernel, addresses and MTU, …), one short line each. Reports print
+	// them as they are, without knowing the backend: Details is for
+	// machines, Facts for people.
+	Facts []string `json:"facts,omitempty"`
 	// Warnings are what the run should know about the cluster that may
 	// explain its numbers (an MTU mismatch between pods and nodes, …),
 	// one sentence each that names the fix.
