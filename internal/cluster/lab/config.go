@@ -160,6 +160,25 @@ func (c Config) mtuWarnings() []string {
 	return nil
 }
 
+// facts are the lines a report prints about a defaulted config: what the
+// lab is. Only what no variant of a lab matrix changes: a run records the
+// first variant's Info, and each row's datapath and MTUs are in its path.
+func (c Config) facts() []string {
+	s := "emulated on one host: " + count(c.Nodes, "node") + " × " + count(c.PodsPerNode, "pod") + ", network namespaces joined by veths"
+	if c.DualStack {
+		s += ", dual-stack"
+	}
+	return []string{s}
+}
+
+// count is "1 node", "3 nodes".
+func count(n int, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return strconv.Itoa(n) + " " + noun
+}
+
 // NewID returns a random 6-character lab ID.
 func NewID() string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"

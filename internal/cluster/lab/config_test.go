@@ -125,3 +125,16 @@ func TestInfoWarnsMTUMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoFacts: the lab says what it is, in a line a report prints.
+func TestInfoFacts(t *testing.T) {
+	for cfg, want := range map[Config]string{
+		{}: "emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
+		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN}: "emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
+	} {
+		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
+		if err != nil || len(info.Facts) != 1 || info.Facts[0] != want {
+			t.Errorf("%+v: facts %q, %v; want %q", cfg, info.Facts, err, want)
+		}
+	}
+}
