@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -108,6 +109,7 @@ func pvalue(p float64) string {
 // cells are one summary's figures as text, shared by every renderer.
 type cells struct {
 	Scenario, Protocol, Streams, N   string
+	Path                             string
 	Median, MedianCI                 string
 	Overhead, OverheadCI, P, Floor   string
 	Retr, Loss, Jitter, CPU, Notes   string
@@ -164,6 +166,46 @@ func summaryCells(s stats.Summary) cells {
 	}
 	c.Notes = strings.Join(notes, ",")
 	return c
+}
+
+// runCells are summaryCells with the path the summary's tests crossed.
+func runCells(run *runrecord.Run, s stats.Summary) cells {
+	c := summaryCells(s)
+	c.Path = pathCell(run.Path(s.Variant, s.Scenario))
+	return c
+}
+
+// pathCell is a path in a few characters: its datapath, "+50" when it is
+// encapsulated with a 50-byte header, then the sender's MTU and the
+// underlay's ("vxlan+50 1450/1500", "routed 1500/1500"); one MTU when
+// the path stays inside a node or is the underlay itself ("bridge 1450",
+// "host 1500"); "-" when the run recorded no path.
+func pathCell(p *cluster.Path) string {
+	if p == nil || (p.Datapath == "" && p.MTU == 0 && p.UnderlayMTU == 0) {
+		return none
+	}
+	s := p.Datapath
+	if s == "" {
+		s = "?"
+	}
+	if p.Encapsulated {
+		s += "+" + orUnknown(p.HeaderTax)
+	}
+	switch {
+	case p.UnderlayMTU > 0 && !(p.Datapath == "host" && p.MTU == p.UnderlayMTU):
+		s += " " + orUnknown(p.MTU) + "/" + strconv.Itoa(p.UnderlayMTU)
+	case p.MTU > 0:
+		s += " " + strconv.Itoa(p.MTU)
+	}
+	return s
+}
+
+// orUnknown is n, or "?" when it is 0.
+func orUnknown(n int) string {
+	if n == 0 {
+		return "?"
+	}
+	return strconv.Itoa(n)
 }
 
 // variantSections splits the summaries by variant, in run order.
@@ -242,6 +284,7 @@ func shortCommit(c string) string {
 const clusterWarningsTitle = "Cluster warnings"
 
 // legend explains the columns once, below each table.
-const legend = "overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
+const legend = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
+	"overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
 	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
 	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP)"

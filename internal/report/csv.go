@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -22,6 +23,7 @@ var csvColumns = []string{
 	"median_ci_low_bps", "median_ci_high_bps", "mean_bps", "mean_ci_low_bps", "mean_ci_high_bps", "stdev_bps", "cv",
 	"retransmits", "loss_percent", "jitter_ms", "cpu_sender_pct", "cpu_receiver_pct", "cpu_bound",
 	"overhead", "overhead_ci_low", "overhead_ci_high", "p_value", "significant", "floor", "warnings",
+	"datapath", "encapsulated", "header_tax", "mtu", "underlay_mtu", // the group's path, on every row
 }
 
 // writeCSV renders one row per sample, then one per summary.
@@ -43,6 +45,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set("target_kind", string(s.TargetKind))
 		set("start", s.Start.UTC().Format(time.RFC3339Nano))
 		set("end", s.End.UTC().Format(time.RFC3339Nano))
+		setPath(set, run.Path(s.Variant, s.Scenario))
 		set("status", "ok")
 		if s.Failed() {
 			set("status", "failed")
@@ -74,6 +77,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set("error", strings.Join(s.Errors, "; "))
 		set("n", strconv.Itoa(s.N))
 		set("failed", strconv.Itoa(s.Failed))
+		setPath(set, run.Path(s.Variant, s.Scenario))
 		if g := s.Goodput; g != nil {
 			set("goodput_bps", f64(g.Median))
 			set("mean_bps", f64(g.Mean))
@@ -117,6 +121,19 @@ func setKey(set func(k, v string), k stats.Key) {
 	set("scenario", k.Scenario)
 	set("protocol", string(k.Protocol))
 	set("streams", strconv.Itoa(k.Streams))
+}
+
+// setPath fills the path columns; they stay empty when the run recorded
+// no path for the group.
+func setPath(set func(k, v string), p *cluster.Path) {
+	if p == nil {
+		return
+	}
+	set("datapath", p.Datapath)
+	set("encapsulated", strconv.FormatBool(p.Encapsulated))
+	set("header_tax", strconv.Itoa(p.HeaderTax))
+	set("mtu", strconv.Itoa(p.MTU))
+	set("underlay_mtu", strconv.Itoa(p.UnderlayMTU))
 }
 
 func setInterval(set func(k, v string), lo, hi string, ci *stats.Interval) {

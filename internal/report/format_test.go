@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
@@ -130,6 +131,30 @@ func TestNiceTicks(t *testing.T) {
 	for _, tt := range tests {
 		if got := niceTicks(tt.lo, tt.hi, tt.n); !slices.Equal(got, tt.want) {
 			t.Errorf("niceTicks(%v, %v, %d) = %v, want %v", tt.lo, tt.hi, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestPathCell: a row's path in a few characters, "-" when the run
+// recorded none (an older record, a group whose path was not found).
+func TestPathCell(t *testing.T) {
+	for _, tc := range []struct {
+		p    *cluster.Path
+		want string
+	}{
+		{nil, "-"},
+		{&cluster.Path{}, "-"},
+		{&cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500}, "host 1500"},
+		{&cluster.Path{Datapath: "host", MTU: 9000, UnderlayMTU: 1500}, "host 9000/1500"},
+		{&cluster.Path{Datapath: "routed", MTU: 1500, UnderlayMTU: 1500}, "routed 1500/1500"},
+		{&cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, "vxlan+50 1450/1500"},
+		{&cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, "vxlan 1450/1500"},
+		{&cluster.Path{Datapath: "bridge", MTU: 1450}, "bridge 1450"},
+		{&cluster.Path{Datapath: "unknown", Encapsulated: true, UnderlayMTU: 1500}, "unknown+? ?/1500"},
+		{&cluster.Path{Datapath: "unknown"}, "unknown"},
+	} {
+		if got := pathCell(tc.p); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.p, got, tc.want)
 		}
 	}
 }

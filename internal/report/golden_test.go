@@ -52,11 +52,20 @@ func fixtures() map[string]*runrecord.Run {
 		Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 2,
 	})
 	partial.Complete = false
+	partial.Cluster.Kind, partial.Cluster.Name, partial.Cluster.Details = "kube", "kind-e2e", nil
+	partial.Cluster.Facts = []string{
+		"Kubernetes v1.34.4",
+		"CNI flannel (backend host-gw), datapath routed: pod→pod across nodes not encapsulated",
+		"node-1: Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64, amd64, containerd://1.7.24, InternalIP 198.18.0.1, MTU 1500, pod MTU 1500",
+		"node-2: Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64, amd64, containerd://1.7.24, InternalIP 198.18.0.2, MTU 1500, pod MTU 1500",
+	}
 	small := runrecordtest.Build(runrecordtest.Options{
 		Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3,
 	})
+	small.Cluster.Facts = []string{"emulated on one host: 2 nodes × 2 pods, network namespaces joined by veths"}
 	small.Cluster.Warnings = []string{"MTU mismatch on every node: pod MTU 1300 is 150 below 1450 (node MTU 1500 − VXLAN 50): small packets cost throughput; set --pod-mtu to 1450 (node MTU 1500 − VXLAN 50)"}
 	run := runrecordtest.Run()
+	run.Cluster.Facts = []string{"emulated on one host: 2 nodes × 2 pods, network namespaces joined by veths"}
 	run.Cluster.Warnings = []string{"datapath=vxlan: MTU mismatch on every node: pod MTU 1500 > 1450 (node MTU 1500 − VXLAN 50): large packets fragment or are dropped (an MTU blackhole); set --pod-mtu to 1450 (node MTU 1500 − VXLAN 50)"}
 	return map[string]*runrecord.Run{
 		"run":     run,

@@ -46,7 +46,7 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	for _, sec := range variantSections(run) {
 		hs := htmlSection{Variant: sec.Variant}
 		for _, s := range sec.Summaries {
-			hs.Rows = append(hs.Rows, summaryCells(s))
+			hs.Rows = append(hs.Rows, runCells(run, s))
 			for _, wn := range s.Warnings {
 				hs.Notes = append(hs.Notes, label(s.Key)+": "+wn.Message)
 			}

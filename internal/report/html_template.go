@@ -29,6 +29,7 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 .facts { color: var(--muted); margin: 0; }
+ul.facts { margin-top: 4px; padding-left: 20px; }
 .incomplete { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: right; white-space: nowrap; }
@@ -83,6 +84,7 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <header>
 <h1>{{.Title}}</h1>
 <p class="facts">{{range $i, $f := .Facts}}{{if $i}} · {{end}}{{$f}}{{end}}</p>
+{{with .Run.Cluster.Facts}}<ul class="facts">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if not .Complete}}<p class="incomplete">This run was interrupted: the results are partial.</p>{{end}}
 </header>
 {{with .Run.Cluster.Warnings}}
@@ -96,9 +98,9 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 {{range .Sections}}
 {{if .Variant}}<h3>{{.Variant}}</h3>{{end}}
 <div class="scroll"><table class="summary">
-<thead><tr><th class="l">scenario</th><th class="l">proto</th><th>streams</th><th>n</th><th>median</th><th>95% CI</th><th>overhead</th><th>95% CI</th><th>p</th><th>floor</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
+<thead><tr><th class="l">scenario</th><th class="l">proto</th><th>streams</th><th>n</th><th class="l">path</th><th>median</th><th>95% CI</th><th>overhead</th><th>95% CI</th><th>p</th><th>floor</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Protocol}}</td><td>{{.Streams}}</td><td>{{.N}}</td><td>{{.Median}}</td><td>{{.MedianCI}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}</td><td>{{.OverheadCI}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="l notes">{{.Notes}}</td></tr>
+{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Protocol}}</td><td>{{.Streams}}</td><td>{{.N}}</td><td class="l">{{.Path}}</td><td>{{.Median}}</td><td>{{.MedianCI}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}</td><td>{{.OverheadCI}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="l notes">{{.Notes}}</td></tr>
 {{end}}</tbody>
 </table></div>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}

@@ -13,6 +13,12 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 	ew := &errWriter{w: w}
 	title, facts := runFacts(run)
 	fmt.Fprintf(ew, "### %s\n\n%s\n", mdEscape(title), mdEscape(strings.Join(facts, " · ")))
+	if fs := run.Cluster.Facts; len(fs) > 0 {
+		fmt.Fprintln(ew)
+		for _, f := range fs {
+			fmt.Fprintf(ew, "- %s\n", mdEscape(f))
+		}
+	}
 	if len(run.CommandLine) > 0 {
 		fmt.Fprintf(ew, "\n`%s`\n", strings.ReplaceAll(strings.Join(run.CommandLine, " "), "`", "'"))
 	}
@@ -26,11 +32,11 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 		if sec.Variant != "" {
 			fmt.Fprintf(ew, "\n#### %s\n", mdEscape(sec.Variant))
 		}
-		fmt.Fprint(ew, "\n| scenario | proto | streams | n | median | 95% CI | overhead | 95% CI | p | floor | retr | loss | jitter | CPU s/r | notes |\n")
-		fmt.Fprint(ew, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+		fmt.Fprint(ew, "\n| scenario | proto | streams | n | path | median | 95% CI | overhead | 95% CI | p | floor | retr | loss | jitter | CPU s/r | notes |\n")
+		fmt.Fprint(ew, "|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 		for _, s := range sec.Summaries {
-			c := summaryCells(s)
-			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
+			c := runCells(run, s)
+			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
 			for i := range row {
 				row[i] = mdEscape(row[i])
 			}
