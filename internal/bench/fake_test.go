@@ -25,6 +25,7 @@ type fakeCluster struct {
 	run                func(ctx context.Context, from cluster.Endpoint) error // called by RunClient when set
 	expose             func(ctx context.Context) error                        // called by Expose when set
 	warnings           []string                                               // Info's
+	facts              []string                                               // Info's
 
 	mu       sync.Mutex
 	calls    []string // "start pod-2a", "expose pod-2a", "client pod-1a clusterip", "stop pod-2a", "close"
@@ -52,7 +53,7 @@ func nodeName(i int) string   { return fmt.Sprintf("node-%d", i) }
 func podName(i, j int) string { return fmt.Sprintf("pod-%d%c", i, 'a'+j-1) }
 
 func (f *fakeCluster) Info(ctx context.Context) (cluster.Info, error) {
-	info := cluster.Info{Kind: "fake", Name: "fake", CPUs: 2, Warnings: f.warnings}
+	info := cluster.Info{Kind: "fake", Name: "fake", CPUs: 2, Warnings: f.warnings, Facts: f.facts}
 	for i := 1; i <= f.nodes; i++ {
 		info.Nodes = append(info.Nodes, nodeName(i))
 	}

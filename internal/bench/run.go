@@ -191,7 +191,7 @@ const cleanupTimeout = 30 * time.Second
 
 // recordInfo records the cluster's facts: the first variant's, every
 // variant's name and details when there are several, and every variant's
-// warnings.
+// one-line facts and warnings (the warnings also announced as notes).
 func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.Cluster) {
 	info, err := c.Info(ctx)
 	if err != nil {
@@ -199,9 +199,14 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 	}
 	if i == 0 {
 		r.rec.Cluster = info
-		r.rec.Cluster.Warnings = nil // recordWarnings keeps them
+		r.rec.Cluster.Facts, r.rec.Cluster.Warnings = nil, nil // kept below, labelled
 	}
-	r.recordWarnings(label, info.Warnings)
+	r.rec.Cluster.Facts, _ = r.keepLines(r.rec.Cluster.Facts, label, info.Facts)
+	var added []string
+	r.rec.Cluster.Warnings, added = r.keepLines(r.rec.Cluster.Warnings, label, info.Warnings)
+	for _, w := range added {
+		r.ev.Note("warning: " + w)
+	}
 	r.infos = append(r.infos, variantInfo{Variant: label, Name: info.Name, Details: info.Details})
 	if len(r.plan.Variants) > 1 {
 		r.rec.Cluster.Details = slices.Clone(r.infos)
@@ -213,19 +218,19 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 	}
 }
 
-// recordWarnings announces the cluster's warnings and keeps them in the
-// record, each once; with several variants each names its variant.
-func (r *runner) recordWarnings(label string, warnings []string) {
-	for _, w := range warnings {
+// keepLines appends to kept each of a variant's lines not kept yet, named
+// after the variant when the run has several, and returns them too.
+func (r *runner) keepLines(kept []string, label string, lines []string) (all, added []string) {
+	for _, l := range lines {
 		if len(r.plan.Variants) > 1 {
-			w = label + ": " + w
+			l = label + ": " + l
 		}
-		if slices.Contains(r.rec.Cluster.Warnings, w) {
-			continue
+		if !slices.Contains(kept, l) {
+			kept = append(kept, l)
+			added = append(added, l)
 		}
-		r.ev.Note("warning: " + w)
-		r.rec.Cluster.Warnings = append(r.rec.Cluster.Warnings, w)
 	}
+	return kept, added
 }
 
 // failAll records every test as failed with err (the variant could not

@@ -397,3 +397,26 @@ func TestClusterWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterFacts: a single cluster's facts are kept as they are; with
+// several variants every variant's are kept, each naming its variant.
+func TestClusterFacts(t *testing.T) {
+	plan := Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}
+	run, err := Run(context.Background(), &fakeCluster{nodes: 2, podsPerNode: 1, facts: []string{"Kubernetes v1.34.4", "CNI flannel"}}, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Kubernetes v1.34.4", "CNI flannel"}; !slices.Equal(run.Cluster.Facts, want) {
+		t.Errorf("facts %q, want %q", run.Cluster.Facts, want)
+	}
+	mk := func(label string, facts ...string) Variant {
+		return Variant{Label: label, Cluster: &fakeCluster{nodes: 2, podsPerNode: 1, facts: facts}}
+	}
+	run, err = RunVariants(context.Background(), []Variant{mk("datapath=routed", "datapath routed"), mk("datapath=vxlan", "datapath vxlan")}, plan, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"datapath=routed: datapath routed", "datapath=vxlan: datapath vxlan"}; !slices.Equal(run.Cluster.Facts, want) {
+		t.Errorf("facts %q, want %q", run.Cluster.Facts, want)
+	}
+}
