@@ -168,7 +168,16 @@ func (c Config) facts() []string {
 	if c.DualStack {
 		s += ", dual-stack"
 	}
-	return []string{s}
+	dp := fmt.Sprintf("datapath %s, MTU %d (pods) / %d (underlay), ", c.Datapath, c.PodMTU, c.UnderlayMTU)
+	if c.LinkRate > 0 {
+		dp += "uplinks shaped to " + FormatRate(c.LinkRate)
+	} else {
+		dp += "uplinks unshaped (the figures measure this host's CPU)"
+	}
+	if c.PolicyRules > 0 {
+		dp += fmt.Sprintf(", %d policy rules", c.PolicyRules)
+	}
+	return []string{s, dp}
 }
 
 // count is "1 node", "3 nodes".

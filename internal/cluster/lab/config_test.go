@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,14 +127,17 @@ func TestInfoWarnsMTUMismatch(t *testing.T) {
 	}
 }
 
-// TestInfoFacts: the lab says what it is, in a line a report prints.
+// TestInfoFacts: the lab says what it is, in lines a report prints.
 func TestInfoFacts(t *testing.T) {
-	for cfg, want := range map[Config]string{
-		{}: "emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
-		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN}: "emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
+	for cfg, want := range map[Config][]string{
+		{}: {"emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)"},
+		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
+			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
+			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1gbit, 100 policy rules"},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
-		if err != nil || len(info.Facts) != 1 || info.Facts[0] != want {
+		if err != nil || !slices.Equal(info.Facts, want) {
 			t.Errorf("%+v: facts %q, %v; want %q", cfg, info.Facts, err, want)
 		}
 	}
