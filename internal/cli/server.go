@@ -19,6 +19,7 @@ type serverOptions struct {
 	oneOff           bool
 	json             bool
 	verbose          bool
+	maxSetups        int
 	maxTests         int
 	maxStreams       int
 	maxDuration      time.Duration
@@ -50,6 +51,7 @@ tests at once, within --max-tests, and drops clients that stall.`,
 	f.BoolVarP(&o.json, "json", "J", false, "print each test's result as iperf3 -J JSON")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log connections and refusals to stderr")
 	f.IntVar(&o.maxTests, "max-tests", engine.DefaultMaxTests, "tests run at once; more clients get ACCESS_DENIED")
+	f.IntVar(&o.maxSetups, "max-setups-per-client", 0, "tests one client address may have in setup at once, so a client that stalls cannot take every slot (0 = max(2, max-tests/4))")
 	f.IntVar(&o.maxStreams, "max-streams", 2*engine.MaxStreams, "data streams one test may open")
 	f.DurationVar(&o.maxDuration, "max-duration", time.Hour, "longest test accepted (duration + omit)")
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has for each setup step")
@@ -71,7 +73,7 @@ func runServer(ctx context.Context, s Streams, o serverOptions) error {
 		Logger:     logger(s, o.verbose),
 		Limits: engine.Limits{
 			MaxTests: o.maxTests, MaxStreams: o.maxStreams, MaxDuration: o.maxDuration,
-			HandshakeTimeout: o.handshakeTimeout,
+			HandshakeTimeout: o.handshakeTimeout, MaxSetupsPerSource: o.maxSetups,
 		},
 		OnTest: func(t *engine.ServerTest) {
 			select {

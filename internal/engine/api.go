@@ -13,6 +13,11 @@ type Limits struct {
 	MaxDuration      time.Duration // longest test (duration+omit) accepted; 0 = 1 hour
 	HandshakeTimeout time.Duration // cookie, params and stream setup; 0 = 10 s
 	IdleTimeout      time.Duration // no byte on any data stream of a running test for this long drops it; 0 = 2 min
+	// MaxSetupsPerSource bounds the tests one client address may have in
+	// setup (cookie sent, not yet running) at once, so that a client that
+	// stalls its handshakes cannot take every test slot for
+	// HandshakeTimeout; 0 = max(2, MaxTests/4).
+	MaxSetupsPerSource int
 }
 
 // DefaultMaxTests is how many tests a Server runs at once unless told.

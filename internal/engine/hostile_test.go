@@ -233,13 +233,14 @@ func hostileSlowloris(t *testing.T, addr string) {
 		}
 		conns = append(conns, c)
 	}
-	// Two stall inside the parameters; they hold a test slot each, which
-	// leaves room under MaxTests for the legitimate test.
-	c := dialRaw(t, addr)
+	// Two stall inside the parameters, from another address than the
+	// legitimate test's; they hold a test slot each, which leaves room
+	// under MaxTests (and under MaxSetupsPerSource) for the legitimate test.
+	c := dialRawFrom(t, otherSource, addr)
 	c.sendCookie("")
 	c.write([]byte{0, 0}) // half a length
 	conns = append(conns, c)
-	c = dialRaw(t, addr)
+	c = dialRawFrom(t, otherSource, addr)
 	c.sendCookie("")
 	c.write([]byte{0, 0, 0, 100, '{', '"', 't', 'c', 'p', '"'}) // 6 of 100 bytes
 	conns = append(conns, c)

@@ -29,7 +29,22 @@ type rawConn struct {
 // dialRaw connects to addr; the connection is closed when the test ends.
 func dialRaw(t testing.TB, addr string) *rawConn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, rawIOTimeout)
+	return dialRawFrom(t, nil, addr)
+}
+
+// otherSource is a loopback address of its own, for a client that must not
+// share its address with the test's legitimate one (127.0.0.1): the server
+// limits the tests in setup per client address.
+var otherSource = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}
+
+// dialRawFrom dials addr from local address from (nil = any).
+func dialRawFrom(t testing.TB, from *net.TCPAddr, addr string) *rawConn {
+	t.Helper()
+	d := net.Dialer{Timeout: rawIOTimeout}
+	if from != nil {
+		d.LocalAddr = from
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}

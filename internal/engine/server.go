@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -28,6 +29,13 @@ func (l Limits) maxTests() int {
 		return l.MaxTests
 	}
 	return DefaultMaxTests
+}
+
+func (l Limits) maxSetupsPerSource() int {
+	if l.MaxSetupsPerSource > 0 {
+		return l.MaxSetupsPerSource
+	}
+	return max(2, l.maxTests()/4)
 }
 
 func (l Limits) maxStreams() int {
@@ -65,6 +73,7 @@ type serverState struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	tests   map[string]*serverTest // by cookie
+	setups  map[netip.Addr]int     // tests in setup, by client address
 	pending int
 	udp     map[string]*udpMux // by local IP: replies must leave from the address the client targeted
 	accepts uint64             // connections accepted so far: data streams are ordered by it
@@ -81,7 +90,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	st := &serverState{s: s, ln: ln, log: log, tests: map[string]*serverTest{}, oneOff: cancel}
+	st := &serverState{s: s, ln: ln, log: log, tests: map[string]*serverTest{}, setups: map[netip.Addr]int{}, oneOff: cancel}
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	defer st.wg.Wait()
@@ -178,17 +187,27 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 		t.offerData(dataConn{conn, seq})
 		return
 	}
-	if len(st.tests) >= lim.maxTests() {
+	src := remoteIP(conn)
+	refused := ""
+	switch {
+	case len(st.tests) >= lim.maxTests():
+		refused = fmt.Sprintf("at max tests (%d)", lim.maxTests())
+	case st.setups[src] >= lim.maxSetupsPerSource():
+		refused = fmt.Sprintf("%d tests from %s already in setup", st.setups[src], src)
+	}
+	if refused != "" {
 		st.mu.Unlock()
-		st.log.Info("refused: at max tests", "remote", conn.RemoteAddr(), "max", lim.maxTests())
+		st.log.Info("refused: "+refused, "remote", conn.RemoteAddr())
 		_, _ = conn.Write([]byte{accessDenied})
 		conn.Close()
 		return
 	}
-	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}}
+	t := &serverTest{st: st, cookie: cookie, ctl: control{conn: conn}, src: src, inSetup: true}
 	st.tests[cookie] = t
+	st.setups[src]++
 	st.mu.Unlock()
 	res, err := t.serve(ctx)
+	t.setupDone()
 	st.mu.Lock()
 	delete(st.tests, cookie)
 	st.mu.Unlock()
@@ -203,6 +222,28 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 	}
 	if st.s.OneOff {
 		st.oneOff()
+	}
+}
+
+// remoteIP is conn's peer address, unmapped (the zero Addr when it has none).
+func remoteIP(conn net.Conn) netip.Addr {
+	if ta, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// setupDone ends t's setup (once): its slot among its client's setups
+// frees when the test starts running or ends, whichever comes first.
+func (t *serverTest) setupDone() {
+	t.st.mu.Lock()
+	defer t.st.mu.Unlock()
+	if !t.inSetup {
+		return
+	}
+	t.inSetup = false
+	if t.st.setups[t.src]--; t.st.setups[t.src] <= 0 {
+		delete(t.st.setups, t.src)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -16,7 +17,10 @@ type serverTest struct {
 	st     *serverState
 	cookie string
 	ctl    control
-	spec   Spec
+	src    netip.Addr // the client's address
+	// inSetup: the test counts among its client's setups (guarded by st.mu).
+	inSetup bool
+	spec    Spec
 	// congestion is the TCP congestion control the data sockets use.
 	congestion string
 	// udp is the socket the test's UDP streams use, if any.
@@ -104,6 +108,7 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 	if err := ctl.writeState(iperf3.TestRunning); err != nil {
 		return nil, err
 	}
+	t.setupDone()
 	run := newTestRun(spec, streams)
 	run.idle = lim.idle()
 	start := time.Now()
