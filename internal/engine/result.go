@@ -34,6 +34,25 @@ type Result struct {
 
 	ServerOutputJSON json.RawMessage `json:"server_output_json,omitempty"`
 	ServerOutputText string          `json:"server_output_text,omitempty"`
+
+	// ConnectRTT is the path's idle round-trip time, from Spec.RTTProbes
+	// handshakes before the test; nil when none were asked for.
+	ConnectRTT *RTT `json:"connect_rtt,omitempty"`
+}
+
+// RTT is the round-trip time of TCP handshakes to the server: each probe
+// connects (SYN → SYN-ACK), reads the kernel's RTT sample of the new
+// socket (TCP_INFO tcpi_rtt; the time connect took when the kernel has
+// none) and closes. It is latency with the path idle, through the same
+// path as the test (Service DNAT, encapsulation, policy), not under load.
+type RTT struct {
+	Probes    int       `json:"probes"`     // attempted
+	Failed    int       `json:"failed"`     // did not connect; excluded from the figures
+	SamplesUs []float64 `json:"samples_us"` // each connected probe's RTT in µs, in order
+	MinUs     float64   `json:"min_us"`
+	MedianUs  float64   `json:"median_us"`
+	P90Us     float64   `json:"p90_us"`
+	MaxUs     float64   `json:"max_us"`
 }
 
 // Connection is one data stream's socket pair.

@@ -64,6 +64,9 @@ type Spec struct {
 	Title           string        `json:"title,omitempty"`
 	GetServerOutput bool          `json:"get_server_output,omitempty"`
 	ConnectTimeout  time.Duration `json:"connect_timeout,omitempty"`
+	// RTTProbes is how many TCP handshakes to the server the client times
+	// before the test, with the path idle (Result.ConnectRTT); 0 = none.
+	RTTProbes int `json:"rtt_probes,omitempty"`
 }
 
 // Normalize fills defaults and rejects specs no iperf3 peer would accept.
