@@ -73,7 +73,11 @@ type Summary struct {
 	CPU         *CPUUse      `json:"cpu,omitempty"`
 	Overhead    *Overhead    `json:"overhead,omitempty"`
 	Floor       *Floor       `json:"floor,omitempty"`
-	Warnings    []Warning    `json:"warnings,omitempty"`
+	// ConnectRTT describes each sample's median idle round-trip time (µs)
+	// and RTTDelta what it adds to the baseline's; nil when not measured.
+	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
+	RTTDelta   *RTTDelta `json:"rtt_delta,omitempty"`
+	Warnings   []Warning `json:"warnings,omitempty"`
 }
 
 // Summarize describes g and compares it with baseline: pass g itself as
@@ -118,6 +122,11 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 			side, pct = "receiver", s.CPU.Receiver
 		}
 		warn(WarnCPUBound, "CPU-bound: the %s used %.0f%% of a core (> %.0f%%): the figure says more about the CPU than the network", side, pct, c.MaxCPU)
+	}
+	rtts := g.RTTs()
+	s.ConnectRTT = c.Estimate(g.Key, rtts)
+	if baseline != nil && !s.Baseline {
+		s.RTTDelta = c.rttDelta(g.Key, rtts, baseline.RTTs())
 	}
 	switch {
 	case s.Baseline:
