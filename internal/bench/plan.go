@@ -40,6 +40,12 @@ const (
 	MinRepeatsForSignificance = 4
 	// MaxTestTime bounds one test: longer durations are a mistake, not a plan.
 	MaxTestTime = time.Hour
+	// DefaultRTTProbes is how many TCP handshakes each test times before it
+	// starts (the path's idle round-trip time): ~0.2 s, enough for a
+	// median per test.
+	DefaultRTTProbes = 20
+	// MaxRTTProbes bounds them (the engine's own limit).
+	MaxRTTProbes = 1000
 )
 
 // Plan is what a run measures: every scenario × protocol × streams
@@ -57,6 +63,7 @@ type Plan struct {
 	UDPRate   uint64            // target bits/s per stream of UDP tests; 0 = DefaultUDPRate
 	MsgSize   int               // bytes per write (TCP) or datagram (UDP); 0 = engine default
 	Order     Order             // "" = DefaultOrder
+	RTTProbes int               // handshakes timed before each test (idle RTT); 0 = DefaultRTTProbes, <0 = none
 	Port      int               // servers' port; 0 = engine.DefaultPort
 	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
 }
@@ -80,6 +87,9 @@ func (p Plan) WithDefaults() Plan {
 	}
 	if p.Order == "" {
 		p.Order = DefaultOrder
+	}
+	if p.RTTProbes == 0 {
+		p.RTTProbes = DefaultRTTProbes
 	}
 	if p.Port == 0 {
 		p.Port = engine.DefaultPort
@@ -157,6 +167,9 @@ func (p Plan) Validate() error {
 		bad("nodes %s: name exactly two nodes, the client's and the server's, like node-1,node-2", strings.Join(p.Nodes, ","))
 	case p.Nodes[0] == p.Nodes[1]:
 		bad("nodes %s,%s: name two different nodes (pod-pod-same measures within one node)", p.Nodes[0], p.Nodes[1])
+	}
+	if p.RTTProbes > MaxRTTProbes {
+		bad("%d RTT probes: use at most %d, or 0 for none", p.RTTProbes, MaxRTTProbes)
 	}
 	if p.MsgSize < 0 {
 		bad("message size %d: use a positive number of bytes, or 0 for the engine's default", p.MsgSize)
@@ -287,6 +300,7 @@ func (p Plan) Spec(g Group) engine.Spec {
 	sp := engine.Spec{
 		Protocol: g.Protocol, Streams: g.Streams, Duration: p.Duration, Omit: p.Omit,
 		Length: p.MsgSize, Interval: interval(p.Duration), ConnectTimeout: connectTimeout,
+		RTTProbes: max(p.RTTProbes, 0),
 	}
 	if g.Protocol == engine.UDP {
 		sp.Rate = p.UDPRate
@@ -314,7 +328,7 @@ func (p Plan) Record() runrecord.Plan {
 	rp := runrecord.Plan{
 		Scenarios: names, Protocols: slices.Clone(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
-		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order),
+		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
 	}
 	if slices.Contains(p.Protocols, engine.UDP) {
 		rp.UDPRate = p.UDPRate

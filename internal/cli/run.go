@@ -41,6 +41,7 @@ type runOptions struct {
 	nodes     []string
 	udpRate   string
 	msgSize   string
+	rttProbes int
 	order     string
 
 	cluster string
@@ -80,6 +81,14 @@ func (o runOptions) plan() (bench.Plan, error) {
 			errs = append(errs, fmt.Errorf("--udp-rate 0: give a rate like 500M; an unlimited UDP sender measures its own CPU, not the network"))
 		}
 		p.UDPRate = r
+	}
+	switch {
+	case o.rttProbes < 0:
+		errs = append(errs, fmt.Errorf("--rtt-probes %d: use 0 (none) to %d", o.rttProbes, bench.MaxRTTProbes))
+	case o.rttProbes == 0:
+		p.RTTProbes = -1 // none
+	default:
+		p.RTTProbes = o.rttProbes
 	}
 	if o.msgSize != "" {
 		n, err := parseSize(o.msgSize)
@@ -165,6 +174,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (4 or more for the significance test to mean anything)")
 	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
 	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %dM)", bench.DefaultUDPRate/1_000_000))
+	f.IntVar(&o.rttProbes, "rtt-probes", bench.DefaultRTTProbes, "TCP handshakes timed before each test: the path's idle round-trip time (0 = none)")
 	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")

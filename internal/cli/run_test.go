@@ -79,6 +79,8 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--protocol", "TCP,UDP", "--udp-rate", "0"}, "--udp-rate 0: give a rate like 500M"},
 		{[]string{"--udp-rate", "fast"}, `--udp-rate: "fast" is not a size`},
 		{[]string{"--msg-size", "2M"}, "message size 2097152: TCP writes at most 1048576 bytes"},
+		{[]string{"--rtt-probes", "-1"}, "--rtt-probes -1: use 0 (none) to 1000"},
+		{[]string{"--rtt-probes", "5000"}, "5000 RTT probes: use at most 1000, or 0 for none"},
 		{[]string{"--scenarios", "pod-pod"}, `unknown scenario "pod-pod"`},
 		{[]string{"--streams", "0"}, "streams 0: use 1..128"},
 		{[]string{"--nodes", "node-1"}, "name exactly two nodes"},

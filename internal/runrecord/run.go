@@ -61,11 +61,12 @@ type Plan struct {
 	Duration  Duration          `json:"duration"` // measured time of each test, after Omit
 	Omit      Duration          `json:"omit"`     // warm-up discarded from each test
 	Repeats   int               `json:"repeats"`
-	UDPRate   uint64            `json:"udp_rate,omitempty"` // bits/s per stream; 0 = engine default
-	MsgSize   int               `json:"msg_size,omitempty"` // bytes per write/datagram; 0 = engine default
-	Variants  []string          `json:"variants,omitempty"` // e.g. "datapath=routed"; the matrix runs once per variant
-	Nodes     []string          `json:"nodes,omitempty"`    // the node pair measured
-	Order     string            `json:"order,omitempty"`    // "interleaved" (round-robin over scenarios) or "sequential"
+	UDPRate   uint64            `json:"udp_rate,omitempty"`   // bits/s per stream; 0 = engine default
+	MsgSize   int               `json:"msg_size,omitempty"`   // bytes per write/datagram; 0 = engine default
+	Variants  []string          `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
+	Nodes     []string          `json:"nodes,omitempty"`      // the node pair measured
+	Order     string            `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
+	RTTProbes int               `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
 }
 
 // PathRecord is the network one scenario's tests crossed.
