@@ -98,6 +98,22 @@ func pctRange(ci *stats.Interval) string {
 	return pctNum(ci.Low) + sep + pctNum(ci.High) + "%"
 }
 
+// micros formats a latency in µs: "35 µs", "412 µs", "1.25 ms".
+func micros(us float64) string {
+	if math.Abs(us) >= 1000 {
+		return strconv.FormatFloat(us/1000, 'f', 2, 64) + " ms"
+	}
+	return strconv.FormatFloat(us, 'f', 0, 64) + " µs"
+}
+
+// signedMicros is micros with its sign: "+12 µs", "-3 µs".
+func signedMicros(us float64) string {
+	if us >= 0 {
+		return "+" + micros(us)
+	}
+	return micros(us)
+}
+
 // pvalue formats a p-value: "0.008", "<0.001".
 func pvalue(p float64) string {
 	if p < 0.001 {
@@ -114,6 +130,7 @@ type cells struct {
 	Overhead, OverheadCI, P, Floor   string
 	Retr, Loss, Jitter, CPU, Notes   string
 	RetrOrLoss                       string
+	RTT, RTTDelta                    string // idle connect RTT and what it adds to the baseline's
 	Failed, Baseline, NotSignificant bool
 }
 
@@ -123,7 +140,7 @@ func summaryCells(s stats.Summary) cells {
 	c := cells{
 		Scenario: s.Scenario, Protocol: string(s.Protocol), Streams: strconv.Itoa(s.Streams),
 		N: strconv.Itoa(s.N), Median: "failed", MedianCI: none, Overhead: none, OverheadCI: none, P: none, Floor: none,
-		Retr: none, Loss: none, Jitter: none, CPU: none, RetrOrLoss: none,
+		Retr: none, Loss: none, Jitter: none, CPU: none, RetrOrLoss: none, RTT: none, RTTDelta: none,
 		Failed: s.Status == stats.StatusFailed, Baseline: s.Baseline,
 	}
 	if s.Failed > 0 {
@@ -145,6 +162,18 @@ func summaryCells(s stats.Summary) cells {
 	}
 	if s.Floor != nil && !s.Baseline {
 		c.Floor = pct(s.Floor.Ratio)
+	}
+	if e := s.ConnectRTT; e != nil {
+		c.RTT = micros(e.Median)
+		if s.Baseline {
+			c.RTTDelta = "baseline"
+		}
+	}
+	if d := s.RTTDelta; d != nil {
+		c.RTTDelta = signedMicros(d.DeltaUs)
+		if !d.Significant {
+			c.RTTDelta = "~" + c.RTTDelta
+		}
 	}
 	if r := s.Retransmits; r != nil {
 		c.Retr = strconv.FormatFloat(r.Median, 'f', -1, 64)
@@ -287,4 +316,5 @@ const clusterWarningsTitle = "Cluster warnings"
 const legend = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
 	"overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
 	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
-	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP)"
+	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP); " +
+	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

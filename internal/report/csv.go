@@ -24,6 +24,8 @@ var csvColumns = []string{
 	"retransmits", "loss_percent", "jitter_ms", "cpu_sender_pct", "cpu_receiver_pct", "cpu_bound",
 	"overhead", "overhead_ci_low", "overhead_ci_high", "p_value", "significant", "floor", "warnings",
 	"datapath", "encapsulated", "header_tax", "mtu", "underlay_mtu", // the group's path, on every row
+	"rtt_us", // sample: its median connect RTT; summary: the median of those
+	"rtt_ci_low_us", "rtt_ci_high_us", "rtt_delta_us", "rtt_delta_ci_low_us", "rtt_delta_ci_high_us", "rtt_p_value", "rtt_significant",
 }
 
 // writeCSV renders one row per sample, then one per summary.
@@ -58,6 +60,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 				set("jitter_ms", f64(r.SumReceived.JitterMs))
 			} else if r.SumSent.Retransmits >= 0 {
 				set("retransmits", strconv.FormatInt(r.SumSent.Retransmits, 10))
+			}
+			if rtt := r.ConnectRTT; rtt != nil && len(rtt.SamplesUs) > 0 {
+				set("rtt_us", f64(rtt.MedianUs))
 			}
 			set("cpu_sender_pct", f64(r.CPU.HostTotal))
 			set("cpu_receiver_pct", f64(r.CPU.RemoteTotal))
@@ -104,6 +109,16 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		}
 		if s.Floor != nil {
 			set("floor", f64(s.Floor.Ratio))
+		}
+		if e := s.ConnectRTT; e != nil {
+			set("rtt_us", f64(e.Median))
+			setInterval(set, "rtt_ci_low_us", "rtt_ci_high_us", e.MedianCI)
+		}
+		if d := s.RTTDelta; d != nil {
+			set("rtt_delta_us", f64(d.DeltaUs))
+			setInterval(set, "rtt_delta_ci_low_us", "rtt_delta_ci_high_us", d.CI)
+			set("rtt_p_value", f64(d.Test.P))
+			set("rtt_significant", strconv.FormatBool(d.Significant))
 		}
 		var codes []string
 		for _, wn := range s.Warnings {

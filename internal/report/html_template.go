@@ -98,9 +98,9 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 {{range .Sections}}
 {{if .Variant}}<h3>{{.Variant}}</h3>{{end}}
 <div class="scroll"><table class="summary">
-<thead><tr><th class="l">scenario</th><th class="l">proto</th><th>streams</th><th>n</th><th class="l">path</th><th>median</th><th>95% CI</th><th>overhead</th><th>95% CI</th><th>p</th><th>floor</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
+<thead><tr><th class="l">scenario</th><th class="l">proto</th><th>streams</th><th>n</th><th class="l">path</th><th>median</th><th>95% CI</th><th>overhead</th><th>95% CI</th><th>p</th><th>floor</th><th>RTT</th><th>RTT +</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Protocol}}</td><td>{{.Streams}}</td><td>{{.N}}</td><td class="l">{{.Path}}</td><td>{{.Median}}</td><td>{{.MedianCI}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}</td><td>{{.OverheadCI}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="l notes">{{.Notes}}</td></tr>
+{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Protocol}}</td><td>{{.Streams}}</td><td>{{.N}}</td><td class="l">{{.Path}}</td><td>{{.Median}}</td><td>{{.MedianCI}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}</td><td>{{.OverheadCI}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.RTT}}</td><td>{{.RTTDelta}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="l notes">{{.Notes}}</td></tr>
 {{end}}</tbody>
 </table></div>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}

@@ -32,11 +32,11 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 		if sec.Variant != "" {
 			fmt.Fprintf(ew, "\n#### %s\n", mdEscape(sec.Variant))
 		}
-		fmt.Fprint(ew, "\n| scenario | proto | streams | n | path | median | 95% CI | overhead | 95% CI | p | floor | retr | loss | jitter | CPU s/r | notes |\n")
-		fmt.Fprint(ew, "|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+		fmt.Fprint(ew, "\n| scenario | proto | streams | n | path | median | 95% CI | overhead | 95% CI | p | floor | RTT | RTT + | retr | loss | jitter | CPU s/r | notes |\n")
+		fmt.Fprint(ew, "|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 		for _, s := range sec.Summaries {
 			c := runCells(run, s)
-			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
+			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.RTT, c.RTTDelta, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
 			for i := range row {
 				row[i] = mdEscape(row[i])
 			}

@@ -32,11 +32,11 @@ func writeTable(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintln(ew, sec.Variant)
 		}
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SCENARIO\tPROTO\tSTREAMS\tN\tPATH\tMEDIAN\t95% CI\tOVERHEAD\t95% CI\tFLOOR\tRETR/LOSS\tCPU S/R\tNOTES")
+		fmt.Fprintln(tw, "SCENARIO\tPROTO\tSTREAMS\tN\tPATH\tMEDIAN\t95% CI\tOVERHEAD\t95% CI\tFLOOR\tRTT\tRTT +\tRETR/LOSS\tCPU S/R\tNOTES")
 		for _, s := range sec.Summaries {
 			c := runCells(run, s)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.Floor, c.RetrOrLoss, c.CPU, c.Notes)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.Floor, c.RTT, c.RTTDelta, c.RetrOrLoss, c.CPU, c.Notes)
 		}
 		tw.Flush()
 		for _, s := range sec.Summaries {
