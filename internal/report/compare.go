@@ -56,8 +56,11 @@ type CompareRow struct {
 	NewVariant string          `json:"new_variant,omitempty"`
 	Status     string          `json:"status"`
 	Delta      *stats.Delta    `json:"delta,omitempty"`
-	Regression bool            `json:"regression"` // beyond RegressionPct (only when it is set)
-	Note       string          `json:"note,omitempty"`
+	// RTTDelta is the change of the idle connect RTT (medians in µs) when
+	// both runs measured it; informative only: it never makes a regression.
+	RTTDelta   *stats.Delta `json:"rtt_delta,omitempty"`
+	Regression bool         `json:"regression"` // beyond RegressionPct (only when it is set)
+	Note       string       `json:"note,omitempty"`
 }
 
 // Label names the row's group without variants: "pod-node tcp ×1".
@@ -103,7 +106,11 @@ func Compare(old, new *runrecord.Run, o CompareOptions) *Comparison {
 		used[i] = true
 		ng := newGroups[i]
 		row.NewVariant = ng.Key.Variant
-		ov, nv := og.Stats(nil).Goodputs(), ng.Stats(nil).Goodputs()
+		ogs, ngs := og.Stats(nil), ng.Stats(nil)
+		ov, nv := ogs.Goodputs(), ngs.Goodputs()
+		if ort, nrt := ogs.RTTs(), ngs.RTTs(); len(ort) > 0 && len(nrt) > 0 {
+			row.RTTDelta, _ = cfg.Compare(og.Key, ort, nrt) // nil when the old median is 0
+		}
 		switch {
 		case len(ov) == 0 && len(nv) == 0:
 			row.Status, row.Note = RowFailed, "failed in both runs"

@@ -36,10 +36,11 @@ func RenderComparison(w io.Writer, c *Comparison, f Format) error {
 // compareCells are one row's figures as text.
 type compareCells struct {
 	Label, Variants, Old, New, Change, CI, P, Notes string
+	RTT, RTTChange                                  string // "40 → 58 µs", "+45%" or "~"
 }
 
 func (c *Comparison) cells(r CompareRow) compareCells {
-	cc := compareCells{Label: r.Label(), Old: none, New: none, Change: none, CI: none, P: none, Notes: r.Note}
+	cc := compareCells{Label: r.Label(), Old: none, New: none, Change: none, CI: none, P: none, Notes: r.Note, RTT: none, RTTChange: none}
 	if r.OldVariant != r.NewVariant || len(c.Old.Variants) > 1 || len(c.New.Variants) > 1 {
 		cc.Variants = variantPair(r.OldVariant, r.NewVariant)
 	}
@@ -51,6 +52,13 @@ func (c *Comparison) cells(r CompareRow) compareCells {
 		}
 		cc.CI = pctRange(d.CI)
 		cc.P = fmt.Sprintf("p=%s n=%d+%d", pvalue(d.Test.P), d.OldN, d.NewN)
+	}
+	if d := r.RTTDelta; d != nil {
+		cc.RTT = strings.TrimSuffix(micros(d.OldMedian), " µs") + " → " + micros(d.NewMedian)
+		cc.RTTChange = signedPct(d.Change)
+		if !d.Significant {
+			cc.RTTChange = "~"
+		}
 	}
 	if r.Regression {
 		cc.Notes = strings.TrimPrefix(cc.Notes+"; REGRESSION", "; ")
@@ -91,7 +99,7 @@ func (c *Comparison) heading() []string {
 }
 
 func (c *Comparison) footer() string {
-	s := fmt.Sprintf("change = new median / old median − 1 with its bootstrap 95%% CI; ~ = no significant change (Mann-Whitney p ≥ %g)", c.Alpha)
+	s := fmt.Sprintf("change = new median / old median − 1 with its bootstrap 95%% CI; ~ = no significant change (Mann-Whitney p ≥ %g); RTT = idle connect RTT, old → new, and its change", c.Alpha)
 	if c.RegressionPct != nil {
 		s += fmt.Sprintf("; REGRESSION = significant fall of more than %g%% or a scenario that stopped working", *c.RegressionPct)
 	}
@@ -102,10 +110,10 @@ func writeCompareTable(w io.Writer, c *Comparison) error {
 	var buf strings.Builder
 	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tNOTES")
+	fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tRTT\tRTT CHANGE\tNOTES")
 	for _, r := range c.Rows {
 		cc := c.cells(r)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes)
 	}
 	tw.Flush()
 	fmt.Fprintf(&buf, "\n%s\n", c.footer())
@@ -118,15 +126,15 @@ func writeCompareMarkdown(w io.Writer, c *Comparison) error {
 	for _, h := range c.heading() {
 		fmt.Fprintf(ew, "- %s\n", mdEscape(h))
 	}
-	fmt.Fprint(ew, "\n| scenario | variant | old | new | change | 95% CI | test | notes |\n|---|---|--:|--:|--:|--:|---|---|\n")
+	fmt.Fprint(ew, "\n| scenario | variant | old | new | change | 95% CI | test | RTT | RTT change | notes |\n|---|---|--:|--:|--:|--:|---|--:|--:|---|\n")
 	for _, r := range c.Rows {
 		cc := c.cells(r)
-		row := []string{cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes}
+		row := []string{cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes}
 		for i := range row {
 			row[i] = mdEscape(row[i])
 		}
 		if r.Regression {
-			row[7] = "**" + row[7] + "**"
+			row[len(row)-1] = "**" + row[len(row)-1] + "**"
 		}
 		fmt.Fprintf(ew, "| %s |\n", strings.Join(row, " | "))
 	}
@@ -137,20 +145,24 @@ func writeCompareMarkdown(w io.Writer, c *Comparison) error {
 // compareColumns are the columns of a comparison's CSV (docs/run-json.md).
 var compareColumns = []string{"scenario", "protocol", "streams", "old_variant", "new_variant", "status",
 	"old_median_bps", "new_median_bps", "old_n", "new_n", "change", "change_ci_low", "change_ci_high",
-	"p_value", "significant", "regression", "note"}
+	"p_value", "significant", "regression", "note",
+	"old_rtt_us", "new_rtt_us", "rtt_change", "rtt_p_value", "rtt_significant"}
 
 func writeCompareCSV(w io.Writer, c *Comparison) error {
 	cw := csv.NewWriter(w)
 	cw.Write(compareColumns)
 	for _, r := range c.Rows {
 		row := []string{r.Scenario, string(r.Protocol), strconv.Itoa(r.Streams), r.OldVariant, r.NewVariant, r.Status,
-			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note}
+			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", ""}
 		if d := r.Delta; d != nil {
 			row[6], row[7], row[8], row[9], row[10] = f64(d.OldMedian), f64(d.NewMedian), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
 			if d.CI != nil {
 				row[11], row[12] = f64(d.CI.Low), f64(d.CI.High)
 			}
 			row[13], row[14] = f64(d.Test.P), strconv.FormatBool(d.Significant)
+		}
+		if d := r.RTTDelta; d != nil {
+			row[17], row[18], row[19], row[20], row[21] = f64(d.OldMedian), f64(d.NewMedian), f64(d.Change), f64(d.Test.P), strconv.FormatBool(d.Significant)
 		}
 		cw.Write(row)
 	}

@@ -8,7 +8,7 @@ import (
 // Delta is one scenario group measured in two runs, benchstat style: the
 // change is significant only when the Mann-Whitney test says so.
 type Delta struct {
-	OldMedian   float64     `json:"old_median"` // bits/s
+	OldMedian   float64     `json:"old_median"` // bits/s (goodput) or µs (connect RTT)
 	NewMedian   float64     `json:"new_median"`
 	OldN        int         `json:"old_n"`
 	NewN        int         `json:"new_n"`
@@ -24,7 +24,8 @@ func (d Delta) Regression(pct float64) bool {
 	return d.Significant && -d.Change*100 > pct
 }
 
-// Compare measures the change from old to new goodputs (bits/s) of key.
+// Compare measures the change from old to new values of key: goodputs
+// (bits/s) or connect RTTs (µs).
 func (c Config) Compare(key Key, old, new []float64) (*Delta, error) {
 	c = c.withDefaults()
 	if len(old) == 0 || len(new) == 0 {
