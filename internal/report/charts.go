@@ -106,34 +106,77 @@ func variantLegend(run *runrecord.Run) []legendKey {
 
 // goodputChart: median goodput per scenario group with 95% CI whiskers.
 func goodputChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
+	return medianChart(run, proto, medianFigure{
+		what: "goodput", estimate: func(s stats.Summary) *stats.Estimate { return s.Goodput },
+		unit: rateUnit, format: rate, formatRange: rateRange,
+	})
+}
+
+// rttChart: median idle connect RTT per scenario group with 95% CI
+// whiskers; "" when the run measured none for proto.
+func rttChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
+	measured := false
+	for _, s := range run.Summaries {
+		measured = measured || (s.Protocol == proto && s.ConnectRTT != nil)
+	}
+	if !measured {
+		return ""
+	}
+	return medianChart(run, proto, medianFigure{
+		what: "connect RTT", estimate: func(s stats.Summary) *stats.Estimate { return s.ConnectRTT },
+		unit: func(float64) (float64, string) { return 1, "µs" }, format: micros,
+		formatRange: func(ci *stats.Interval, _ float64) string {
+			if ci == nil {
+				return none
+			}
+			return micros(ci.Low) + "–" + micros(ci.High)
+		},
+	})
+}
+
+// medianFigure says which median a medianChart draws and how to print it.
+type medianFigure struct {
+	what        string // "goodput"
+	estimate    func(stats.Summary) *stats.Estimate
+	unit        func(top float64) (div float64, unit string)
+	format      func(float64) string
+	formatRange func(*stats.Interval, float64) string
+}
+
+// medianChart: a median per scenario group, as bars with 95% CI whiskers.
+func medianChart(run *runrecord.Run, proto engine.Protocol, f medianFigure) template.HTML {
 	rows, h := chartRows(run, proto, all)
 	top := 0.0
 	for _, r := range rows {
-		if g := r.s.Goodput; g != nil {
+		if g := f.estimate(r.s); g != nil {
 			top = max(top, g.Median, g.Max)
 			if g.MedianCI != nil {
 				top = max(top, g.MedianCI.High)
 			}
 		}
 	}
-	div, unit := rateUnit(top)
+	div, unit := f.unit(top)
 	ticks := niceTicks(0, top/div, 6)
 	x := scale{0, ticks[len(ticks)-1], labelW, chartW - rightPad}
-	s := newSVG(chartW, h, fmt.Sprintf("Median goodput per scenario (%s), %s, with 95%% confidence intervals", proto, unit))
+	s := newSVG(chartW, h, fmt.Sprintf("Median %s per scenario (%s), %s, with 95%% confidence intervals", f.what, proto, unit))
 	s.legend(labelW, 16, variantLegend(run))
-	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "", fmt.Sprintf("median goodput, %s (whiskers: 95%% CI of the median)", unit))
+	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "", fmt.Sprintf("median %s, %s (whiskers: 95%% CI of the median)", f.what, unit))
 	rowLabels(s, rows, len(run.Variants()))
 	for _, r := range rows {
-		g := r.s.Goodput
+		g := f.estimate(r.s)
 		if g == nil {
-			s.text(labelW+6, r.y+4, "start", "fail", "failed: "+firstError(r.s))
+			msg := "not measured"
+			if r.s.Status == stats.StatusFailed {
+				msg = "failed: " + firstError(r.s)
+			}
+			s.text(labelW+6, r.y+4, "start", "fail", msg)
 			continue
 		}
 		class := "bar " + variantClass(r.variant)
 		if r.s.Baseline {
 			class += " base"
 		}
-		tipText := fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, rate(g.Median), rateRange(g.MedianCI, g.Median), g.N)
+		tipText := fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, f.format(g.Median), f.formatRange(g.MedianCI, g.Median), g.N)
 		s.rect(x.at(0), r.y-7, x.at(g.Median/div)-x.at(0), 14, class, tipText)
 		end := x.at(g.Median / div)
 		if ci := g.MedianCI; ci != nil {

@@ -34,8 +34,8 @@ type htmlSection struct {
 }
 
 type protoCharts struct {
-	Protocol                  string
-	Goodput, Overhead, Strips template.HTML
+	Protocol                       string
+	Goodput, Overhead, Strips, RTT template.HTML
 }
 
 // writeHTML renders run as one self-contained page: no script, no external
@@ -67,6 +67,7 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 			Goodput:  goodputChart(run, proto),
 			Overhead: overheadChart(run, proto),
 			Strips:   stripChart(run, proto, groups),
+			RTT:      rttChart(run, proto),
 		})
 	}
 	if run.Cluster.Details != nil {

@@ -116,7 +116,9 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <figure>{{.Overhead}}<figcaption>1 − median / baseline median. The black mark is the physical floor: the share of goodput the path must cost whatever the implementation, for its encapsulation's header tax or, unencapsulated, for a pod MTU below the underlay's. Pale bars are not significantly different from the baseline.</figcaption></figure>
 <h3>Every sample</h3>
 <figure>{{.Strips}}<figcaption>Each dot is one test; its distance from 0 is how far it fell from its group's median. Wide rows are noisy.</figcaption></figure>
-</section>
+{{if .RTT}}<h3>Latency: idle connect RTT</h3>
+<figure>{{.RTT}}<figcaption>Median round-trip time of a TCP handshake to the server, timed before each test with the path idle (the kernel's SYN→SYN-ACK sample), with the bootstrap 95% confidence interval of the median. What a path adds over the node-node baseline is the table's RTT + column.</figcaption></figure>
+{{end}}</section>
 {{end}}
 
 <section id="intervals">

@@ -94,7 +94,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	dom, stderr := runChromium(t, bin, dir, "--dump-dom", "file://"+page)
 	consoleErrors(t, stderr)
-	want := 3 * len(run.Protocols()) // goodput, overhead and strips per protocol
+	want := 4 * len(run.Protocols()) // goodput, overhead, strips and connect RTT per protocol
 	for _, s := range run.Summaries {
 		if s.Status != stats.StatusFailed { // and intervals of every group that measured something
 			want++
