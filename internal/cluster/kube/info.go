@@ -108,7 +108,19 @@ func (d Details) facts() []string {
 	for _, n := range d.Nodes {
 		out = append(out, n.fact(d.KubernetesVersion))
 	}
+	out = append(out, privilegesFact(d))
 	return out
+}
+
+// privilegesFact says what the run's pods were allowed, so a reviewer
+// sees the one exception to least privilege and why.
+func privilegesFact(d Details) string {
+	s := fmt.Sprintf("pods in %s: user %d, no capabilities, no privilege escalation, read-only root; "+
+		"hostNetwork only for host-1 and host-2 (the node endpoints measure the node's own network)", d.Namespace, RunAsUser)
+	if d.ServerImage != "" {
+		s += "; servers: iperf3 from " + d.ServerImage
+	}
+	return s
 }
 
 // fact says, in one line, which CNI carries pod traffic and whether pod→pod
