@@ -50,6 +50,10 @@ type Client struct {
 	// OnInterval, when set, receives each interval as it ends (for progress).
 	// Run also calls the hooks of its context (WithIntervalHook).
 	OnInterval func(Interval)
+	// OnConnectRTT, when set, receives Result.ConnectRTT as soon as the
+	// probes (Spec.RTTProbes) end, before the test connects; it is called
+	// even when every probe failed, and not at all without probes.
+	OnConnectRTT func(*RTT)
 	// HandshakeTimeout bounds each setup step (connect unless
 	// Spec.ConnectTimeout is set, every answer before the test runs, each
 	// data connection) and the results exchange: a server that accepts but

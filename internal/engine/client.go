@@ -66,6 +66,17 @@ func (c *Client) Run(ctx context.Context, address string, spec Spec) (*Result, e
 		return nil, err
 	}
 	ct := &clientTest{c: c, spec: spec, address: address, cookie: cookie, res: &Result{Spec: spec, Cookie: cookie}}
+	if spec.RTTProbes > 0 {
+		// Before the control connection: the path is idle, and the
+		// server has no test of ours to handle while it sees the probes.
+		ct.res.ConnectRTT = c.probeRTT(ctx, address, spec)
+		if c.OnConnectRTT != nil {
+			c.OnConnectRTT(ct.res.ConnectRTT)
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("test to %s interrupted: %w", address, ctx.Err())
+		}
+	}
 	if err := ct.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -87,13 +98,7 @@ func (ct *clientTest) connect(ctx context.Context) error {
 	if timeout == 0 {
 		timeout = ct.c.handshake()
 	}
-	d := net.Dialer{Timeout: timeout}
-	var conn net.Conn
-	err := ct.c.network().Do(func() error {
-		var err error
-		conn, err = d.DialContext(ctx, dialNetwork("tcp", ct.spec.Family), ct.address)
-		return err
-	})
+	conn, _, err := ct.c.dialTCP(ctx, ct.address, ct.spec.Family, timeout)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", ct.address, err)
 	}
@@ -255,6 +260,7 @@ func (ct *clientTest) finishResult(peer *iperf3.Results) *Result {
 	r.Cookie, r.Start, r.End = ct.cookie, ct.res.Start, time.Now()
 	r.Local, r.Remote, r.MSS = ct.res.Local, ct.res.Remote, ct.res.MSS
 	r.Connected = ct.res.Connected
+	r.ConnectRTT = ct.res.ConnectRTT
 	if ct.spec.Protocol == TCP {
 		clientSends := !ct.spec.Reverse
 		if clientSends {

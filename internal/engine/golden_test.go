@@ -65,6 +65,11 @@ func TestRenderGolden(t *testing.T) {
 	}{
 		{"text-tcp", func() ([]byte, error) { return []byte(FormatText(fixedResult(false), ClientRole)), nil }},
 		{"text-udp", func() ([]byte, error) { return []byte(FormatText(fixedResult(true), ClientRole)), nil }},
+		{"text-tcp-rtt", func() ([]byte, error) {
+			r := fixedResult(false)
+			r.ConnectRTT = fixedRTT()
+			return []byte(FormatText(r, ClientRole)), nil
+		}},
 		{"text-tcp-server", func() ([]byte, error) { return []byte(FormatText(fixedResult(false), ServerRole)), nil }},
 		{"json-tcp", func() ([]byte, error) { return reportWithoutHost(fixedResult(false)) }},
 		{"json-udp", func() ([]byte, error) { return reportWithoutHost(fixedResult(true)) }},

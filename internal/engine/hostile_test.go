@@ -65,6 +65,7 @@ func TestHostileServer(t *testing.T) {
 		{"no-results", hostileNoResults},
 		{"silent-mid-test", hostileSilentMidTest},
 		{"200-control-conns", hostileManyControlConns},
+		{"rtt-probes", hostileRTTProbes},
 		{"udp-garbage", hostileUDPGarbage},
 		{"udp-partial-streams", hostileUDPPartialStreams},
 	}
@@ -651,6 +652,18 @@ func hostileManyControlConns(t *testing.T, addr string) {
 			expectServerError(t, fmt.Sprintf("accepted connection %d", i), r.readToEnd(rawIOTimeout, 64), iperf3.ErrnoRecvParams)
 		}
 		c.Close()
+	}
+}
+
+// hostileRTTProbes: connect-RTT probes (connections that close before
+// their cookie, as fast as the client makes them) all connect, take no
+// test slot and leave nothing behind.
+func hostileRTTProbes(t *testing.T, addr string) {
+	const n = 100
+	c := &Client{}
+	r := c.probeRTT(context.Background(), addr, Spec{RTTProbes: n})
+	if r.Probes != n || r.Failed != 0 || len(r.SamplesUs) != n {
+		t.Errorf("%d probes, %d failed, %d samples; want %d connected", r.Probes, r.Failed, len(r.SamplesUs), n)
 	}
 }
 

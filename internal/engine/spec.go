@@ -38,6 +38,7 @@ const (
 	MaxUDPLength     = 65507
 	MinUDPLength     = 16
 	MaxTCPLength     = 1 << 20 // iperf3's MAX_BLOCKSIZE for -l
+	MaxRTTProbes     = 1000    // Spec.RTTProbes: about 10 s of probing at most on a fast path
 )
 
 // Spec is what one test measures. The zero value of every field means
@@ -121,6 +122,9 @@ func (s Spec) Normalize() (Spec, error) {
 	}
 	if s.MSS < 0 || s.Window < 0 {
 		return s, fmt.Errorf("mss and window must not be negative")
+	}
+	if s.RTTProbes < 0 || s.RTTProbes > MaxRTTProbes {
+		return s, fmt.Errorf("rtt probes %d out of range: use 0..%d", s.RTTProbes, MaxRTTProbes)
 	}
 	return s, nil
 }

@@ -17,6 +17,9 @@ const (
 // then the sender and receiver summary lines.
 func FormatText(r *Result, role Role) string {
 	var b strings.Builder
+	if r.ConnectRTT != nil {
+		b.WriteString(FormatConnectRTT(r.ConnectRTT))
+	}
 	for _, c := range r.Connected {
 		fmt.Fprintf(&b, "[%3d] local %s connected to %s\n", c.ID, c.Local, c.Remote)
 	}
@@ -26,6 +29,26 @@ func FormatText(r *Result, role Role) string {
 	}
 	b.WriteString(FormatSummary(r, role))
 	return b.String()
+}
+
+// FormatConnectRTT is the line that reports the connect RTT probes
+// (Result.ConnectRTT) above the test's output, e.g.
+// "Connect RTT: 20 probes, min 21 µs, median 35 µs, p90 48 µs, max 60 µs".
+func FormatConnectRTT(r *RTT) string {
+	probes := fmt.Sprintf("%d probe", r.Probes)
+	if r.Probes != 1 {
+		probes += "s"
+	}
+	switch {
+	case r.Probes == 0:
+		return "Connect RTT: no probes\n"
+	case len(r.SamplesUs) == 0:
+		return fmt.Sprintf("Connect RTT: %s, all failed\n", probes)
+	case r.Failed > 0:
+		probes += fmt.Sprintf(" (%d failed)", r.Failed)
+	}
+	return fmt.Sprintf("Connect RTT: %s, min %.0f µs, median %.0f µs, p90 %.0f µs, max %.0f µs\n",
+		probes, r.MinUs, r.MedianUs, r.P90Us, r.MaxUs)
 }
 
 // IntervalHeader is the column header above interval lines.
