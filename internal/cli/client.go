@@ -40,6 +40,7 @@ type clientOptions struct {
 	title           string
 	getServerOutput bool
 	connectTimeout  int
+	rtt             int
 	// hidden, for the kube backend: the whole Spec in, the whole Result out
 	specJSON   string
 	resultJSON bool
@@ -57,7 +58,8 @@ parse "iperf3 -J" parse ours.`,
   cnibench client 127.0.0.1 -t 5 -P 4       # 4 parallel streams
   cnibench client 127.0.0.1 -R              # server sends
   cnibench client 127.0.0.1 -u -b 200M      # UDP at 200 Mbit/s
-  cnibench client 127.0.0.1 -J > out.json   # iperf3 -J compatible output`,
+  cnibench client 127.0.0.1 -J > out.json   # iperf3 -J compatible output
+  cnibench client 127.0.0.1 --rtt 20        # idle RTT of 20 handshakes, then the test`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runClient(cmd.Context(), s, args[0], o)
@@ -88,6 +90,7 @@ parse "iperf3 -J" parse ours.`,
 	f.StringVarP(&o.title, "title", "T", "", "prefix every output line with this title")
 	f.BoolVar(&o.getServerOutput, "get-server-output", false, "fetch and print the server's report")
 	f.IntVar(&o.connectTimeout, "connect-timeout", 0, "milliseconds to wait for the control connection (default 30000)")
+	f.IntVar(&o.rtt, "rtt", 0, "time N TCP handshakes to the server before the test: the path's idle round-trip time")
 	f.StringVar(&o.specJSON, "spec-json", "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
 	f.BoolVar(&o.resultJSON, "result-json", false, "print intervals and the engine's result as JSON lines (for the kube backend)")
 	_ = f.MarkHidden("spec-json")
@@ -101,7 +104,10 @@ func (o clientOptions) spec() (engine.Spec, error) {
 		Duration: time.Duration(o.duration) * time.Second, Streams: o.parallel, Reverse: o.reverse, Bidir: o.bidir,
 		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, UDPCounters64: o.udp64, Omit: time.Duration(o.omit) * time.Second,
 		Title: o.title, GetServerOutput: o.getServerOutput, ConnectTimeout: time.Duration(o.connectTimeout) * time.Millisecond,
-		Interval: seconds(o.interval),
+		Interval: seconds(o.interval), RTTProbes: o.rtt,
+	}
+	if o.rtt < 0 || o.rtt > engine.MaxRTTProbes {
+		return sp, fmt.Errorf("--rtt %d out of range: use 0..%d", o.rtt, engine.MaxRTTProbes)
 	}
 	if o.interval == 0 {
 		sp.Interval = -1
@@ -171,6 +177,7 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 	c := &engine.Client{}
 	if !o.json {
 		fmt.Fprintf(out, "Connecting to host %s, port %d\n", host, o.port)
+		c.OnConnectRTT = func(r *engine.RTT) { fmt.Fprint(out, engine.FormatConnectRTT(r)) }
 		headerDone := false
 		c.OnInterval = func(iv engine.Interval) {
 			if !headerDone {
