@@ -67,6 +67,10 @@ func (c *Client) probeRTT(ctx context.Context, address string, spec Spec) *RTT {
 		}
 		r.Probes++
 		us, ok := c.probeOnce(ctx, address, spec.Family, timeout)
+		if !ok && ctx.Err() != nil {
+			r.Probes-- // cut short, not failed
+			break
+		}
 		if !ok {
 			r.Failed++
 			if failedInARow++; failedInARow >= rttGiveUp {
