@@ -74,6 +74,18 @@ func TestLabMatrixRoutedVXLAN(t *testing.T) {
 		if s.N != 3 || s.Goodput == nil || s.Goodput.MedianCI == nil {
 			t.Errorf("%v: n=%d, goodput %+v", s.Key, s.N, s.Goodput)
 		}
+		// Latency: every test timed its handshakes, all connected, and the
+		// lab's paths take well under a millisecond when idle.
+		if s.ConnectRTT == nil || s.ConnectRTT.N != 3 || !(s.ConnectRTT.Median > 0 && s.ConnectRTT.Median < 1000) {
+			t.Errorf("%v: connect RTT %+v, want 3 tests' medians in (0, 1000) µs", s.Key, s.ConnectRTT)
+		} else {
+			t.Logf("%v: connect RTT %.0f µs", s.Key, s.ConnectRTT.Median)
+		}
+	}
+	for _, sm := range run.Samples {
+		if r := sm.Result.ConnectRTT; r == nil || r.Probes != DefaultRTTProbes || r.Failed != 0 {
+			t.Errorf("%s #%d: connect RTT %+v, want %d probes, none failed", sm.Scenario, sm.Repeat, r, DefaultRTTProbes)
+		}
 	}
 	routed := summary(t, run, "datapath=routed", "pod-pod-cross")
 	vxlan := summary(t, run, "datapath=vxlan", "pod-pod-cross")

@@ -159,7 +159,12 @@ func testKube(t *testing.T, mode e2e.CNI) {
 			t.Errorf("%s #%d: %s", s.Scenario, s.Repeat, s.Error)
 			continue
 		}
-		t.Logf("%s #%d %s → %s: %.2f Gbit/s (remote %s)", s.Scenario, s.Repeat, s.From, s.To, s.Result.Goodput()/1e9, s.Result.Remote)
+		rtt := s.Result.ConnectRTT
+		if rtt == nil || len(rtt.SamplesUs) == 0 || rtt.Failed != 0 {
+			t.Errorf("%s: connect RTT %+v, want %d probes, none failed", s.Scenario, rtt, bench.DefaultRTTProbes)
+			continue
+		}
+		t.Logf("%s #%d %s → %s: %.2f Gbit/s, connect RTT %.0f µs (remote %s)", s.Scenario, s.Repeat, s.From, s.To, s.Result.Goodput()/1e9, rtt.MedianUs, s.Result.Remote)
 		if s.Result.Goodput() <= 0 {
 			t.Errorf("%s: no goodput", s.Scenario)
 		}
