@@ -37,6 +37,11 @@ type testRun struct {
 	wg      sync.WaitGroup // every stream goroutine
 	senders sync.WaitGroup // sending stream goroutines
 
+	// Draining a bounded test's receivers after TEST_END (drain.go).
+	tcpReceivers sync.WaitGroup // receiving TCP stream goroutines
+	draining     atomic.Bool
+	drainUntil   atomic.Int64 // unix ns: the drain's bound
+
 	onInterval func(Interval)
 	stopAt     time.Time // when stopSenders was called
 	// idle, when set, fails the test when no stream moves a byte for that
@@ -51,6 +56,7 @@ type testRun struct {
 	marks     []mark // per stream: counters at the start of the current interval
 	omitMarks []mark // per stream: counters when omit ended
 	endTime   time.Time
+	drainedAt time.Time // when drained: the measured time's end
 	final     []mark
 	finished  bool
 	cpuTotal  float64 // local CPU % over the measured part, set by finish
@@ -96,13 +102,20 @@ func (t *testRun) start() {
 	t.omitMarks = make([]mark, len(t.streams))
 	for _, s := range t.streams {
 		t.wg.Add(1)
+		tcpReceiver := !s.sender && s.tcp != nil
 		if s.sender {
 			t.senders.Add(1)
+		}
+		if tcpReceiver {
+			t.tcpReceivers.Add(1)
 		}
 		go func() {
 			defer t.wg.Done()
 			if s.sender {
 				defer t.senders.Done()
+			}
+			if tcpReceiver {
+				defer t.tcpReceivers.Done()
 			}
 			if err := s.loop(t); err != nil {
 				t.fail(err)
@@ -120,6 +133,13 @@ func (t *testRun) count(n int) {
 	if t.total.Add(int64(n)) >= t.limit {
 		t.limitOnce.Do(func() { close(t.limitHit) })
 	}
+}
+
+// limitReached reports whether a -n/-k test has moved its bytes: a
+// sender checks it before each write, as iperf3 does, so a bounded test
+// sends its bytes rounded up to a block per stream, not a block more.
+func (t *testRun) limitReached() bool {
+	return t.limit > 0 && t.limitOn.Load() && t.total.Load() >= t.limit
 }
 
 func (t *testRun) fail(err error) {
@@ -257,7 +277,10 @@ func (t *testRun) finish() {
 		return
 	}
 	now := time.Now()
-	if !t.stopAt.IsZero() && !t.receives() {
+	switch {
+	case !t.drainedAt.IsZero():
+		now = t.drainedAt // the last byte drained (drain.go)
+	case !t.stopAt.IsZero() && !t.receives():
 		// A sender's measured time ends when it was told to stop, not after
 		// the wait for its last write: that wait moves no bytes.
 		now = t.stopAt

@@ -117,6 +117,9 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 		run.closeAll()
 		return nil, err
 	}
+	if spec.bounded() && spec.Protocol == TCP && run.receives() {
+		run.drainReceivers(time.Now())
+	}
 	run.stopSenders()
 	run.finish()
 	run.closeAll()

@@ -39,6 +39,8 @@ type stream struct {
 	packets atomic.Int64  // UDP datagrams sent
 	recv    udpReceiver   // UDP receiving side
 	tcpinfo tcpAccumulator
+	// lastRead is when a draining receiver last read a byte (unix ns).
+	lastRead atomic.Int64
 }
 
 func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
@@ -85,7 +87,7 @@ func (s *stream) sendTCP(t *testRun) error {
 		}
 	}
 	p := newPacer(s.rate, t.dataStart)
-	for !t.stopping.Load() {
+	for !t.stopping.Load() && !t.limitReached() {
 		if p != nil && !p.wait(s.bytes.Load(), t) {
 			return nil
 		}
@@ -107,6 +109,15 @@ func (s *stream) recvTCP(t *testRun) error {
 			s.bytes.Add(uint64(n))
 			t.count(n)
 		}
+		if t.draining.Load() {
+			if n > 0 {
+				s.lastRead.Store(time.Now().UnixNano())
+				_ = s.conn.SetReadDeadline(t.drainDeadline())
+			}
+			if err != nil && isTimeout(err) {
+				return nil // drained: nothing more came
+			}
+		}
 		if err != nil {
 			return t.streamErr(s, err)
 		}
@@ -117,7 +128,7 @@ func (s *stream) sendUDP(t *testRun) error {
 	buf := payload(s.length)
 	p := newPacer(s.rate, t.dataStart)
 	var seq uint64
-	for !t.stopping.Load() {
+	for !t.stopping.Load() && !t.limitReached() {
 		if p != nil && !p.wait(s.bytes.Load(), t) {
 			return nil
 		}
