@@ -215,6 +215,9 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	}
 	runID := lab.NewID()
 	if o.cluster == "kube" {
+		if _, err := o.kube.parseTolerations(); err != nil {
+			return err
+		}
 		if o.dryRun {
 			if len(plan.Nodes) == 0 {
 				plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts

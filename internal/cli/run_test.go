@@ -69,6 +69,7 @@ func TestRunFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--cluster", "gke"}, `unknown cluster "gke": use lab or kube`},
 		{[]string{"--cluster", "kube", "--repeats", "0"}, "repeats 0: use at least 1"},
+		{[]string{"--cluster", "kube", "--toleration", "gpu:Never"}, `--toleration "gpu:Never": effect "Never"`},
 		{[]string{"-o", "xml"}, `unknown output format "xml"`},
 		{[]string{"--repeats", "0"}, "repeats 0: use at least 1"},
 		{[]string{"--duration", "1.5"}, "duration 1.5s: iperf3's protocol carries whole seconds; use e.g. 2s"},

@@ -29,6 +29,7 @@ type kubeOptions struct {
 	pullPolicy   string
 	readyTimeout time.Duration
 	tolerateCP   bool
+	tolerations  []string
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -42,6 +43,7 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 		f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
 		f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
 		f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
+		f.StringArrayVar(&k.tolerations, "toleration", nil, "kube: let the node choice use nodes with this taint, KEY[=VALUE][:EFFECT] (e.g. dedicated=benchmark:NoSchedule; repeatable); their pods tolerate it")
 	})
 	return k
 }
@@ -111,9 +113,26 @@ func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Dur
 	return err
 }
 
+// parseTolerations reads every --toleration.
+func (k *kubeOptions) parseTolerations() ([]corev1.Toleration, error) {
+	var tols []corev1.Toleration
+	for _, v := range k.tolerations {
+		t, err := kube.ParseToleration(v)
+		if err != nil {
+			return nil, err
+		}
+		tols = append(tols, t)
+	}
+	return tols, nil
+}
+
 // variants is the one kube variant: the run's namespace on the cluster,
 // built when the run starts and deleted when it ends.
 func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
+	tols, err := k.parseTolerations()
+	if err != nil {
+		return nil, err
+	}
 	quietKlog(s, verbose)
 	rest, cs, err := k.client()
 	if err != nil {
@@ -135,7 +154,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	}
 	cfg := kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
-		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Logger: logger(s, verbose),
+		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: tols, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/engine"
@@ -61,6 +63,10 @@ type Config struct {
 	// TolerateControlPlane lets the node choice take control-plane nodes
 	// tainted NoSchedule; their pods tolerate the taint.
 	TolerateControlPlane bool
+	// Tolerations let the node choice take nodes whose taints they
+	// tolerate (e.g. nodes set aside for benchmarks); the pods placed there
+	// tolerate those taints.
+	Tolerations []corev1.Toleration
 	// Image runs `cnibench server` and `cnibench client`; PullPolicy is
 	// its pull policy ("" = IfNotPresent).
 	Image      string
@@ -124,6 +130,39 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
 	}
 	return errors.Join(errs...)
+}
+
+// tolerations are what the node choice tolerates: Tolerations, and the
+// control-plane taints with TolerateControlPlane.
+func (c Config) tolerations() []corev1.Toleration {
+	tols := slices.Clone(c.Tolerations)
+	if c.TolerateControlPlane {
+		tols = append(tols, ControlPlaneTolerations()...)
+	}
+	return tols
+}
+
+// ParseToleration reads a toleration the way kubectl writes a taint:
+// KEY=VALUE:EFFECT (Equal), KEY:EFFECT or KEY (Exists), with EFFECT one of
+// NoSchedule, PreferNoSchedule, NoExecute, or left out for every effect.
+func ParseToleration(s string) (corev1.Toleration, error) {
+	spec, effect, hasEffect := strings.Cut(s, ":")
+	key, value, hasValue := strings.Cut(spec, "=")
+	t := corev1.Toleration{Key: key, Operator: corev1.TolerationOpExists}
+	if hasValue {
+		t.Operator, t.Value = corev1.TolerationOpEqual, value
+	}
+	switch e := corev1.TaintEffect(effect); {
+	case !hasEffect:
+	case e == corev1.TaintEffectNoSchedule || e == corev1.TaintEffectPreferNoSchedule || e == corev1.TaintEffectNoExecute:
+		t.Effect = e
+	default:
+		return t, fmt.Errorf("--toleration %q: effect %q: use NoSchedule, PreferNoSchedule or NoExecute (KEY[=VALUE][:EFFECT])", s, effect)
+	}
+	if key == "" {
+		return t, fmt.Errorf("--toleration %q: no key: use KEY[=VALUE][:EFFECT], e.g. dedicated=benchmark:NoSchedule", s)
+	}
+	return t, nil
 }
 
 // Namespace is the namespace of run id.

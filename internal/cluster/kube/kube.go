@@ -91,7 +91,7 @@ func (c *Cluster) chooseNodes(ctx context.Context) (*corev1.NodeList, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list nodes: %w", explain(err))
 		}
-		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes, c.cfg.TolerateControlPlane)
+		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes, c.cfg.tolerations())
 		if err == nil || !c.choice.transient() || time.Now().After(deadline) {
 			return list, err
 		}

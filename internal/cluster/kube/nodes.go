@@ -29,13 +29,24 @@ type NodeChoice struct {
 // Kubernetes 1.24).
 var controlPlaneTaints = []string{labelControlPlane, "node-role.kubernetes.io/master"}
 
-func isControlPlaneTaint(t corev1.Taint) bool {
-	return t.Effect == corev1.TaintEffectNoSchedule && slices.Contains(controlPlaneTaints, t.Key)
+// ControlPlaneTolerations tolerate the control-plane NoSchedule taints:
+// what --tolerate-control-plane adds to the node choice's tolerations.
+func ControlPlaneTolerations() []corev1.Toleration {
+	var out []corev1.Toleration
+	for _, k := range controlPlaneTaints {
+		out = append(out, corev1.Toleration{Key: k, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	}
+	return out
+}
+
+// tolerated reports whether one of tols tolerates t.
+func tolerated(t corev1.Taint, tols []corev1.Toleration) bool {
+	return slices.ContainsFunc(tols, func(tol corev1.Toleration) bool { return tol.ToleratesTaint(&t) })
 }
 
 // unusable says why a node cannot host the run's pods ("" = it can);
-// with tolerateCP, control-plane NoSchedule taints do not count.
-func unusable(n *corev1.Node, tolerateCP bool) string {
+// taints that tols tolerate do not count.
+func unusable(n *corev1.Node, tols []corev1.Toleration) string {
 	ready := false
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
@@ -50,7 +61,7 @@ func unusable(n *corev1.Node, tolerateCP bool) string {
 		why = append(why, "cordoned (unschedulable)")
 	}
 	for _, t := range n.Spec.Taints {
-		if tolerateCP && isControlPlaneTaint(t) {
+		if tolerated(t, tols) {
 			continue
 		}
 		if t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute {
@@ -64,10 +75,11 @@ func unusable(n *corev1.Node, tolerateCP bool) string {
 // that they exist and are Ready, and tolerates their taints. Otherwise it
 // takes Ready, schedulable, untainted nodes of the same OS and
 // architecture, workers before control-plane nodes and, when zones are
-// labelled, a pair in different zones; ties go by name. With
-// tolerateCP, control-plane nodes tainted NoSchedule are candidates too
-// (still after workers) and their pods tolerate the taint.
-func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoice, error) {
+// labelled, a pair in different zones; ties go by name. Nodes whose
+// NoSchedule/NoExecute taints tols all tolerate are candidates too (a
+// control plane still after workers: ControlPlaneTolerations), and their
+// pods tolerate those taints.
+func ChooseNodes(nodes []corev1.Node, want []string, tols []corev1.Toleration) (NodeChoice, error) {
 	ch := NodeChoice{Excluded: map[string]string{}, taints: map[string][]corev1.Taint{}}
 	byName := map[string]*corev1.Node{}
 	for i := range nodes {
@@ -94,7 +106,7 @@ func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoic
 			ch.taints[w] = n.Spec.Taints
 		}
 		ch.Reason = "given with --nodes"
-		if why := []string{unusable(byName[want[0]], false), unusable(byName[want[1]], false)}; why[0] != "" || why[1] != "" {
+		if why := []string{unusable(byName[want[0]], nil), unusable(byName[want[1]], nil)}; why[0] != "" || why[1] != "" {
 			ch.Reason += " (their taints are tolerated: " + strings.Trim(strings.Join(why, "; "), "; ") + ")"
 		}
 		return ch, nil
@@ -105,7 +117,7 @@ func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoic
 	var cands []*corev1.Node
 	for _, name := range names {
 		n := byName[name]
-		if why := unusable(n, tolerateCP); why != "" {
+		if why := unusable(n, tols); why != "" {
 			ch.Excluded[name] = why
 			continue
 		}
@@ -146,8 +158,8 @@ func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoic
 				why = append(why, name+": "+r)
 			}
 		}
-		hint := "name two with --nodes A,B to use tainted ones"
-		if !tolerateCP {
+		hint := "name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration KEY[=VALUE]:EFFECT"
+		if !tolerated(corev1.Taint{Key: labelControlPlane, Effect: corev1.TaintEffectNoSchedule}, tols) {
 			hint += ", or allow control-plane nodes with --tolerate-control-plane"
 		}
 		msg := fmt.Sprintf("need two Ready, schedulable, untainted nodes of the same OS/arch; %d of %d qualify", len(cands), len(nodes))
@@ -157,17 +169,21 @@ func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoic
 		return ch, fmt.Errorf("choose nodes: %s: %s", msg, hint)
 	}
 	ch.Nodes = [2]string{best[0].Name, best[1].Name}
-	var tolerated []string
+	var toleratedOn []string
 	for _, n := range best {
 		for _, t := range n.Spec.Taints {
-			if tolerateCP && isControlPlaneTaint(t) {
+			if tolerated(t, tols) {
 				ch.taints[n.Name] = append(ch.taints[n.Name], t)
-				tolerated = append(tolerated, n.Name)
+				toleratedOn = append(toleratedOn, fmt.Sprintf("%s:%s on %s", t.Key, t.Effect, n.Name))
 			}
 		}
 	}
 	var parts []string
-	parts = append(parts, fmt.Sprintf("%d of %d nodes Ready, schedulable and untainted", len(cands), len(nodes)))
+	fit := "untainted"
+	if len(tols) > 0 {
+		fit = "untainted or tolerated"
+	}
+	parts = append(parts, fmt.Sprintf("%d of %d nodes Ready, schedulable and %s", len(cands), len(nodes), fit))
 	if !isControlPlane(best[0]) && !isControlPlane(best[1]) {
 		parts = append(parts, "workers")
 	}
@@ -175,8 +191,8 @@ func ChooseNodes(nodes []corev1.Node, want []string, tolerateCP bool) (NodeChoic
 		parts = append(parts, "different zones ("+za+", "+zb+")")
 	}
 	parts = append(parts, "first by name")
-	if len(tolerated) > 0 {
-		parts = append(parts, "control-plane taint tolerated on "+strings.Join(slices.Compact(tolerated), ", "))
+	if len(toleratedOn) > 0 {
+		parts = append(parts, "taints tolerated: "+strings.Join(toleratedOn, ", "))
 	}
 	ch.Reason = "chosen: " + strings.Join(parts, "; ")
 	return ch, nil

@@ -23,6 +23,11 @@ func TestChooseNodes(t *testing.T) {
 	cordoned := func(n *corev1.Node) { n.Spec.Unschedulable = true }
 	zone := func(z string) func(*corev1.Node) { return func(n *corev1.Node) { n.Labels[labelZone] = z } }
 	arm := func(n *corev1.Node) { n.Labels[labelArch] = "arm64" }
+	dedicated := func(v string) func(*corev1.Node) {
+		return func(n *corev1.Node) {
+			n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: v, Effect: corev1.TaintEffectNoSchedule}}
+		}
+	}
 	for _, tc := range []struct {
 		name       string
 		nodes      []*corev1.Node
@@ -31,7 +36,7 @@ func TestChooseNodes(t *testing.T) {
 		reason     string
 		err        string
 		excludedOn string
-		tolerateCP bool
+		tols       []corev1.Toleration
 	}{
 		{name: "first two by name", nodes: []*corev1.Node{node("c", "1"), node("b", "2"), node("a", "3")}, pick: [2]string{"a", "b"}, reason: "workers"},
 		{name: "control plane and cordoned skipped", nodes: []*corev1.Node{node("a-cp", "1", cp), node("b", "2", cordoned), node("c", "3"), node("d", "4", notReady), node("e", "5")},
@@ -44,21 +49,27 @@ func TestChooseNodes(t *testing.T) {
 		{name: "given tainted is tolerated", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2")}, want: []string{"a", "b"}, pick: [2]string{"a", "b"}, reason: "tolerated"},
 		{name: "given not ready", nodes: []*corev1.Node{node("a", "1", notReady), node("b", "2")}, want: []string{"a", "b"}, err: "node a is not Ready"},
 		{name: "given twice", nodes: []*corev1.Node{node("a", "1"), node("b", "2")}, want: []string{"a", "a"}, err: "two different nodes"},
-		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready): name two with --nodes A,B to use tainted ones, or allow control-plane nodes with --tolerate-control-plane"},
-		{name: "tolerated control plane", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, tolerateCP: true,
-			pick: [2]string{"b", "a"}, reason: "control-plane taint tolerated on a"},
-		{name: "tolerated control plane after workers", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3")}, tolerateCP: true,
+		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready): name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration KEY[=VALUE]:EFFECT, or allow control-plane nodes with --tolerate-control-plane"},
+		{name: "tolerated control plane", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, tols: ControlPlaneTolerations(),
+			pick: [2]string{"b", "a"}, reason: "taints tolerated: node-role.kubernetes.io/control-plane:NoSchedule on a"},
+		{name: "tolerated control plane after workers", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3")}, tols: ControlPlaneTolerations(),
 			pick: [2]string{"b", "c"}, reason: "workers"},
 		{name: "tolerating control plane only", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2", func(n *corev1.Node) {
 			n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Effect: corev1.TaintEffectNoSchedule}}
-		})}, tolerateCP: true, err: "b: tainted dedicated:NoSchedule): name two with --nodes A,B to use tainted ones"},
+		})}, tols: ControlPlaneTolerations(), err: "b: tainted dedicated:NoSchedule): name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration"},
+		{name: "dedicated nodes tolerated", nodes: []*corev1.Node{node("a", "1"), node("b", "2", dedicated("bench")), node("c", "3", dedicated("bench"))},
+			tols: []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "bench", Effect: corev1.TaintEffectNoSchedule}},
+			pick: [2]string{"a", "b"}, reason: "taints tolerated: dedicated:NoSchedule on b"},
+		{name: "another dedication is not tolerated", nodes: []*corev1.Node{node("a", "1", dedicated("db")), node("b", "2")},
+			tols: []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "bench", Effect: corev1.TaintEffectNoSchedule}},
+			err:  "a: tainted dedicated:NoSchedule"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var nodes []corev1.Node
 			for _, n := range tc.nodes {
 				nodes = append(nodes, *n)
 			}
-			ch, err := ChooseNodes(nodes, tc.want, tc.tolerateCP)
+			ch, err := ChooseNodes(nodes, tc.want, tc.tols)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
@@ -147,6 +158,62 @@ func TestNewToleratesControlPlane(t *testing.T) {
 		})
 		if tolerates != (p.Spec.NodeName == "node-1") {
 			t.Errorf("pod %s on %s: tolerations %+v", p.Name, p.Spec.NodeName, p.Spec.Tolerations)
+		}
+	}
+}
+
+func TestParseToleration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want corev1.Toleration
+		err  string
+	}{
+		{in: "dedicated=bench:NoSchedule", want: corev1.Toleration{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "bench", Effect: corev1.TaintEffectNoSchedule}},
+		{in: "gpu:NoExecute", want: corev1.Toleration{Key: "gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute}},
+		{in: "gpu", want: corev1.Toleration{Key: "gpu", Operator: corev1.TolerationOpExists}},
+		{in: "gpu=a100", want: corev1.Toleration{Key: "gpu", Operator: corev1.TolerationOpEqual, Value: "a100"}},
+		{in: "gpu:Never", err: `effect "Never": use NoSchedule, PreferNoSchedule or NoExecute`},
+		{in: "=x:NoSchedule", err: "no key"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseToleration(tc.in)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("%+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestTolerationsReachThePods: a node set aside by a taint is chosen when
+// --toleration tolerates it, and the pods placed there tolerate the taint.
+func TestTolerationsReachThePods(t *testing.T) {
+	taint := corev1.Taint{Key: "dedicated", Value: "bench", Effect: corev1.TaintEffectNoSchedule}
+	f := newFake(t, node("node-1", "198.18.0.1", func(n *corev1.Node) { n.Spec.Taints = []corev1.Taint{taint} }), node("node-2", "198.18.0.2"))
+	cfg := f.config()
+	tol, err := ParseToleration("dedicated=bench:NoSchedule")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Tolerations = []corev1.Toleration{tol}
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	pods, err := f.cs.CoreV1().Pods(c.Namespace()).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		tolerates := slices.ContainsFunc(p.Spec.Tolerations, func(tl corev1.Toleration) bool { return tl.ToleratesTaint(&taint) })
+		if onNode1 := p.Labels[LabelNode] == "node-1"; tolerates != onNode1 {
+			t.Errorf("pod %s on %s: tolerates %s: %v", p.Name, p.Labels[LabelNode], taint.Key, tolerates)
 		}
 	}
 }
