@@ -349,3 +349,32 @@ func nsFDs(t *testing.T) int {
 	}
 	return n
 }
+
+// TestLabPolicyCostsLatency: 20000 non-matching policy rules in each
+// node's forward path (what a large NetworkPolicy set costs) add a
+// significant connect RTT to pod-pod-cross, which is forwarded, and
+// nothing to node-node, which is not; without rules pod-pod-cross adds
+// little. Measured: +602 µs with 20000 rules, +10 µs without.
+func TestLabPolicyCostsLatency(t *testing.T) {
+	m := LabMatrix{PolicyRules: []int{0, 20000}, LinkRates: []uint64{1e9}}
+	run, err := labRun(t, context.Background(), m, Plan{Repeats: 4, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := summary(t, run, "datapath=routed,policy-rules=0", "pod-pod-cross")
+	many := summary(t, run, "datapath=routed,policy-rules=20000", "pod-pod-cross")
+	if none.RTTDelta == nil || many.RTTDelta == nil {
+		t.Fatalf("no RTT delta: %+v, %+v", none.RTTDelta, many.RTTDelta)
+	}
+	t.Logf("pod-pod-cross RTT +: %.0f µs without rules, %.0f µs with 20000 (p=%.3f)", none.RTTDelta.DeltaUs, many.RTTDelta.DeltaUs, many.RTTDelta.Test.P)
+	if !many.RTTDelta.Significant || many.RTTDelta.DeltaUs < 100 {
+		t.Errorf("20000 rules add %.0f µs (significant %v), want a significant 100 µs or more", many.RTTDelta.DeltaUs, many.RTTDelta.Significant)
+	}
+	if none.RTTDelta.DeltaUs > 100 {
+		t.Errorf("without rules pod-pod-cross adds %.0f µs, want well under the rules' cost", none.RTTDelta.DeltaUs)
+	}
+	b0, b1 := summary(t, run, "datapath=routed,policy-rules=0", "node-node"), summary(t, run, "datapath=routed,policy-rules=20000", "node-node")
+	if d := b1.ConnectRTT.Median - b0.ConnectRTT.Median; d > 100 {
+		t.Errorf("node-node, never forwarded, gained %.0f µs with the rules", d)
+	}
+}
