@@ -154,6 +154,9 @@ func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Ta
 	default:
 		p.MTU = p.UnderlayMTU
 	}
+	if from.Node == to.Backend.Node && entry == from.Node {
+		p.UnderlayMTU = 0 // the path stays inside the node: no underlay, no MTU floor (as the lab)
+	}
 	return p, err
 }
 

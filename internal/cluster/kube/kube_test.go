@@ -335,7 +335,9 @@ func TestPathFlannelVXLAN(t *testing.T) {
 	}{
 		{"node-node", n1, direct(n2), cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500}, ""},
 		{"pod-pod-cross", p1a, direct(p2a), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, ""},
-		{"pod-pod-same", p1a, direct(eps[3]), cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, ""},
+		{"pod-pod-same", p1a, direct(eps[3]), cluster.Path{Datapath: "vxlan", MTU: 1450}, ""},
+		{"pod-nodeport via its own node", p1a, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(n1.Addrs[0], 30001), Backend: eps[3]},
+			cluster.Path{Datapath: "vxlan", MTU: 1450}, ""},
 		{"node-pod", n1, direct(p2a), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, ""},
 		{"pod-nodeport via B", p1a, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(n2.Addrs[0], 30001), Backend: p2a},
 			cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, ""},
