@@ -1,5 +1,7 @@
 package stats
 
+import "github.com/cnibench/cnibench/internal/engine"
+
 // RTTDelta is what a scenario adds to the baseline's idle round-trip time
 // (engine.Result.ConnectRTT): latency, unlike goodput, costs by adding.
 type RTTDelta struct {
@@ -22,6 +24,18 @@ func (g Group) RTTs() []float64 {
 		}
 	}
 	return v
+}
+
+// rttFailures counts the results that asked for RTT probes and got no
+// sample from any.
+func rttFailures(results []*engine.Result) int {
+	n := 0
+	for _, r := range results {
+		if r.ConnectRTT != nil && r.ConnectRTT.Probes > 0 && len(r.ConnectRTT.SamplesUs) == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // rttDelta compares RTTs with the baseline's; nil when either has none.

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/cnibench/cnibench/internal/engine"
@@ -53,6 +54,15 @@ func TestSummarizeRTT(t *testing.T) {
 				t.Errorf("CI %+v does not hold the delta %v", d.CI, tt.wantDelta)
 			}
 		})
+	}
+	// Probes that all failed leave no RTT, and say so.
+	failed := tcps(1, 1, 1, 1, 1)
+	for _, r := range failed[:2] {
+		r.ConnectRTT = &engine.RTT{Probes: 3, Failed: 3, SamplesUs: []float64{}}
+	}
+	g := Group{Key: Key{Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1}, Results: withRTT(failed, -1, -1, 50, 51, 49)}
+	if s := (Config{}).Summarize(g, &base); s.ConnectRTT == nil || s.ConnectRTT.N != 3 || !slices.Contains(codes(s), WarnRTTFailed) {
+		t.Errorf("two samples' probes failed: ConnectRTT %+v, warnings %v", s.ConnectRTT, s.Warnings)
 	}
 	if s := (Config{}).Summarize(base, &base); s.ConnectRTT == nil || s.RTTDelta != nil {
 		t.Errorf("baseline: ConnectRTT %+v, RTTDelta %+v (want an estimate and no delta)", s.ConnectRTT, s.RTTDelta)

@@ -24,6 +24,7 @@ const (
 	WarnCPUBound       = "cpu-bound"       // a side above Config.MaxCPU
 	WarnNoBaseline     = "no-baseline"     // no baseline group to compare with
 	WarnBaselineFailed = "baseline-failed" // the baseline group has no figures
+	WarnRTTFailed      = "rtt-failed"      // samples whose connect-RTT probes all failed
 )
 
 // Warning is something the reader must know before trusting a figure, with
@@ -125,6 +126,9 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	}
 	rtts := g.RTTs()
 	s.ConnectRTT = c.Estimate(g.Key, rtts)
+	if n := rttFailures(results); n > 0 {
+		warn(WarnRTTFailed, "in %d of %d samples every connect-RTT probe failed (the test itself connected): no RTT from them", n, s.N)
+	}
 	if baseline != nil && !s.Baseline {
 		s.RTTDelta = c.rttDelta(g.Key, rtts, baseline.RTTs())
 	}
