@@ -106,3 +106,14 @@ func TestClientRefusedPort(t *testing.T) {
 		t.Fatalf("code %d after %v: %q", code, time.Since(start), errOut)
 	}
 }
+
+// TestPluginUsage: as the kubectl plugin, usage lines say kubectl cnibench.
+func TestPluginUsage(t *testing.T) {
+	var out, errw strings.Builder
+	if code := MainAs("kubectl cnibench", []string{"run", "--help"}, strings.NewReader(""), &out, &errw); code != 0 {
+		t.Fatalf("exit %d: %s", code, errw.String())
+	}
+	if !strings.Contains(out.String(), "kubectl cnibench run [flags]") {
+		t.Errorf("usage does not say kubectl cnibench:\n%s", out.String()[:min(len(out.String()), 600)])
+	}
+}

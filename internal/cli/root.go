@@ -34,9 +34,18 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // Main runs cnibench with args and returns the process exit status.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
+	return MainAs("", args, in, out, errw)
+}
+
+// MainAs is Main under another name in usage lines: "kubectl cnibench"
+// for the kubectl plugin ("" = cnibench).
+func MainAs(displayName string, args []string, in io.Reader, out, errw io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	root := NewRootCommand(Streams{In: in, Out: out, Err: errw})
+	if displayName != "" {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: displayName}
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
