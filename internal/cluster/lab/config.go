@@ -160,9 +160,9 @@ func (c Config) mtuWarnings() []string {
 	return nil
 }
 
-// facts are the lines a report prints about a defaulted config: what the
-// lab is. Only what no variant of a lab matrix changes: a run records the
-// first variant's Info, and each row's datapath and MTUs are in its path.
+// facts are the lines a report prints about a defaulted config: the lab's
+// shape, then its datapath, MTUs, link rate and policy rules (a run of
+// several variants keeps each variant's, labelled).
 func (c Config) facts() []string {
 	s := "emulated on one host: " + count(c.Nodes, "node") + " × " + count(c.PodsPerNode, "pod") + ", network namespaces joined by veths"
 	if c.DualStack {
