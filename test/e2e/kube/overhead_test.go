@@ -74,6 +74,9 @@ func TestKubeOverheadMatchesLab(t *testing.T) {
 			kr, lr := k.Overhead.Ratio*100, l.Overhead.Ratio*100
 			t.Logf("pod-pod-cross overhead at %d Mbit/s: %s cluster %.2f %% (%.1f Mbit/s), lab %s %.2f %% (%.1f Mbit/s), floor %s", shapedRate/1_000_000,
 				mode, kr, k.Goodput.Median/1e6, dp, lr, l.Goodput.Median/1e6, floorOf(k))
+			if k.RTTDelta != nil && l.RTTDelta != nil {
+				t.Logf("pod-pod-cross RTT +: %s cluster %+.0f µs (p=%.3f), lab %s %+.0f µs (p=%.3f)", mode, k.RTTDelta.DeltaUs, k.RTTDelta.Test.P, dp, l.RTTDelta.DeltaUs, l.RTTDelta.Test.P)
+			}
 			if math.Abs(kr-lr) > overheadTolerance {
 				t.Errorf("%s cluster's pod-pod-cross overhead %.2f %% is not the lab's %.2f %% for %s (±%.1f points)", mode, kr, lr, dp, overheadTolerance)
 			}
