@@ -18,7 +18,8 @@ import (
 // Expose creates a ClusterIP Service and a NodePort Service selecting the
 // server's pod (TCP and UDP on the server's port; the NodePort is the same
 // number for both, as an iperf3 UDP test needs) and waits until their
-// EndpointSlices list the pod Ready. Targets: the ClusterIP(s), then the
+// EndpointSlices list the pod Ready and every target answers from each
+// node of the pair (probeTargets). Targets: the ClusterIP(s), then the
 // NodePort on each node of the pair.
 func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Target, error) {
 	s, ok := srv.(*server)
@@ -77,6 +78,9 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 // listed Ready in its EndpointSlices may not be programmed on a node yet,
 // and each node's proxy programs it on its own.
 func (c *Cluster) probeTargets(ctx context.Context, ts []cluster.Target) error {
+	if len(ts) == 0 {
+		return nil
+	}
 	cmd := []string{binaryPath, "probe", "--timeout", serviceProbeTimeout.String()}
 	for _, t := range ts {
 		cmd = append(cmd, t.Addr.String())
