@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/cnibench/cnibench/test/e2e/cluster/envfile"
 
 	"github.com/cnibench/cnibench/internal/netns"
 	corev1 "k8s.io/api/core/v1"
@@ -427,7 +427,7 @@ func (u *upper) flannelCNI(ctx context.Context, i int) error {
 	var env map[string]string
 	err := poll(ctx, 120*time.Second, func() error {
 		var err error
-		env, err = readEnvFile(file)
+		env, err = envfile.Read(file)
 		if err == nil && (env["FLANNEL_SUBNET"] == "" || env["FLANNEL_MTU"] == "") {
 			err = fmt.Errorf("%s incomplete", file)
 		}
@@ -559,21 +559,4 @@ func waitSocket(ctx context.Context, path string, timeout time.Duration) error {
 		}
 		return err
 	})
-}
-
-// readEnvFile reads KEY=VALUE lines.
-func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok {
-			out[k] = v
-		}
-	}
-	return out, sc.Err()
 }

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -19,7 +18,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/cnibench/cnibench/test/e2e/cluster/envfile"
 )
 
 const defaultSubnetFile = "/run/flannel/subnet.env"
@@ -99,7 +99,7 @@ func run() error {
 // delegate builds the bridge configuration from flanneld's subnet file,
 // as flannel's plugin does.
 func delegate(conf netConf) ([]byte, error) {
-	env, err := readEnv(conf.SubnetFile)
+	env, err := envfile.Read(conf.SubnetFile)
 	if err != nil {
 		return nil, fmt.Errorf("flannel: %w", err)
 	}
@@ -180,20 +180,4 @@ func execDelegate(conf []byte) error {
 func isExec(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
-}
-
-func readEnv(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok {
-			out[k] = v
-		}
-	}
-	return out, sc.Err()
 }
