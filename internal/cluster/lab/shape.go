@@ -6,7 +6,6 @@ import (
 
 	"github.com/cnibench/cnibench/internal/netns"
 	"github.com/vishvananda/netlink"
-	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,11 +17,12 @@ import (
 //
 // like: tc qdisc replace dev LINK root tbf rate RATE ... (or tc qdisc del dev LINK root)
 func ShapeLink(ns *netns.NS, ifName string, rate uint64) error {
-	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
+	hs := handles{}
+	defer hs.close()
+	h, err := hs.of(ns)
 	if err != nil {
-		return fmt.Errorf("netlink in %s: %w", ns, err)
+		return err
 	}
-	defer h.Close()
 	l, err := h.LinkByName(ifName)
 	if err != nil {
 		return fmt.Errorf("%s in %s: %w", ifName, ns, err)
