@@ -215,7 +215,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	}
 	runID := lab.NewID()
 	if o.cluster == "kube" {
-		if _, err := o.kube.parseTolerations(); err != nil {
+		if err := o.kube.parseTolerations(); err != nil {
 			return err
 		}
 		if o.dryRun {

@@ -30,6 +30,7 @@ type kubeOptions struct {
 	readyTimeout time.Duration
 	tolerateCP   bool
 	tolerations  []string
+	tols         []corev1.Toleration // parsed by parseTolerations
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -113,26 +114,23 @@ func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Dur
 	return err
 }
 
-// parseTolerations reads every --toleration.
-func (k *kubeOptions) parseTolerations() ([]corev1.Toleration, error) {
-	var tols []corev1.Toleration
+// parseTolerations reads every --toleration into tols, once, before
+// anything connects (a dry run checks them too).
+func (k *kubeOptions) parseTolerations() error {
+	k.tols = nil
 	for _, v := range k.tolerations {
 		t, err := kube.ParseToleration(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		tols = append(tols, t)
+		k.tols = append(k.tols, t)
 	}
-	return tols, nil
+	return nil
 }
 
 // variants is the one kube variant: the run's namespace on the cluster,
 // built when the run starts and deleted when it ends.
 func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
-	tols, err := k.parseTolerations()
-	if err != nil {
-		return nil, err
-	}
 	quietKlog(s, verbose)
 	rest, cs, err := k.client()
 	if err != nil {
@@ -154,7 +152,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	}
 	cfg := kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
-		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: tols, Logger: logger(s, verbose),
+		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: k.tols, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)
