@@ -41,7 +41,7 @@ func newProbeCommand(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "probe ADDR:PORT...",
 		Short:   "Wait until every ADDR:PORT accepts a TCP connection (for the kube backend)",
-		Example: "  cnibench probe --timeout 30s 10.96.0.10:5201 192.168.1.2:31234",
+		Example: "  cnibench probe --timeout 30s 198.18.128.10:5201 198.18.0.2:31234",
 		Hidden:  true,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +49,7 @@ func newProbeCommand(s Streams) *cobra.Command {
 			for _, a := range args {
 				ap, err := netip.ParseAddrPort(a)
 				if err != nil {
-					return fmt.Errorf("probe %q: want ADDR:PORT, e.g. 10.96.0.10:5201", a)
+					return fmt.Errorf("probe %q: want ADDR:PORT, e.g. 198.18.128.10:5201", a)
 				}
 				addrs = append(addrs, ap)
 			}

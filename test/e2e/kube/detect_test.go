@@ -4,6 +4,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestKubeDetectsCalicoAndCilium(t *testing.T) {
 }
 
 // errStill is a condition not met yet.
-var errStill = apierrors.NewTimeoutError("not yet", 0)
+var errStill = errors.New("not yet")
 
 // waitFor retries cond every 200 ms until it succeeds or ctx ends.
 func waitFor(ctx context.Context, t *testing.T, what string, cond func() error) {
