@@ -18,6 +18,7 @@ import (
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/netns"
 	"github.com/cnibench/cnibench/internal/report"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 	"github.com/cnibench/cnibench/internal/testenv"
@@ -30,7 +31,7 @@ import (
 func labRun(t *testing.T, ctx context.Context, m LabMatrix, p Plan, ev Events) (*runrecord.Run, error) {
 	t.Helper()
 	testenv.MustBeRoot(t)
-	id := lab.NewID()[:5]
+	id := runid.New()[:5]
 	vs, err := m.Variants(id)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +272,7 @@ func TestLabCancel(t *testing.T) {
 		500*time.Millisecond + time.Duration(rng.IntN(900))*time.Millisecond, // inside a test, or between two
 	} {
 		var built *lab.Lab
-		vs, err := LabMatrix{LinkRates: []uint64{1e9}}.Variants(lab.NewID()[:5])
+		vs, err := LabMatrix{LinkRates: []uint64{1e9}}.Variants(runid.New()[:5])
 		if err != nil {
 			t.Fatal(err)
 		}

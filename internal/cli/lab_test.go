@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/testenv"
 	"github.com/spf13/cobra"
 )
@@ -24,7 +25,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 	lab.StateDir = t.TempDir()
 	var out, errb bytes.Buffer
 	s := Streams{In: strings.NewReader(""), Out: &out, Err: &errb}
-	id := "cli" + lab.NewID()[:5]
+	id := "cli" + runid.New()[:5]
 	t.Cleanup(func() { _ = lab.Down(id) })
 
 	labCmd := newLabCommand(s)
@@ -87,7 +88,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 func TestCleanupRemovesCrashLeftovers(t *testing.T) {
 	testenv.MustBeRoot(t)
 	lab.StateDir = t.TempDir()
-	id := "crash" + lab.NewID()[:3]
+	id := "crash" + runid.New()[:3]
 	if _, err := lab.Up(context.Background(), lab.Config{ID: id, Nodes: 1, PodsPerNode: 1}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/report"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -213,7 +214,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	if err != nil {
 		return err
 	}
-	runID := lab.NewID()
+	runID := runid.New()
 	if o.cluster == "kube" {
 		if err := o.kube.parseTolerations(); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/runid"
 )
 
 // Datapath is how pod traffic crosses nodes.
@@ -104,7 +104,7 @@ func (c Config) WithDefaults() Config {
 		c.PodMTU = c.UnderlayMTU - c.Datapath.HeaderTax()
 	}
 	if c.ID == "" {
-		c.ID = NewID()
+		c.ID = runid.New()
 	}
 	return c
 }
@@ -186,17 +186,6 @@ func count(n int, noun string) string {
 		noun += "s"
 	}
 	return strconv.Itoa(n) + " " + noun
-}
-
-// NewID returns a random 6-character lab ID.
-func NewID() string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
 }
 
 // ParseRate reads a link rate like tc does: "1gbit", "10Gbit", "500mbit",

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/netns"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/testenv"
 	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
@@ -227,7 +228,7 @@ func TestCyclesLeakNothing(t *testing.T) {
 // lab's namespace removes only what it made.
 func TestRollbackKeepsOthers(t *testing.T) {
 	testenv.MustBeRoot(t)
-	id := NewID()
+	id := runid.New()
 	other, err := netns.NewNamed(podNSName(id, 2, 1))
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster/kube"
-	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/testenv"
 	e2e "github.com/cnibench/cnibench/test/e2e/cluster"
 	corev1 "k8s.io/api/core/v1"
@@ -120,7 +120,7 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() error) 
 // its Info records.
 func detect(ctx context.Context, t *testing.T, cfg kube.Config) (kube.CNI, []string) {
 	t.Helper()
-	cfg.ID = lab.NewID()
+	cfg.ID = runid.New()
 	kc, err := kube.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -22,9 +22,9 @@ import (
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
-	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/image"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	e2e "github.com/cnibench/cnibench/test/e2e/cluster"
 	"github.com/cnibench/cnibench/test/e2e/clustertest"
@@ -111,7 +111,7 @@ func setup(t *testing.T, mode e2e.CNI) (*clustertest.Cluster, kube.Config) {
 		t.Logf("imported the image into every node in %v", time.Since(start).Round(time.Millisecond))
 	}
 	cfg := kube.Config{
-		Client: c.Client, REST: c.Config, Name: "e2e-" + string(mode), ID: lab.NewID(), Image: img, PullPolicy: policy,
+		Client: c.Client, REST: c.Config, Name: "e2e-" + string(mode), ID: runid.New(), Image: img, PullPolicy: policy,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 	}
 	return c, cfg

@@ -14,6 +14,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster/kube"
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 	"github.com/cnibench/cnibench/internal/testenv"
@@ -62,7 +63,7 @@ func TestKubeOverheadMatchesLab(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			vs, err := bench.LabMatrix{Datapaths: []lab.Datapath{dp}, LinkRates: []uint64{shapedRate}}.Variants(lab.NewID()[:5])
+			vs, err := bench.LabMatrix{Datapaths: []lab.Datapath{dp}, LinkRates: []uint64{shapedRate}}.Variants(runid.New()[:5])
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
-	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runid"
 	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -46,7 +46,7 @@ func TestKubeRBAC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cs, rc := boundClient(ctx, t, c.Client, c.Config, tc.rules)
 			ucfg := cfg
-			ucfg.Client, ucfg.REST, ucfg.ID = cs, rc, lab.NewID()
+			ucfg.Client, ucfg.REST, ucfg.ID = cs, rc, runid.New()
 			kc, err := kube.New(ctx, ucfg)
 			if err != nil {
 				t.Fatalf("as a user bound to deploy/rbac.yaml: %v", err)
@@ -118,7 +118,7 @@ const saNamespace = "default"
 // its name.
 func boundServiceAccount(ctx context.Context, t *testing.T, admin kubernetes.Interface, rules []rbacv1.PolicyRule) string {
 	t.Helper()
-	name := "cnibench-e2e-" + lab.NewID()
+	name := "cnibench-e2e-" + runid.New()
 	const ns = saNamespace
 	cleanup := func() {
 		bg := context.Background()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster/kube"
-	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/testenv"
 	e2e "github.com/cnibench/cnibench/test/e2e/cluster"
 	corev1 "k8s.io/api/core/v1"
@@ -48,7 +48,7 @@ func TestKubeToleration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Tolerations, cfg.ID = []corev1.Toleration{tol}, lab.NewID()
+	cfg.Tolerations, cfg.ID = []corev1.Toleration{tol}, runid.New()
 	kc, err := kube.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("with --toleration: %v", err)
