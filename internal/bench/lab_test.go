@@ -28,7 +28,7 @@ import (
 // CNIBENCH_REQUIRE_PRIVILEGED=1) and keep to short tests, about 100 s in all.
 
 // labRun runs plan on the lab matrix m and logs the table.
-func labRun(t *testing.T, ctx context.Context, m LabMatrix, p Plan, ev Events) (*runrecord.Run, error) {
+func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) (*runrecord.Run, error) {
 	t.Helper()
 	testenv.MustBeRoot(t)
 	id := runid.New()[:5]
@@ -36,11 +36,15 @@ func labRun(t *testing.T, ctx context.Context, m LabMatrix, p Plan, ev Events) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Supported(vs); err != nil {
+	if err := lab.SupportedAll(vs); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	run, err := RunVariants(ctx, LabVariants(vs), p, Options{ID: id, Events: ev})
+	bvs := make([]Variant, len(vs))
+	for i, v := range vs {
+		bvs[i] = Variant{Label: v.Label, Open: v.Open}
+	}
+	run, err := RunVariants(ctx, bvs, p, Options{ID: id, Events: ev})
 	if run != nil {
 		var b strings.Builder
 		_, _ = report.Write(run, report.Options{Out: &b})
@@ -63,7 +67,7 @@ func summary(t *testing.T, run *runrecord.Run, variant, scenario string) *stats.
 // every test completes, and encapsulation shows as pod-pod-cross overhead
 // that routed does not have, near vxlan's header-tax floor.
 func TestLabMatrixRoutedVXLAN(t *testing.T) {
-	m := LabMatrix{Datapaths: []lab.Datapath{lab.Routed, lab.VXLAN}, LinkRates: []uint64{1e9}}
+	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed, lab.VXLAN}, LinkRates: []uint64{1e9}}
 	run, err := labRun(t, context.Background(), m, Plan{Repeats: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +114,7 @@ func TestLabMatrixRoutedVXLAN(t *testing.T) {
 // 52) / (MTU + 14) (docs/lab.md), within the reported 95% CI or 3%.
 func TestLabGroundTruth(t *testing.T) {
 	const rate = 500e6
-	m := LabMatrix{Datapaths: []lab.Datapath{lab.VXLAN}, LinkRates: []uint64{rate}}
+	m := lab.Matrix{Datapaths: []lab.Datapath{lab.VXLAN}, LinkRates: []uint64{rate}}
 	run, err := labRun(t, context.Background(), m, Plan{Repeats: 5, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +185,7 @@ func compareOnLab(t *testing.T, dir string) (failures []string, maxCV float64) {
 	plan := Plan{Repeats: 6, Scenarios: []string{"node-node", "pod-pod-cross"}}
 	save := func(name string, d lab.Datapath) string {
 		t.Helper()
-		run, err := labRun(t, context.Background(), LabMatrix{Datapaths: []lab.Datapath{d}, LinkRates: []uint64{1e9}}, plan, nil)
+		run, err := labRun(t, context.Background(), lab.Matrix{Datapaths: []lab.Datapath{d}, LinkRates: []uint64{1e9}}, plan, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,7 +276,7 @@ func TestLabCancel(t *testing.T) {
 		500*time.Millisecond + time.Duration(rng.IntN(900))*time.Millisecond, // inside a test, or between two
 	} {
 		var built *lab.Lab
-		vs, err := LabMatrix{LinkRates: []uint64{1e9}}.Variants(runid.New()[:5])
+		vs, err := lab.Matrix{LinkRates: []uint64{1e9}}.Variants(runid.New()[:5])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -357,7 +361,7 @@ func nsFDs(t *testing.T) int {
 // nothing to node-node, which is not; without rules pod-pod-cross adds
 // little. Measured: +602 µs with 20000 rules, +10 µs without.
 func TestLabPolicyCostsLatency(t *testing.T) {
-	m := LabMatrix{PolicyRules: []int{0, 20000}, LinkRates: []uint64{1e9}}
+	m := lab.Matrix{PolicyRules: []int{0, 20000}, LinkRates: []uint64{1e9}}
 	run, err := labRun(t, context.Background(), m, Plan{Repeats: 4, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,13 +9,11 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/bench"
-	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/report"
 	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,11 +23,6 @@ const (
 	exitTestsFailed = 2   // the run finished but some tests failed: see the report's notes
 	exitInterrupted = 130 // Ctrl-C: partial results were written, marked incomplete
 )
-
-// defaultLabLinkRate shapes the lab's uplinks unless told otherwise: an
-// unshaped lab measures how fast this machine's CPUs move bytes between
-// namespaces, which on a small shared machine is mostly noise.
-const defaultLabLinkRate = "1gbit"
 
 // runOptions are the flags of `cnibench run`.
 type runOptions struct {
@@ -52,14 +45,8 @@ type runOptions struct {
 	quiet   bool
 	verbose bool
 
-	// lab knobs, each a list: the matrix runs once per combination
-	datapaths   []string
-	linkRates   []string
-	mtus        []int
-	podMTUs     []int
-	policyRules []int
-
-	kube *kubeOptions // --cluster kube
+	lab  *labRunOptions // --cluster lab
+	kube *kubeOptions   // --cluster kube
 }
 
 // plan turns the flags into a validated plan.
@@ -104,25 +91,6 @@ func (o runOptions) plan() (bench.Plan, error) {
 		errs = append(errs, err)
 	}
 	return p, errors.Join(errs...)
-}
-
-// matrix turns the lab flags into the lab variants.
-func (o runOptions) matrix(s Streams, runID string) ([]bench.LabVariant, error) {
-	m := bench.LabMatrix{
-		Base: lab.Config{Logger: logger(s, o.verbose)},
-		MTUs: o.mtus, PodMTUs: o.podMTUs, PolicyRules: o.policyRules,
-	}
-	for _, d := range o.datapaths {
-		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
-	}
-	for _, r := range o.linkRates {
-		v, err := lab.ParseRate(r)
-		if err != nil {
-			return nil, fmt.Errorf("--link-rate: %w", err)
-		}
-		m.LinkRates = append(m.LinkRates, v)
-	}
-	return m.Variants(runID)
 }
 
 func newRunCommand(s Streams) *cobra.Command {
@@ -184,13 +152,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
-	forCluster(f, "lab", func(f *pflag.FlagSet) {
-		f.StringSliceVar(&o.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
-		f.StringSliceVar(&o.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
-		f.IntSliceVar(&o.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
-		f.IntSliceVar(&o.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
-		f.IntSliceVar(&o.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
-	})
+	o.lab = addLabRunFlags(f)
 	o.kube = addKubeFlags(f)
 	groupClusterFlags(cmd)
 	return cmd
@@ -216,48 +178,9 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	}
 	runID := runid.New()
 	if o.cluster == "kube" {
-		if err := o.kube.parseTolerations(); err != nil {
-			return err
-		}
-		if o.dryRun {
-			if len(plan.Nodes) == 0 {
-				plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
-			}
-			plan.Variants = []string{""}
-			return bench.WriteTests(s.Out, plan)
-		}
-		o.kube.warnUnpublished(s, cmd.Flags())
-		vs, err := o.kube.variants(s, runID, plan.Nodes, o.verbose)
-		if err != nil {
-			return err
-		}
-		return measure(cmd, s, o, format, plan, runID, vs)
+		return runKube(cmd, s, o, format, plan, runID)
 	}
-	variants, err := o.matrix(s, runID)
-	if err != nil {
-		return err
-	}
-	for _, v := range variants {
-		plan.Variants = append(plan.Variants, v.Label)
-	}
-	if o.dryRun {
-		if len(plan.Nodes) == 0 {
-			plan.Nodes = []string{lab.NodeName(1), lab.NodeName(2)}
-		}
-		for _, v := range variants {
-			c := v.Config
-			fmt.Fprintf(s.Out, "lab %s: %d nodes × %d pods, MTU %d, pod MTU %d, uplinks %s\n", v.Label, c.Nodes, c.PodsPerNode,
-				c.UnderlayMTU, c.PodMTU, shaped(c.LinkRate))
-		}
-		return bench.WriteTests(s.Out, plan)
-	}
-	if done, err := rootless(cmd, s); done {
-		return err
-	}
-	if err := bench.Supported(variants); err != nil {
-		return err
-	}
-	return measure(cmd, s, o, format, plan, runID, bench.LabVariants(variants))
+	return runLab(cmd, s, o, format, plan, runID)
 }
 
 // measure runs the plan on the variants and reports it.
@@ -303,13 +226,6 @@ func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples))}
 	}
 	return nil
-}
-
-func shaped(rate uint64) string {
-	if rate == 0 {
-		return "unshaped"
-	}
-	return "shaped to " + lab.FormatRate(rate)
 }
 
 // commandLine is how the run was invoked, "cnibench" first.

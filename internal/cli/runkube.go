@@ -10,7 +10,9 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
 	"github.com/cnibench/cnibench/internal/image"
+	"github.com/cnibench/cnibench/internal/report"
 	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -163,4 +165,26 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 		fmt.Fprintf(s.Err, "kube: namespace %s; nodes %s (%s)\n", c.Namespace(), strings.Join(ch.Nodes[:], ", "), ch.Reason)
 		return c, nil
 	}}}, nil
+}
+
+// runKube measures the plan on the cluster of the kubeconfig: one
+// variant, the run's own namespace.
+func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string) error {
+	k := o.kube
+	if err := k.parseTolerations(); err != nil {
+		return err
+	}
+	if o.dryRun {
+		if len(plan.Nodes) == 0 {
+			plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
+		}
+		plan.Variants = []string{""}
+		return bench.WriteTests(s.Out, plan)
+	}
+	k.warnUnpublished(s, cmd.Flags())
+	vs, err := k.variants(s, runID, plan.Nodes, o.verbose)
+	if err != nil {
+		return err
+	}
+	return measure(cmd, s, o, format, plan, runID, vs)
 }

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/report"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// defaultLabLinkRate shapes the lab's uplinks unless told otherwise: an
+// unshaped lab measures how fast this machine's CPUs move bytes between
+// namespaces, which on a small shared machine is mostly noise.
+const defaultLabLinkRate = "1gbit"
+
+// labRunOptions are run's flags for --cluster lab, each a list: the
+// matrix runs once per combination.
+type labRunOptions struct {
+	datapaths   []string
+	linkRates   []string
+	mtus        []int
+	podMTUs     []int
+	policyRules []int
+}
+
+// addLabRunFlags adds the lab's knobs to run's flags.
+func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
+	l := &labRunOptions{}
+	forCluster(f, "lab", func(f *pflag.FlagSet) {
+		f.StringSliceVar(&l.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
+		f.StringSliceVar(&l.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
+		f.IntSliceVar(&l.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
+		f.IntSliceVar(&l.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
+		f.IntSliceVar(&l.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+	})
+	return l
+}
+
+// variants turns the lab flags into the matrix's variants; an error names
+// the flag to change.
+func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.Variant, error) {
+	m := lab.Matrix{
+		Base: lab.Config{Logger: logger(s, verbose)},
+		MTUs: l.mtus, PodMTUs: l.podMTUs, PolicyRules: l.policyRules,
+	}
+	for _, d := range l.datapaths {
+		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
+	}
+	for _, r := range l.linkRates {
+		v, err := lab.ParseRate(r)
+		if err != nil {
+			return nil, fmt.Errorf("--link-rate: %w", err)
+		}
+		m.LinkRates = append(m.LinkRates, v)
+	}
+	vs, err := m.Variants(runID)
+	if errors.Is(err, lab.ErrTooManyVariants) {
+		return nil, fmt.Errorf("%w: shorten the lists of --datapath, --link-rate, --mtu, --pod-mtu, --policy-rules", err)
+	}
+	return vs, err
+}
+
+// runLab measures the plan on one lab per variant of the lab flags'
+// matrix, each built when its turn comes.
+func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string) error {
+	variants, err := o.lab.variants(s, runID, o.verbose)
+	if err != nil {
+		return err
+	}
+	for _, v := range variants {
+		plan.Variants = append(plan.Variants, v.Label)
+	}
+	if o.dryRun {
+		if len(plan.Nodes) == 0 {
+			plan.Nodes = []string{lab.NodeName(1), lab.NodeName(2)}
+		}
+		for _, v := range variants {
+			c := v.Config
+			fmt.Fprintf(s.Out, "lab %s: %d nodes × %d pods, MTU %d, pod MTU %d, uplinks %s\n", v.Label, c.Nodes, c.PodsPerNode,
+				c.UnderlayMTU, c.PodMTU, shaped(c.LinkRate))
+		}
+		return bench.WriteTests(s.Out, plan)
+	}
+	if done, err := rootless(cmd, s); done {
+		return err
+	}
+	if err := lab.SupportedAll(variants); err != nil {
+		return err
+	}
+	vs := make([]bench.Variant, len(variants))
+	for i, v := range variants {
+		vs[i] = bench.Variant{Label: v.Label, Open: v.Open}
+	}
+	return measure(cmd, s, o, format, plan, runID, vs)
+}
+
+func shaped(rate uint64) string {
+	if rate == 0 {
+		return "unshaped"
+	}
+	return "shaped to " + lab.FormatRate(rate)
+}
