@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -61,4 +62,26 @@ func WriteTests(w io.Writer, p Plan) error {
 		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%d\t%d/%d\t%s\n", i+1, v, t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats, t.Scenario.Route(a, b))
 	}
 	return tw.Flush()
+}
+
+// FormatRate formats bits/s with 4 significant digits: "9.412 Gbit/s".
+func FormatRate(bps float64) string {
+	units := []struct {
+		div  float64
+		name string
+	}{{1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}, {1, "bit/s"}}
+	for _, u := range units {
+		if math.Abs(bps) >= u.div || u.div == 1 {
+			v := bps / u.div
+			prec := 3
+			switch a := math.Abs(v); {
+			case a >= 100:
+				prec = 1
+			case a >= 10:
+				prec = 2
+			}
+			return strings.TrimSpace(fmt.Sprintf("%.*f %s", prec, v, u.name))
+		}
+	}
+	return ""
 }

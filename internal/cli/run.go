@@ -187,7 +187,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string, vs []bench.Variant) error {
 	ev := &runEvents{outDir: o.outDir, err: s}
 	if !o.quiet {
-		ev.printer = bench.NewPrinter(s.Err, isTerminal(s.Err))
+		ev.printer = newPrinter(s.Err, isTerminal(s.Err))
 	}
 	if o.outDir != "" {
 		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
@@ -237,7 +237,7 @@ func commandLine() []string {
 // every test when there is an --out-dir, so even a killed run leaves its
 // samples behind.
 type runEvents struct {
-	printer *bench.Printer
+	printer *printer
 	outDir  string
 	err     Streams
 	saveErr error

@@ -1,34 +1,39 @@
-package bench
+package cli
 
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/testenv"
 )
 
 func TestPrinter(t *testing.T) {
 	clock := time.Date(2026, 1, 2, 10, 0, 5, 0, time.UTC)
-	test := Test{Group: Group{Variant: "datapath=vxlan", Scenario: Scenarios[3], Protocol: engine.TCP, Streams: 1}, Repeat: 2, Repeats: 5}
+	test := bench.Test{Group: bench.Group{Variant: "datapath=vxlan", Scenario: bench.Scenarios[3], Protocol: engine.TCP, Streams: 1}, Repeat: 2, Repeats: 5}
 	ok := &runrecord.Sample{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9.412e9}}}
 	bad := &runrecord.Sample{Error: "connect: connection refused"}
-	steps := func(p *Printer) {
+	steps := func(p *printer) {
 		p.Note("building datapath=vxlan")
-		started := Progress{Test: test, Index: 3, Total: 35, Elapsed: 2 * time.Second, Remaining: 33 * time.Second}
+		started := bench.Progress{Test: test, Index: 3, Total: 35, Elapsed: 2 * time.Second, Remaining: 33 * time.Second}
 		p.TestStarted(started)
 		p.TestInterval(started, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 8.1e9, Omitted: true}})
 		p.TestInterval(started, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 9.3e9}})
-		p.TestInterval(Progress{Test: test, Index: 2, Total: 35}, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e6}}) // not the running test
-		p.TestFinished(Progress{Test: test, Index: 3, Total: 35, Elapsed: 3 * time.Second, Remaining: 32 * time.Second, Sample: ok})
-		p.TestFinished(Progress{Test: test, Index: 4, Total: 35, Elapsed: 64 * time.Second, Remaining: 31 * time.Second, Sample: bad})
+		p.TestInterval(bench.Progress{Test: test, Index: 2, Total: 35}, engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e6}}) // not the running test
+		p.TestFinished(bench.Progress{Test: test, Index: 3, Total: 35, Elapsed: 3 * time.Second, Remaining: 32 * time.Second, Sample: ok})
+		p.TestFinished(bench.Progress{Test: test, Index: 4, Total: 35, Elapsed: 64 * time.Second, Remaining: 31 * time.Second, Sample: bad})
 	}
 
 	var plain bytes.Buffer
-	p := NewPrinter(&plain, false)
+	p := newPrinter(&plain, false)
 	p.now = func() time.Time { return clock }
 	steps(p)
 	p.Close()
@@ -41,7 +46,7 @@ func TestPrinter(t *testing.T) {
 	}
 
 	var tty bytes.Buffer
-	p = NewPrinter(&tty, true)
+	p = newPrinter(&tty, true)
 	p.now = func() time.Time { return clock }
 	steps(p)
 	p.Close()
@@ -66,13 +71,19 @@ func TestPrinter(t *testing.T) {
 	}
 }
 
-// TestPrinterLiveRate runs a plan on the fake cluster, whose clients report
-// two intervals per test (half the goodput, then the goodput): the live
-// line shows each while its test runs, then the test's result.
+// TestPrinterLiveRate runs a plan on the real lab (its clients report
+// intervals): the live line shows each test's interval rates while it
+// runs, then the test's result.
 func TestPrinterLiveRate(t *testing.T) {
+	testenv.MustBeRoot(t)
+	vs, err := lab.Matrix{LinkRates: []uint64{1e9}}.Variants(runid.New())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	p := NewPrinter(&out, true)
-	_, err := Run(context.Background(), &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}, p)
+	p := newPrinter(&out, true)
+	_, err = bench.RunVariants(context.Background(), []bench.Variant{{Open: vs[0].Open}},
+		bench.Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}, bench.Options{Events: p})
 	p.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -80,26 +91,19 @@ func TestPrinterLiveRate(t *testing.T) {
 	s := out.String()
 	last := -1
 	for _, w := range []string{
-		"[1/2] node-node tcp ×1, repeat 1/1 · now 500.0 Mbit/s · ",
-		"[1/2] node-node tcp ×1, repeat 1/1 · now 1.000 Gbit/s · ",
-		"[1/2] node-node tcp ×1, repeat 1/1: 1.000 Gbit/s · ",
-		"[2/2] pod-pod-cross tcp ×1, repeat 1/1 · now 475.0 Mbit/s · ",
-		"[2/2] pod-pod-cross tcp ×1, repeat 1/1 · now 950.0 Mbit/s · ",
-		"[2/2] pod-pod-cross tcp ×1, repeat 1/1: 950.0 Mbit/s · ",
+		"[1/2] node-node tcp ×1, repeat 1/1 · now ",
+		"[1/2] node-node tcp ×1, repeat 1/1: ",
+		"[2/2] pod-pod-cross tcp ×1, repeat 1/1 · now ",
+		"[2/2] pod-pod-cross tcp ×1, repeat 1/1: ",
 	} {
-		i := strings.Index(s, "\r\x1b[K"+w)
-		if i <= last {
+		i := strings.Index(s[last+1:], "\r\x1b[K"+w)
+		if i < 0 {
 			t.Fatalf("live output lacks %q after position %d:\n%q", w, last, s)
 		}
-		last = i
+		last += 1 + i
 	}
-}
-
-func TestFormatRate(t *testing.T) {
-	for v, want := range map[float64]string{9.4123e9: "9.412 Gbit/s", 955.3e6: "955.3 Mbit/s", 12.5e6: "12.50 Mbit/s", 0: "0.000 bit/s", 500: "500.0 bit/s"} {
-		if got := FormatRate(v); got != want {
-			t.Errorf("FormatRate(%g) = %q, want %q", v, got, want)
-		}
+	if !regexp.MustCompile(`· now \d+\.\d+ [GM]bit/s ·`).MatchString(s) {
+		t.Errorf("no live rate at a 1 Gbit/s link:\n%q", s)
 	}
 }
 

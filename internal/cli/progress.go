@@ -1,22 +1,22 @@
-package bench
+package cli
 
 import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/engine"
 )
 
-// Printer shows a run's progress to people: on a terminal one live line
+// printer shows a run's progress to people: on a terminal one live line
 // (test i/n, scenario, repeat, the running test's rate over its last
 // interval or the finished test's, elapsed and remaining time) redrawn in
 // place; elsewhere one timestamped line per finished test.
 // Notes get a line of their own either way.
-type Printer struct {
+type printer struct {
 	w   io.Writer
 	tty bool
 	now func() time.Time
@@ -25,15 +25,15 @@ type Printer struct {
 	line    string    // the live line's text without its clock
 	rate    string    // the running test's last interval, e.g. "now 953.2 Mbit/s"
 	started time.Time // of the running test
-	cur     Progress
+	cur     bench.Progress
 	running bool
 	stop    chan struct{}
 	done    chan struct{}
 }
 
-// NewPrinter writes progress to w; tty selects the live line.
-func NewPrinter(w io.Writer, tty bool) *Printer {
-	p := &Printer{w: w, tty: tty, now: time.Now}
+// newPrinter writes progress to w; tty selects the live line.
+func newPrinter(w io.Writer, tty bool) *printer {
+	p := &printer{w: w, tty: tty, now: time.Now}
 	if tty {
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
 		go p.tick()
@@ -42,7 +42,7 @@ func NewPrinter(w io.Writer, tty bool) *Printer {
 }
 
 // tick redraws the live line twice a second so its clocks move.
-func (p *Printer) tick() {
+func (p *printer) tick() {
 	defer close(p.done)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
@@ -61,7 +61,7 @@ func (p *Printer) tick() {
 }
 
 // Close stops the live line and clears it.
-func (p *Printer) Close() {
+func (p *printer) Close() {
 	if !p.tty {
 		return
 	}
@@ -76,7 +76,7 @@ func (p *Printer) Close() {
 }
 
 // Note prints msg on a line of its own.
-func (p *Printer) Note(msg string) {
+func (p *printer) Note(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {
@@ -90,7 +90,7 @@ func (p *Printer) Note(msg string) {
 }
 
 // TestStarted shows the test on the live line (nothing elsewhere).
-func (p *Printer) TestStarted(pr Progress) {
+func (p *printer) TestStarted(pr bench.Progress) {
 	if !p.tty {
 		return
 	}
@@ -103,7 +103,7 @@ func (p *Printer) TestStarted(pr Progress) {
 
 // TestInterval shows the running test's rate over its last interval on
 // the live line (nothing elsewhere).
-func (p *Printer) TestInterval(pr Progress, iv engine.Interval) {
+func (p *printer) TestInterval(pr bench.Progress, iv engine.Interval) {
 	if !p.tty {
 		return
 	}
@@ -112,21 +112,21 @@ func (p *Printer) TestInterval(pr Progress, iv engine.Interval) {
 	if !p.running || pr.Index != p.cur.Index {
 		return
 	}
-	p.rate = "now " + FormatRate(iv.Sum.BitsPerSecond)
+	p.rate = "now " + bench.FormatRate(iv.Sum.BitsPerSecond)
 	if iv.Sum.Omitted {
-		p.rate = "warm-up " + FormatRate(iv.Sum.BitsPerSecond)
+		p.rate = "warm-up " + bench.FormatRate(iv.Sum.BitsPerSecond)
 	}
 	p.draw()
 }
 
 // TestFinished prints the test's rate (or failure): on the live line, or
 // as a timestamped line.
-func (p *Printer) TestFinished(pr Progress) {
+func (p *printer) TestFinished(pr bench.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	result := "failed"
 	if pr.Sample != nil && pr.Sample.Result != nil {
-		result = FormatRate(pr.Rate())
+		result = bench.FormatRate(pr.Rate())
 	}
 	if p.tty {
 		p.running, p.rate = false, ""
@@ -146,7 +146,7 @@ func (p *Printer) TestFinished(pr Progress) {
 }
 
 // draw rewrites the live line with its clocks; p.mu is held.
-func (p *Printer) draw() {
+func (p *printer) draw() {
 	elapsed, left := p.cur.Elapsed, p.cur.Remaining
 	if p.running {
 		d := p.now().Sub(p.started)
@@ -160,10 +160,10 @@ func (p *Printer) draw() {
 	fmt.Fprintf(p.w, "\r\x1b[K%s · %s elapsed, ~%s left", line, clock(elapsed), clock(left))
 }
 
-func (p *Printer) stamp() string { return p.now().Format("15:04:05") }
+func (p *printer) stamp() string { return p.now().Format("15:04:05") }
 
 // testLabel is a test as the live line shows it.
-func testLabel(t Test) string {
+func testLabel(t bench.Test) string {
 	s := fmt.Sprintf("%s %s ×%d, repeat %d/%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats)
 	if t.Variant != "" {
 		s = t.Variant + ": " + s
@@ -183,26 +183,4 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
-}
-
-// FormatRate formats bits/s with 4 significant digits: "9.412 Gbit/s".
-func FormatRate(bps float64) string {
-	units := []struct {
-		div  float64
-		name string
-	}{{1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}, {1, "bit/s"}}
-	for _, u := range units {
-		if math.Abs(bps) >= u.div || u.div == 1 {
-			v := bps / u.div
-			prec := 3
-			switch a := math.Abs(v); {
-			case a >= 100:
-				prec = 1
-			case a >= 10:
-				prec = 2
-			}
-			return strings.TrimSpace(fmt.Sprintf("%.*f %s", prec, v, u.name))
-		}
-	}
-	return ""
 }
