@@ -107,7 +107,7 @@ type runner struct {
 	infos []variantInfo
 
 	start  time.Time
-	total  int           // tests planned (shrinks when a scenario is skipped)
+	total  int           // tests planned (adopt takes off those a cluster cannot run)
 	done   int           // tests started so far
 	testsT time.Duration // wall time of the finished tests
 	tested int           // finished tests
@@ -149,24 +149,68 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 		defer r.closeCluster(c, v.Label)
 	}
 	r.recordInfo(ctx, i, v.Label, c)
-	s, err := r.setup(ctx, c, v.Label)
-	defer s.stop(r)
+	pr, err := r.choosePair(ctx, c)
+	if err != nil {
+		return err
+	}
+	s, err := setUp(ctx, c, pr, r.plan, v.Label)
+	defer s.stop(r.ev)
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted(ctx)
 		}
 		return err
 	}
-	for _, t := range tests {
-		b, ok := s.bound[t.Scenario.Name]
-		if !ok {
-			continue // skipped: the cluster cannot run it (noted in setup)
-		}
-		if err := r.runTest(ctx, c, t, b); err != nil {
+	for _, t := range r.adopt(s, tests) {
+		if err := r.runTest(ctx, c, t, s.bound[t.Scenario.Name]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// choosePair finds the plan's node pair on c. The first variant's choice
+// is kept in the plan and the record, so every later variant measures
+// between nodes of the same names.
+func (r *runner) choosePair(ctx context.Context, c cluster.Cluster) (pair, error) {
+	eps, err := c.Endpoints(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return pair{}, interrupted(ctx)
+		}
+		return pair{}, fmt.Errorf("list endpoints: %w", err)
+	}
+	pr, err := choosePair(eps, r.plan.Nodes)
+	if err != nil {
+		return pair{}, err
+	}
+	if len(r.plan.Nodes) == 0 {
+		r.plan.Nodes = []string{pr.a.Name, pr.b.Name}
+		r.rec.Plan.Nodes = slices.Clone(r.plan.Nodes)
+	}
+	return pr, nil
+}
+
+// adopt records what a variant's setup made, and tells it: the paths,
+// the skipped scenarios, the servers. It returns the variant's tests that
+// can run, and takes the others off the run's total.
+func (r *runner) adopt(s *setup, tests []Test) []Test {
+	r.rec.Paths = append(r.rec.Paths, s.paths...)
+	for _, sk := range s.skipped {
+		r.ev.Note(fmt.Sprintf("skipping %s: %v", sk.scenario.Name, sk.why))
+	}
+	for _, n := range s.notes {
+		r.ev.Note(n)
+	}
+	if names := s.serverNames(); len(names) > 0 {
+		r.ev.Note("servers on " + strings.Join(names, ", "))
+	}
+	runnable := slices.DeleteFunc(slices.Clone(tests), func(t Test) bool {
+		_, ok := s.bound[t.Scenario.Name]
+		return !ok
+	})
+	r.total -= len(tests) - len(runnable)
+	return runnable
 }
 
 func labelOr(label, def string) string {

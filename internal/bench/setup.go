@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runrecord"
@@ -18,14 +17,25 @@ type bound struct {
 	err    error
 }
 
-// setup is one variant's servers and bound scenarios.
+// setup is what one variant's cluster was given for the run: the servers
+// started, each runnable scenario's client and target, the scenarios it
+// cannot run, and the paths it told.
 type setup struct {
 	servers []cluster.Server
 	bound   map[string]bound // by scenario name; missing = skipped
+	skipped []skipped        // in plan order
+	paths   []runrecord.PathRecord
+	notes   []string // paths the cluster could not tell
+}
+
+// skipped is a scenario the cluster cannot run, and why.
+type skipped struct {
+	scenario Scenario
+	why      error
 }
 
 // stop stops the servers, even when the run's context has ended.
-func (s *setup) stop(r *runner) {
+func (s *setup) stop(ev Events) {
 	if s == nil {
 		return
 	}
@@ -33,193 +43,207 @@ func (s *setup) stop(r *runner) {
 	defer cancel()
 	for _, srv := range s.servers {
 		if err := srv.Stop(ctx); err != nil {
-			r.ev.Note(fmt.Sprintf("stop server on %s: %v", srv.Endpoint().Name, err))
+			ev.Note(fmt.Sprintf("stop server on %s: %v", srv.Endpoint().Name, err))
 		}
 	}
 }
 
-// pair is the two nodes a run measures between, with their pods.
-type pair struct {
-	a, b         cluster.Endpoint
-	podsA, podsB []cluster.Endpoint
-	nodes        []string // every node of the cluster, for messages
-}
-
-// choosePair finds the plan's node pair, or the first two nodes.
-func choosePair(eps []cluster.Endpoint, want []string) (pair, error) {
-	var p pair
-	var nodes []cluster.Endpoint
-	for _, e := range eps {
-		if e.Kind == cluster.NodeEndpoint {
-			nodes = append(nodes, e)
-			p.nodes = append(p.nodes, e.Name)
-		}
-	}
-	find := func(name string) (cluster.Endpoint, error) {
-		for _, n := range nodes {
-			if n.Name == name {
-				return n, nil
-			}
-		}
-		return cluster.Endpoint{}, fmt.Errorf("no node %q: the cluster has %s", name, listOrNone(p.nodes))
-	}
-	switch {
-	case len(want) == 2:
-		var err error
-		if p.a, err = find(want[0]); err != nil {
-			return p, err
-		}
-		if p.b, err = find(want[1]); err != nil {
-			return p, err
-		}
-	case len(nodes) < 2:
-		return p, fmt.Errorf("the baseline needs two nodes, the cluster has %s", listOrNone(p.nodes))
-	default:
-		p.a, p.b = nodes[0], nodes[1]
-	}
-	for _, e := range eps {
-		if e.Kind != cluster.PodEndpoint {
-			continue
-		}
-		switch e.Node {
-		case p.a.Name:
-			p.podsA = append(p.podsA, e)
-		case p.b.Name:
-			p.podsB = append(p.podsB, e)
-		}
-	}
-	return p, nil
-}
-
-func listOrNone(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
-}
-
-// endpoints picks a scenario's client and server endpoints: the first pod
-// of a node is the client pod, a same-node server pod is the second.
-func (p pair) endpoints(s Scenario) (from, to cluster.Endpoint, err error) {
-	pick := func(kind cluster.EndpointKind, node cluster.Endpoint, pods []cluster.Endpoint, i int) (cluster.Endpoint, error) {
-		if kind == cluster.NodeEndpoint {
-			return node, nil
-		}
-		if len(pods) <= i {
-			return cluster.Endpoint{}, fmt.Errorf("%s needs %d pod(s) on %s, the cluster has %d", s.Name, i+1, node.Name, len(pods))
-		}
-		return pods[i], nil
-	}
-	if from, err = pick(s.From, p.a, p.podsA, 0); err != nil {
-		return
-	}
-	if s.Placement == SameNode {
-		i := 0
-		if s.From == s.To {
-			i = 1 // a different endpoint of the same kind on the same node
-		}
-		to, err = pick(s.To, p.a, p.podsA, i)
-		return
-	}
-	to, err = pick(s.To, p.b, p.podsB, 0)
-	return
-}
-
-// setup binds every scenario of the plan to the cluster: endpoints,
-// one server per server endpoint, Services, paths. Scenarios the cluster
-// cannot run are skipped when the plan asked for "all", and are an error
-// when named.
-func (r *runner) setup(ctx context.Context, c cluster.Cluster, variant string) (*setup, error) {
-	s := &setup{bound: map[string]bound{}}
-	eps, err := c.Endpoints(ctx)
-	if err != nil {
-		return s, fmt.Errorf("list endpoints: %w", err)
-	}
-	pr, err := choosePair(eps, r.plan.Nodes)
-	if err != nil {
-		return s, err
-	}
-	if len(r.plan.Nodes) == 0 {
-		r.plan.Nodes = []string{pr.a.Name, pr.b.Name}
-		r.rec.Plan.Nodes = slices.Clone(r.plan.Nodes)
-	}
-	skip := func(sc Scenario, why error) error {
-		if sc.Name == runrecord.BaselineScenario || slices.Contains(r.plan.Scenarios, sc.Name) {
-			return fmt.Errorf("scenario %s cannot run here: %w", sc.Name, why)
-		}
-		r.ev.Note(fmt.Sprintf("skipping %s: %v", sc.Name, why))
-		r.total -= len(r.plan.Protocols) * len(r.plan.Streams) * r.plan.Repeats
-		return nil
-	}
-	servers := map[string]cluster.Server{}
-	serverErr := map[string]error{}
-	services := map[string][]cluster.Target{}
-	serviceErr := map[string]error{}
-	for _, sc := range r.plan.ScenarioList() {
-		from, to, err := pr.endpoints(sc)
-		if err != nil {
-			if err := skip(sc, err); err != nil {
-				return s, err
-			}
-			continue
-		}
-		srv, started := servers[to.Name]
-		if !started && serverErr[to.Name] == nil {
-			srv, err = c.StartServer(ctx, to, r.plan.Port)
-			if err != nil {
-				serverErr[to.Name] = fmt.Errorf("start server on %s: %w", to.Name, err)
-				if ctx.Err() != nil {
-					return s, ctx.Err()
-				}
-			} else {
-				servers[to.Name] = srv
-				s.servers = append(s.servers, srv)
-			}
-		}
-		if err := serverErr[to.Name]; err != nil {
-			s.bound[sc.Name] = bound{from: from, target: cluster.Target{Kind: sc.Target, Backend: to}, err: err}
-			continue
-		}
-		target := srv.Target()
-		if sc.Target != cluster.DirectTarget {
-			if _, done := services[to.Name]; !done && serviceErr[to.Name] == nil {
-				ts, err := c.Expose(ctx, srv)
-				if err != nil {
-					serviceErr[to.Name] = fmt.Errorf("expose %s: %w", to.Name, err)
-				}
-				services[to.Name] = ts
-			}
-			if err := serviceErr[to.Name]; err != nil {
-				s.bound[sc.Name] = bound{from: from, target: cluster.Target{Kind: sc.Target, Backend: to}, err: err}
-				continue
-			}
-			t, ok := serviceTarget(services[to.Name], sc, pr)
-			if !ok {
-				if err := skip(sc, fmt.Errorf("the cluster offers no %s Service", sc.Target)); err != nil {
-					return s, err
-				}
-				continue
-			}
-			target = t
-		}
-		s.bound[sc.Name] = bound{from: from, target: target}
-		path, err := c.Path(ctx, from, target)
-		if err != nil {
-			r.ev.Note(fmt.Sprintf("path of %s: %v", sc.Name, err))
-			continue
-		}
-		r.rec.Paths = append(r.rec.Paths, runrecord.PathRecord{
-			Variant: variant, Scenario: sc.Name, From: from.Name, To: target.Backend.Name, TargetKind: target.Kind, Path: path,
-		})
-	}
+// serverNames are the endpoints the servers run on, in start order.
+func (s *setup) serverNames() []string {
 	names := make([]string, len(s.servers))
 	for i, srv := range s.servers {
 		names[i] = srv.Endpoint().Name
 	}
-	if len(names) > 0 {
-		r.ev.Note("servers on " + strings.Join(names, ", "))
+	return names
+}
+
+// setUp binds every scenario of p to the pair on cluster c, in steps:
+// place each scenario on the pair, start one server per server endpoint,
+// expose the servers the Service scenarios need, give each scenario its
+// target, and ask the cluster each one's path. A server or Service that
+// cannot be made fails the tests that need it, not the run. Scenarios the
+// cluster cannot run are skipped when the plan asked for "all", and are
+// an error when named (the baseline always is). What it started is in the
+// setup returned, also with an error: stop it.
+func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant string) (*setup, error) {
+	s := &setup{}
+	placed, skips := place(p.ScenarioList(), pr)
+	if err := p.mustRun(skips); err != nil {
+		return s, err
 	}
+	servers, err := startServers(ctx, c, placed, p.Port)
+	for _, name := range servers.order {
+		s.servers = append(s.servers, servers.by[name].srv)
+	}
+	if err != nil {
+		return s, err
+	}
+	services := exposeServers(ctx, c, placed, servers)
+	var noService []skipped
+	s.bound, noService = bind(placed, servers, services, pr)
+	skips = append(skips, noService...)
+	if err := p.mustRun(noService); err != nil {
+		return s, err
+	}
+	s.skipped = skips
+	s.paths, s.notes = tracePaths(ctx, c, variant, placed, s.bound)
 	return s, nil
+}
+
+// mustRun is the first of skips the plan cannot do without, as an error.
+func (p Plan) mustRun(skips []skipped) error {
+	for _, sk := range skips {
+		if sk.scenario.Name == runrecord.BaselineScenario || slices.Contains(p.Scenarios, sk.scenario.Name) {
+			return fmt.Errorf("scenario %s cannot run here: %w", sk.scenario.Name, sk.why)
+		}
+	}
+	return nil
+}
+
+// placement is a scenario placed on the pair: its client, and the
+// endpoint its server runs on.
+type placement struct {
+	scenario Scenario
+	from, to cluster.Endpoint
+}
+
+// place puts each scenario on the pair, or says why it cannot go there.
+func place(scs []Scenario, pr pair) ([]placement, []skipped) {
+	var placed []placement
+	var skips []skipped
+	for _, sc := range scs {
+		from, to, err := pr.endpoints(sc)
+		if err != nil {
+			skips = append(skips, skipped{sc, err})
+			continue
+		}
+		placed = append(placed, placement{sc, from, to})
+	}
+	return placed, skips
+}
+
+// served is the server on one endpoint, or why it could not start.
+type served struct {
+	srv cluster.Server
+	err error
+}
+
+// serverSet is a variant's servers by endpoint name, and the names of
+// those that started, in start order.
+type serverSet struct {
+	by    map[string]served
+	order []string
+}
+
+// startServers starts one server on each endpoint the placements serve
+// from. It returns an error only when ctx ended: then servers holds those
+// that started, to stop.
+func startServers(ctx context.Context, c cluster.Cluster, placed []placement, port int) (serverSet, error) {
+	servers := serverSet{by: map[string]served{}}
+	for _, pl := range placed {
+		name := pl.to.Name
+		if _, done := servers.by[name]; done {
+			continue
+		}
+		srv, err := c.StartServer(ctx, pl.to, port)
+		if err != nil {
+			servers.by[name] = served{err: fmt.Errorf("start server on %s: %w", name, err)}
+			if ctx.Err() != nil {
+				return servers, ctx.Err()
+			}
+			continue
+		}
+		servers.by[name] = served{srv: srv}
+		servers.order = append(servers.order, name)
+	}
+	return servers, nil
+}
+
+// exposed is the Service targets of one server, or why it could not be
+// exposed.
+type exposed struct {
+	targets []cluster.Target
+	err     error
+}
+
+// exposeServers exposes, once each, the started servers that Service
+// scenarios measure, by endpoint name.
+func exposeServers(ctx context.Context, c cluster.Cluster, placed []placement, servers serverSet) map[string]exposed {
+	services := map[string]exposed{}
+	for _, pl := range placed {
+		name := pl.to.Name
+		sv := servers.by[name]
+		if pl.scenario.Target == cluster.DirectTarget || sv.err != nil {
+			continue
+		}
+		if _, done := services[name]; done {
+			continue
+		}
+		ts, err := c.Expose(ctx, sv.srv)
+		if err != nil {
+			err = fmt.Errorf("expose %s: %w", name, err)
+		}
+		services[name] = exposed{targets: ts, err: err}
+	}
+	return services
+}
+
+// bind gives each placed scenario its target: the server itself, or the
+// Service address it measures. A scenario whose server or Service could
+// not be made is bound with that error (its tests fail); one whose
+// Service kind the cluster does not offer is skipped.
+func bind(placed []placement, servers serverSet, services map[string]exposed, pr pair) (map[string]bound, []skipped) {
+	b := map[string]bound{}
+	var skips []skipped
+	for _, pl := range placed {
+		sc, name := pl.scenario, pl.to.Name
+		failed := bound{from: pl.from, target: cluster.Target{Kind: sc.Target, Backend: pl.to}}
+		sv := servers.by[name]
+		if sv.err != nil {
+			failed.err = sv.err
+			b[sc.Name] = failed
+			continue
+		}
+		if sc.Target == cluster.DirectTarget {
+			b[sc.Name] = bound{from: pl.from, target: sv.srv.Target()}
+			continue
+		}
+		ex := services[name]
+		if ex.err != nil {
+			failed.err = ex.err
+			b[sc.Name] = failed
+			continue
+		}
+		t, ok := serviceTarget(ex.targets, sc, pr)
+		if !ok {
+			skips = append(skips, skipped{sc, fmt.Errorf("the cluster offers no %s Service", sc.Target)})
+			continue
+		}
+		b[sc.Name] = bound{from: pl.from, target: t}
+	}
+	return b, skips
+}
+
+// tracePaths asks the cluster the path of each bound scenario whose
+// server runs; a path it cannot tell is a note, not a failure.
+func tracePaths(ctx context.Context, c cluster.Cluster, variant string, placed []placement, b map[string]bound) ([]runrecord.PathRecord, []string) {
+	var paths []runrecord.PathRecord
+	var notes []string
+	for _, pl := range placed {
+		bd, ok := b[pl.scenario.Name]
+		if !ok || bd.err != nil {
+			continue
+		}
+		path, err := c.Path(ctx, bd.from, bd.target)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("path of %s: %v", pl.scenario.Name, err))
+			continue
+		}
+		paths = append(paths, runrecord.PathRecord{
+			Variant: variant, Scenario: pl.scenario.Name, From: bd.from.Name, To: bd.target.Backend.Name, TargetKind: bd.target.Kind, Path: path,
+		})
+	}
+	return paths, notes
 }
 
 // serviceTarget picks the scenario's Service address among ts: the first
