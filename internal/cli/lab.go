@@ -41,8 +41,9 @@ func (o labUpOptions) config(s Streams) (lab.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// newLabCommand builds `cnibench lab` with up, status and down.
-func newLabCommand(s Streams) *cobra.Command {
+// newLabCommand builds `cnibench lab` with up, status and down, keeping
+// labs in the store labs.
+func newLabCommand(s Streams, labs lab.Store) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Keep an emulated cluster (network namespaces) up for inspection",
@@ -52,11 +53,11 @@ nftables DNAT. Benchmarks build and remove their own lab; "lab up" keeps
 one, with namespaces named cnibench-ID-* that "ip netns exec" can enter.
 Without root, cnibench runs the lab in a user namespace of its own.`,
 	}
-	cmd.AddCommand(newLabUpCommand(s), newLabStatusCommand(s), newLabDownCommand(s))
+	cmd.AddCommand(newLabUpCommand(s, labs), newLabStatusCommand(s, labs), newLabDownCommand(s, labs))
 	return cmd
 }
 
-func newLabUpCommand(s Streams) *cobra.Command {
+func newLabUpCommand(s Streams, labs lab.Store) *cobra.Command {
 	o := labUpOptions{}
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -73,7 +74,7 @@ func newLabUpCommand(s Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runLabUp(cmd.Context(), s, cfg)
+			return runLabUp(cmd.Context(), s, labs, cfg)
 		},
 	}
 	f := cmd.Flags()
@@ -90,7 +91,7 @@ func newLabUpCommand(s Streams) *cobra.Command {
 	return cmd
 }
 
-func runLabUp(ctx context.Context, s Streams, cfg lab.Config) error {
+func runLabUp(ctx context.Context, s Streams, labs lab.Store, cfg lab.Config) error {
 	if lab.InRootlessChild() {
 		// A rootless lab lives in this process's user namespace: keep it
 		// until interrupted.
@@ -103,7 +104,7 @@ func runLabUp(ctx context.Context, s Streams, cfg lab.Config) error {
 		<-ctx.Done()
 		return l.Close(context.Background())
 	}
-	st, err := lab.Up(ctx, cfg)
+	st, err := labs.Up(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -111,14 +112,14 @@ func runLabUp(ctx context.Context, s Streams, cfg lab.Config) error {
 	return nil
 }
 
-func newLabStatusCommand(s Streams) *cobra.Command {
+func newLabStatusCommand(s Streams, labs lab.Store) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status [ID]",
 		Short: "Show kept labs: nodes, pods, addresses, datapath, MTU, link rate",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLabStatus(s, args, asJSON)
+			return runLabStatus(s, labs, args, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -132,13 +133,13 @@ type labStatus struct {
 	Complete   bool     `json:"complete"` // every namespace the config implies exists
 }
 
-func runLabStatus(s Streams, args []string, asJSON bool) error {
-	labs, err := lab.Kept()
+func runLabStatus(s Streams, labs lab.Store, args []string, asJSON bool) error {
+	kept, err := labs.Kept()
 	if err != nil {
 		return err
 	}
 	var out []labStatus
-	for _, st := range labs {
+	for _, st := range kept {
 		if len(args) == 1 && st.Config.ID != args[0] {
 			continue
 		}
@@ -202,7 +203,7 @@ func printLab(s Streams, ls labStatus) {
 	fmt.Fprintln(s.Out)
 }
 
-func newLabDownCommand(s Streams) *cobra.Command {
+func newLabDownCommand(s Streams, labs lab.Store) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:     "down [ID...]",
@@ -213,14 +214,14 @@ func newLabDownCommand(s Streams) *cobra.Command {
 				return fmt.Errorf("name the labs to remove, or use --all")
 			}
 			if all {
-				ids, err := lab.Cleanup(false)
+				ids, err := labs.Cleanup(false)
 				for _, id := range ids {
 					fmt.Fprintf(s.Err, "removed lab %s\n", id)
 				}
 				return err
 			}
 			for _, id := range args {
-				if err := lab.Down(id); err != nil {
+				if err := labs.Down(id); err != nil {
 					return fmt.Errorf("lab down %s: %w", id, err)
 				}
 				fmt.Fprintf(s.Err, "removed lab %s\n", id)
@@ -232,9 +233,10 @@ func newLabDownCommand(s Streams) *cobra.Command {
 	return cmd
 }
 
-// newCleanupCommand builds `cnibench cleanup`: remove every lab of ours,
-// including leftovers of a crashed process.
-func newCleanupCommand(s Streams) *cobra.Command {
+// newCleanupCommand builds `cnibench cleanup`: remove every lab of ours
+// (those kept in labs, and leftovers of a crashed process), or with
+// --cluster kube a cluster's leftover namespaces.
+func newCleanupCommand(s Streams, labs lab.Store) *cobra.Command {
 	var dryRun bool
 	var which string
 	var olderThan time.Duration
@@ -263,7 +265,7 @@ its own, Ctrl-C included); --older-than spares runs still going.`,
 			default:
 				return fmt.Errorf("unknown cluster %q: use lab or kube", which)
 			}
-			ids, err := lab.Cleanup(dryRun)
+			ids, err := labs.Cleanup(dryRun)
 			verb := "removed"
 			if dryRun {
 				verb = "would remove"
@@ -296,7 +298,7 @@ func rootless(cmd *cobra.Command, s Streams) (bool, error) {
 	if !lab.NeedsReexec() {
 		return false, nil
 	}
-	code, err := lab.Reexec(cmd.Context(), os.Args[1:], s.In, s.Out, s.Err)
+	code, err := lab.Reexec(cmd.Context(), s.Args, s.In, s.Out, s.Err)
 	if err != nil {
 		return true, err
 	}

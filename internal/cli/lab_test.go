@@ -22,13 +22,13 @@ func runCmd(t *testing.T, cmd *cobra.Command, out *bytes.Buffer, args ...string)
 
 func TestLabUpStatusDownCleanup(t *testing.T) {
 	testenv.MustBeRoot(t)
-	lab.StateDir = t.TempDir()
+	labs := lab.Store{Dir: t.TempDir()}
 	var out, errb bytes.Buffer
 	s := Streams{In: strings.NewReader(""), Out: &out, Err: &errb}
 	id := "cli" + runid.New()[:5]
-	t.Cleanup(func() { _ = lab.Down(id) })
+	t.Cleanup(func() { _ = labs.Down(id) })
 
-	labCmd := newLabCommand(s)
+	labCmd := newLabCommand(s, labs)
 	if err := runCmd(t, labCmd, &out, "up", "--id", id, "--nodes", "2", "--pods-per-node", "1", "--datapath", "vxlan", "--link-rate", "1gbit", "--ipv6"); err != nil {
 		t.Fatalf("lab up: %v (%s)", err, errb.String())
 	}
@@ -39,11 +39,11 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 	if len(names) != 5 {
 		t.Fatalf("namespaces after up: %v", names)
 	}
-	if err := runCmd(t, newLabCommand(s), &out, "up", "--id", id); err == nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "up", "--id", id); err == nil {
 		t.Fatal("second lab up with the same ID succeeded")
 	}
 
-	if err := runCmd(t, newLabCommand(s), &out, "status", id); err != nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "status", id); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"lab " + id + ": up, datapath vxlan, MTU 1500 (pods 1450), link rate 1gbit", "pod-2a", "198.19.2.11", "fd00:198:19:2::11", "cnibench-" + id + "-node-1"} {
@@ -51,7 +51,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
 	}
-	if err := runCmd(t, newLabCommand(s), &out, "status", "--json"); err != nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "status", "--json"); err != nil {
 		t.Fatal(err)
 	}
 	var st []labStatus
@@ -59,7 +59,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 		t.Fatalf("status --json: %v\n%s", err, out.String())
 	}
 
-	if err := runCmd(t, newCleanupCommand(s), &out, "--dry-run"); err != nil {
+	if err := runCmd(t, newCleanupCommand(s, labs), &out, "--dry-run"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "would remove lab "+id) {
@@ -69,16 +69,16 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 		t.Fatalf("dry run removed something: %v", names)
 	}
 
-	if err := runCmd(t, newLabCommand(s), &out, "down"); err == nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "down"); err == nil {
 		t.Error("down without an ID or --all succeeded")
 	}
-	if err := runCmd(t, newLabCommand(s), &out, "down", id); err != nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "down", id); err != nil {
 		t.Fatal(err)
 	}
 	if names, _ := lab.Namespaces(id); len(names) != 0 {
 		t.Fatalf("after down: %v", names)
 	}
-	if err := runCmd(t, newLabCommand(s), &out, "down", id); err != nil {
+	if err := runCmd(t, newLabCommand(s, labs), &out, "down", id); err != nil {
 		t.Fatalf("second down: %v", err)
 	}
 }
@@ -87,16 +87,16 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 // before recording it are found by name and removed.
 func TestCleanupRemovesCrashLeftovers(t *testing.T) {
 	testenv.MustBeRoot(t)
-	lab.StateDir = t.TempDir()
+	crashed := lab.Store{Dir: t.TempDir()}
 	id := "crash" + runid.New()[:3]
-	if _, err := lab.Up(context.Background(), lab.Config{ID: id, Nodes: 1, PodsPerNode: 1}); err != nil {
+	if _, err := crashed.Up(context.Background(), lab.Config{ID: id, Nodes: 1, PodsPerNode: 1}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = lab.Down(id) })
-	lab.StateDir = t.TempDir() // the record is lost, the namespaces stay
+	t.Cleanup(func() { _ = crashed.Down(id) })
+	labs := lab.Store{Dir: t.TempDir()} // the record is lost, the namespaces stay
 	var out, errb bytes.Buffer
 	s := Streams{Out: &out, Err: &errb}
-	if err := runCmd(t, newCleanupCommand(s), &out); err != nil {
+	if err := runCmd(t, newCleanupCommand(s, labs), &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "removed lab "+id) {
@@ -110,6 +110,7 @@ func TestCleanupRemovesCrashLeftovers(t *testing.T) {
 func TestLabUpRejectsBadFlags(t *testing.T) {
 	var out, errb bytes.Buffer
 	s := Streams{Out: &out, Err: &errb}
+	labs := lab.Store{Dir: t.TempDir()}
 	for _, args := range [][]string{
 		{"up", "--datapath", "geneve"},
 		{"up", "--link-rate", "fast"},
@@ -118,7 +119,7 @@ func TestLabUpRejectsBadFlags(t *testing.T) {
 		if lab.NeedsReexec() {
 			t.Skip("not root: flags are checked in the rootless child")
 		}
-		if err := runCmd(t, newLabCommand(s), &out, args...); err == nil {
+		if err := runCmd(t, newLabCommand(s, labs), &out, args...); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 	}

@@ -12,15 +12,21 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/spf13/cobra"
 )
 
-// Streams are the command's standard streams: results go to Out, people's
-// messages and progress to Err.
+// Streams are what the process gives the command: its standard streams
+// (results go to Out, people's messages and progress to Err) and its
+// arguments.
 type Streams struct {
 	In  io.Reader
 	Out io.Writer
 	Err io.Writer
+	// Args are the command line after the program's name, as Main got
+	// them: a run records them, the rootless lab runs them again. cmd/*
+	// pass os.Args in; nothing below Main reads os.Args itself.
+	Args []string
 }
 
 // exitError carries an exit status other than 1 through cobra.
@@ -42,7 +48,7 @@ func Main(args []string, in io.Reader, out, errw io.Writer) int {
 func MainAs(displayName string, args []string, in io.Reader, out, errw io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	root := NewRootCommand(Streams{In: in, Out: out, Err: errw})
+	root := NewRootCommand(Streams{In: in, Out: out, Err: errw, Args: args})
 	if displayName != "" {
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: displayName}
 	}
@@ -77,6 +83,7 @@ can be the other end of any test.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	labs := lab.Store{Dir: lab.DefaultStateDir}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
@@ -87,8 +94,8 @@ can be the other end of any test.`,
 		newClientCommand(s),
 		newReportCommand(s),
 		newCompareCommand(s),
-		newLabCommand(s),
-		newCleanupCommand(s),
+		newLabCommand(s, labs),
+		newCleanupCommand(s, labs),
 		newImageCommand(s),
 		newNetinfoCommand(s),
 		newIdleCommand(s),

@@ -195,7 +195,7 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		}
 	}
 	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
-		ID: runID, CommandLine: commandLine(), Events: ev,
+		ID: runID, CommandLine: commandLine(s.Args), Events: ev,
 	})
 	ev.close()
 	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {
@@ -229,8 +229,8 @@ func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 }
 
 // commandLine is how the run was invoked, "cnibench" first.
-func commandLine() []string {
-	return append([]string{"cnibench"}, os.Args[1:]...)
+func commandLine(args []string) []string {
+	return append([]string{"cnibench"}, args...)
 }
 
 // runEvents shows progress (unless --quiet) and saves run.json after

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/image"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -34,10 +35,10 @@ func TestClusterFlagScope(t *testing.T) {
 		}},
 		{newRunCommand, []string{"--datapath", "vxlan", "--mtu", "9000", "--nodes", "node-1,node-3"}, nil},
 		{newRunCommand, []string{"--cluster", "kube", "--image", "x", "--server-image", "y", "--ready-timeout", "1m", "--context", "c", "--nodes", "a,b"}, nil},
-		{newCleanupCommand, []string{"--older-than", "1h"}, []string{"--older-than applies to --cluster kube; add --cluster kube, or drop --older-than"}},
-		{newCleanupCommand, []string{"--kubeconfig", missing}, []string{"--kubeconfig applies to --cluster kube"}},
+		{cleanupCommand, []string{"--older-than", "1h"}, []string{"--older-than applies to --cluster kube; add --cluster kube, or drop --older-than"}},
+		{cleanupCommand, []string{"--kubeconfig", missing}, []string{"--kubeconfig applies to --cluster kube"}},
 		// passes the check, then fails to read the kubeconfig
-		{newCleanupCommand, []string{"--cluster", "kube", "--kubeconfig", missing, "--older-than", "1h"}, []string{"kubeconfig", "no-kubeconfig"}},
+		{cleanupCommand, []string{"--cluster", "kube", "--kubeconfig", missing, "--older-than", "1h"}, []string{"kubeconfig", "no-kubeconfig"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			args := append(tc.args, "--dry-run")
@@ -63,7 +64,7 @@ func TestClusterFlagScope(t *testing.T) {
 // TestClusterFlagsMarked: every flag whose help says "lab:" or "kube:"
 // is marked as that cluster's, and so are kubectl's connection flags.
 func TestClusterFlagsMarked(t *testing.T) {
-	for _, build := range []func(Streams) *cobra.Command{newRunCommand, newCleanupCommand} {
+	for _, build := range []func(Streams) *cobra.Command{newRunCommand, cleanupCommand} {
 		cmd := build(Streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
 		counts := map[string]int{}
 		cmd.Flags().VisitAll(func(fl *pflag.Flag) {
@@ -146,4 +147,10 @@ func TestRunKubeWarnsUnpublishedImage(t *testing.T) {
 			t.Errorf("%v: warned:\n%s", args, errOut)
 		}
 	}
+}
+
+// cleanupCommand is `cnibench cleanup` with the default store of kept
+// labs, for tests that stop at its flags.
+func cleanupCommand(s Streams) *cobra.Command {
+	return newCleanupCommand(s, lab.Store{Dir: lab.DefaultStateDir})
 }

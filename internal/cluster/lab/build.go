@@ -43,14 +43,21 @@ type pod struct {
 	ns        *netns.NS
 }
 
-// buildHook, when set by a test, runs before each build step and can fail
-// it to prove the rollback.
-var buildHook func(step string) error
-
 // Build creates a lab from cfg (defaults filled in), or fails having built
 // nothing: a failure half-way rolls back every object made so far. It
 // checks first that the kernel supports the datapath.
 func Build(ctx context.Context, cfg Config) (*Lab, error) {
+	return builder{}.build(ctx, cfg)
+}
+
+// builder builds labs; Build uses its zero value.
+type builder struct {
+	// beforeStep, when set (by a test), runs before each build step and
+	// can fail it to prove the rollback.
+	beforeStep func(step string) error
+}
+
+func (b builder) build(ctx context.Context, cfg Config) (*Lab, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("lab config: %w", err)
@@ -62,7 +69,7 @@ func Build(ctx context.Context, cfg Config) (*Lab, error) {
 	if l.log == nil {
 		l.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if err := l.build(ctx); err != nil {
+	if err := l.buildSteps(ctx, b.beforeStep); err != nil {
 		if rerr := l.teardown(); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rerr))
 		}
@@ -99,7 +106,9 @@ func (hs handles) close() {
 	}
 }
 
-func (l *Lab) build(ctx context.Context) error {
+// buildSteps builds the lab step by step, calling beforeStep (if set)
+// before each.
+func (l *Lab) buildSteps(ctx context.Context, beforeStep func(step string) error) error {
 	hs := handles{}
 	defer hs.close()
 	steps := []struct {
@@ -118,8 +127,8 @@ func (l *Lab) build(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if buildHook != nil {
-			if err := buildHook(s.name); err != nil {
+		if beforeStep != nil {
+			if err := beforeStep(s.name); err != nil {
 				return fmt.Errorf("%s: %w", s.name, err)
 			}
 		}

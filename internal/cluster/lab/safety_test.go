@@ -196,14 +196,13 @@ func TestCyclesLeakNothing(t *testing.T) {
 			t.Fatalf("cycle %d second close: %v", i, err)
 		}
 		fail := steps[i%len(steps)]
-		buildHook = func(step string) error {
+		failing := builder{beforeStep: func(step string) error {
 			if step == fail {
 				return boom
 			}
 			return nil
-		}
-		_, err = Build(ctx, cfg)
-		buildHook = nil
+		}}
+		_, err = failing.build(ctx, cfg)
 		if !errors.Is(err, boom) {
 			t.Fatalf("cycle %d: interrupted build at %s returned %v", i, fail, err)
 		}

@@ -14,8 +14,15 @@ import (
 	"github.com/cnibench/cnibench/internal/netns"
 )
 
-// StateDir holds one JSON file per kept lab (`cnibench lab up`).
-var StateDir = "/run/cnibench/labs"
+// DefaultStateDir is where cnibench records kept labs.
+const DefaultStateDir = "/run/cnibench/labs"
+
+// Store is where kept labs (`cnibench lab up`) are recorded: one JSON
+// file per lab in Dir. Finding and removing labs also looks at the named
+// namespaces, which are the same for every store.
+type Store struct {
+	Dir string
+}
 
 // State is what `lab up` records about a kept lab.
 type State struct {
@@ -24,15 +31,15 @@ type State struct {
 	PID     int       `json:"pid"`
 }
 
-func statePath(id string) string { return filepath.Join(StateDir, id+".json") }
+func (s Store) path(id string) string { return filepath.Join(s.Dir, id+".json") }
 
 // Up builds a lab with named namespaces (so `ip netns exec` can enter
-// them), records it in StateDir and leaves it running after the process
+// them), records it in the store and leaves it running after the process
 // ends. `Down` removes it.
-func Up(ctx context.Context, cfg Config) (State, error) {
+func (s Store) Up(ctx context.Context, cfg Config) (State, error) {
 	cfg.Named = true
 	cfg = cfg.WithDefaults()
-	if _, err := os.Stat(statePath(cfg.ID)); err == nil {
+	if _, err := os.Stat(s.path(cfg.ID)); err == nil {
 		return State{}, fmt.Errorf("lab %s already exists: choose another ID or run 'cnibench lab down %s'", cfg.ID, cfg.ID)
 	}
 	l, err := Build(ctx, cfg)
@@ -40,26 +47,26 @@ func Up(ctx context.Context, cfg Config) (State, error) {
 		return State{}, err
 	}
 	st := State{Config: l.cfg, Created: time.Now().UTC(), PID: os.Getpid()}
-	if err := writeState(st); err != nil {
+	if err := s.write(st); err != nil {
 		return State{}, errors.Join(err, l.Close(ctx))
 	}
 	l.detach()
 	return st, nil
 }
 
-func writeState(st State) error {
-	if err := os.MkdirAll(StateDir, 0o755); err != nil {
+func (s Store) write(st State) error {
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("record lab: %w", err)
 	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := statePath(st.Config.ID) + ".tmp"
+	tmp := s.path(st.Config.ID) + ".tmp"
 	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("record lab: %w", err)
 	}
-	return os.Rename(tmp, statePath(st.Config.ID))
+	return os.Rename(tmp, s.path(st.Config.ID))
 }
 
 // detach releases the lab's handles but keeps its named namespaces.
@@ -79,7 +86,7 @@ func (l *Lab) detach() {
 
 // Down removes kept lab id: its namespaces (everything in them goes with
 // them) and its record. Removing a lab that is already gone is success.
-func Down(id string) error {
+func (s Store) Down(id string) error {
 	if !idRE.MatchString(id) {
 		return fmt.Errorf("lab ID %q: use 1 to 8 lowercase letters or digits", id)
 	}
@@ -91,7 +98,7 @@ func Down(id string) error {
 	for _, n := range names {
 		errs = append(errs, netns.DeleteNamed(n))
 	}
-	if err := os.Remove(statePath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -99,9 +106,9 @@ func Down(id string) error {
 
 // Kept lists kept labs: every recorded lab, plus any lab ID found only in
 // leftover namespaces (a crashed `lab up`), sorted by ID.
-func Kept() ([]State, error) {
+func (s Store) Kept() ([]State, error) {
 	byID := map[string]State{}
-	ents, err := os.ReadDir(StateDir)
+	ents, err := os.ReadDir(s.Dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
@@ -109,7 +116,7 @@ func Kept() ([]State, error) {
 		if !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(StateDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(s.Dir, e.Name()))
 		if err != nil {
 			continue
 		}
@@ -145,8 +152,8 @@ func Namespaces(id string) ([]string, error) { return netns.ListNamed(nsPrefix(i
 // returns their IDs; with dryRun it only lists them. Labs built with
 // anonymous namespaces need no cleanup: the kernel removed them when their
 // process ended.
-func Cleanup(dryRun bool) ([]string, error) {
-	labs, err := Kept()
+func (s Store) Cleanup(dryRun bool) ([]string, error) {
+	labs, err := s.Kept()
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +162,7 @@ func Cleanup(dryRun bool) ([]string, error) {
 	for _, st := range labs {
 		ids = append(ids, st.Config.ID)
 		if !dryRun {
-			errs = append(errs, Down(st.Config.ID))
+			errs = append(errs, s.Down(st.Config.ID))
 		}
 	}
 	return ids, errors.Join(errs...)
