@@ -149,7 +149,7 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 		defer r.closeCluster(c, v.Label)
 	}
 	r.recordInfo(ctx, i, v.Label, c)
-	pr, err := r.choosePair(ctx, c)
+	pr, err := r.pairOn(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -169,10 +169,10 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 	return nil
 }
 
-// choosePair finds the plan's node pair on c. The first variant's choice
+// pairOn finds the plan's node pair on c. The first variant's choice
 // is kept in the plan and the record, so every later variant measures
 // between nodes of the same names.
-func (r *runner) choosePair(ctx context.Context, c cluster.Cluster) (pair, error) {
+func (r *runner) pairOn(ctx context.Context, c cluster.Cluster) (pair, error) {
 	eps, err := c.Endpoints(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
