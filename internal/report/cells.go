@@ -213,7 +213,7 @@ func pathCell(p *cluster.Path) string {
 	if p == nil || (p.Datapath == "" && p.MTU == 0 && p.UnderlayMTU == 0) {
 		return none
 	}
-	s := p.Datapath
+	s := string(p.Datapath)
 	if s == "" {
 		s = "?"
 	}

@@ -144,7 +144,7 @@ func setPath(set func(k, v string), p *cluster.Path) {
 	if p == nil {
 		return
 	}
-	set("datapath", p.Datapath)
+	set("datapath", string(p.Datapath))
 	set("encapsulated", strconv.FormatBool(p.Encapsulated))
 	set("header_tax", strconv.Itoa(p.HeaderTax))
 	set("mtu", strconv.Itoa(p.MTU))

@@ -79,7 +79,7 @@ func PathFloor(p cluster.Path, proto engine.Protocol) *Floor {
 		return &Floor{
 			Ratio:       1 - float64(mtu-TCPHeaderBytes)/float64(u-TCPHeaderBytes),
 			Kind:        FloorHeaderTax,
-			Datapath:    p.Datapath,
+			Datapath:    string(p.Datapath),
 			HeaderTax:   p.HeaderTax,
 			MTU:         mtu,
 			UnderlayMTU: u,
@@ -93,7 +93,7 @@ func PathFloor(p cluster.Path, proto engine.Protocol) *Floor {
 	if mtu <= TCPHeaderBytes {
 		return nil
 	}
-	f := &Floor{Kind: FloorNone, Datapath: p.Datapath, MTU: mtu, UnderlayMTU: u, HeaderBytes: TCPHeaderBytes}
+	f := &Floor{Kind: FloorNone, Datapath: string(p.Datapath), MTU: mtu, UnderlayMTU: u, HeaderBytes: TCPHeaderBytes}
 	if mtu < u {
 		perByte := func(m int) float64 {
 			return float64(m-TCPHeaderBytes) / float64(m+EthernetHeaderBytes)
