@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -209,11 +208,11 @@ func runCells(run *runrecord.Run, s stats.Summary) cells {
 // underlay's ("vxlan+50 1450/1500", "routed 1500/1500"); one MTU when
 // the path stays inside a node or is the underlay itself ("bridge 1450",
 // "host 1500"); "-" when the run recorded no path.
-func pathCell(p *cluster.Path) string {
+func pathCell(p *runrecord.Path) string {
 	if p == nil || (p.Datapath == "" && p.MTU == 0 && p.UnderlayMTU == 0) {
 		return none
 	}
-	s := string(p.Datapath)
+	s := p.Datapath
 	if s == "" {
 		s = "?"
 	}

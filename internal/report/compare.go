@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -49,13 +48,13 @@ const (
 
 // CompareRow is one scenario group in both runs.
 type CompareRow struct {
-	Scenario   string          `json:"scenario"`
-	Protocol   engine.Protocol `json:"protocol"`
-	Streams    int             `json:"streams"`
-	OldVariant string          `json:"old_variant,omitempty"`
-	NewVariant string          `json:"new_variant,omitempty"`
-	Status     string          `json:"status"`
-	Delta      *stats.Delta    `json:"delta,omitempty"`
+	Scenario   string         `json:"scenario"`
+	Protocol   stats.Protocol `json:"protocol"`
+	Streams    int            `json:"streams"`
+	OldVariant string         `json:"old_variant,omitempty"`
+	NewVariant string         `json:"new_variant,omitempty"`
+	Status     string         `json:"status"`
+	Delta      *stats.Delta   `json:"delta,omitempty"`
 	// RTTDelta is the change of the idle connect RTT (medians in µs) when
 	// both runs measured it; informative only: it never makes a regression.
 	RTTDelta   *stats.Delta `json:"rtt_delta,omitempty"`

@@ -1,10 +1,5 @@
 package stats
 
-import (
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
-)
-
 // TCPHeaderBytes is what every TCP segment carries besides payload inside
 // the MTU: IPv4 (20) + TCP (20) + the timestamps option (12), as Linux sends.
 const TCPHeaderBytes = 52
@@ -63,8 +58,8 @@ type Floor struct {
 //   - Otherwise: 0.
 //
 // docs/statistics.md derives both.
-func PathFloor(p cluster.Path, proto engine.Protocol) *Floor {
-	if proto != engine.TCP || p.UnderlayMTU <= TCPHeaderBytes {
+func PathFloor(p PathFacts, proto Protocol) *Floor {
+	if proto != TCP || p.UnderlayMTU <= TCPHeaderBytes {
 		return nil
 	}
 	u := p.UnderlayMTU
@@ -79,7 +74,7 @@ func PathFloor(p cluster.Path, proto engine.Protocol) *Floor {
 		return &Floor{
 			Ratio:       1 - float64(mtu-TCPHeaderBytes)/float64(u-TCPHeaderBytes),
 			Kind:        FloorHeaderTax,
-			Datapath:    string(p.Datapath),
+			Datapath:    p.Datapath,
 			HeaderTax:   p.HeaderTax,
 			MTU:         mtu,
 			UnderlayMTU: u,
@@ -93,7 +88,7 @@ func PathFloor(p cluster.Path, proto engine.Protocol) *Floor {
 	if mtu <= TCPHeaderBytes {
 		return nil
 	}
-	f := &Floor{Kind: FloorNone, Datapath: string(p.Datapath), MTU: mtu, UnderlayMTU: u, HeaderBytes: TCPHeaderBytes}
+	f := &Floor{Kind: FloorNone, Datapath: p.Datapath, MTU: mtu, UnderlayMTU: u, HeaderBytes: TCPHeaderBytes}
 	if mtu < u {
 		perByte := func(m int) float64 {
 			return float64(m-TCPHeaderBytes) / float64(m+EthernetHeaderBytes)
