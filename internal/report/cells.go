@@ -315,5 +315,5 @@ const clusterWarningsTitle = "Cluster warnings"
 const legend = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
 	"overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
 	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
-	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP); " +
+	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP) or the fragments of a datagram above it (UDP); " +
 	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

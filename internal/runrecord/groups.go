@@ -41,18 +41,29 @@ func (r *Run) Group(key stats.Key) *Group {
 }
 
 // Stats is the input of the statistics: successful samples' figures,
-// failures' errors, and the path's facts (nil when unknown).
+// failures' errors, and the facts a floor needs: the path's, the family of
+// the address the tests connected to and, for UDP, their datagram size,
+// from the first successful sample (nil when the path is unknown or no
+// sample succeeded: then nothing tells the family). TCP timestamps are not
+// recorded; the facts leave them on, as Linux does by default.
 func (g Group) Stats(path *Path) stats.Group {
 	sg := stats.Group{Key: g.Key}
-	if path != nil {
-		sg.Path = &stats.PathFacts{Datapath: path.Datapath, Encapsulated: path.Encapsulated,
-			HeaderTax: path.HeaderTax, MTU: path.MTU, UnderlayMTU: path.UnderlayMTU}
-	}
+	var first *Result
 	for _, s := range g.Samples {
 		if s.Failed() {
 			sg.Errors = append(sg.Errors, s.Error)
-		} else {
-			sg.Samples = append(sg.Samples, s.Result.statsSample())
+			continue
+		}
+		if first == nil {
+			first = s.Result
+		}
+		sg.Samples = append(sg.Samples, s.Result.statsSample())
+	}
+	if path != nil && first != nil {
+		sg.Path = &stats.PathFacts{Datapath: path.Datapath, Encapsulated: path.Encapsulated,
+			HeaderTax: path.HeaderTax, MTU: path.MTU, UnderlayMTU: path.UnderlayMTU, IPVersion: first.ipVersion()}
+		if g.Key.Protocol == stats.UDP {
+			sg.Path.Datagram = first.Spec.Length
 		}
 	}
 	return sg

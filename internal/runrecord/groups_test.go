@@ -44,3 +44,38 @@ func TestGroupStats(t *testing.T) {
 		t.Error("no recorded path gave path facts")
 	}
 }
+
+// TestGroupStatsFloorFacts: the floor's facts of the tests come from the
+// first successful sample: the family of the address it connected to and,
+// for UDP, its datagram size; a group with none gets no path facts.
+func TestGroupStatsFloorFacts(t *testing.T) {
+	path := &runrecord.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}
+	udp := func(remote string) runrecord.Sample {
+		return runrecord.Sample{Result: &runrecord.Result{Spec: runrecord.Spec{Protocol: stats.UDP, Length: 1400}, Remote: remote}}
+	}
+	for _, tc := range []struct {
+		name     string
+		proto    stats.Protocol
+		samples  []runrecord.Sample
+		version  int
+		datagram int
+		none     bool
+	}{
+		{"udp over ipv6", stats.UDP, []runrecord.Sample{{Error: "refused"}, udp("[fd00:198:18::2]:5201")}, 6, 1400, false},
+		{"udp over ipv4", stats.UDP, []runrecord.Sample{udp("198.18.0.2:5201")}, 4, 1400, false},
+		{"tcp: no datagram", stats.TCP, []runrecord.Sample{udp("198.18.0.2:5201")}, 4, 0, false},
+		{"only failures", stats.UDP, []runrecord.Sample{{Error: "refused"}}, 0, 0, true},
+	} {
+		g := runrecord.Group{Key: stats.Key{Scenario: "pod-pod-cross", Protocol: tc.proto, Streams: 1}, Samples: tc.samples}
+		got := g.Stats(path).Path
+		if tc.none {
+			if got != nil {
+				t.Errorf("%s: facts %+v, want none", tc.name, got)
+			}
+			continue
+		}
+		if got == nil || got.IPVersion != tc.version || got.Datagram != tc.datagram || got.TCPTimestampsOff {
+			t.Errorf("%s: facts %+v, want IPv%d, datagram %d, timestamps on", tc.name, got, tc.version, tc.datagram)
+		}
+	}
+}

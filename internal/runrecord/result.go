@@ -2,6 +2,7 @@ package runrecord
 
 import (
 	"encoding/json"
+	"net/netip"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/stats"
@@ -183,4 +184,23 @@ func (r *Result) statsSample() stats.Sample {
 		s.RTTProbes, s.RTTSamples, s.RTTMedianUs = rtt.Probes, len(rtt.SamplesUs), rtt.MedianUs
 	}
 	return s
+}
+
+// ipVersion is 4 or 6, the family of the address the test connected to
+// (its control connection's remote end, else its first stream's); 0 when
+// the result does not say.
+func (r *Result) ipVersion() int {
+	remotes := []string{r.Remote}
+	for _, c := range r.Connected {
+		remotes = append(remotes, c.Remote)
+	}
+	for _, a := range remotes {
+		if ap, err := netip.ParseAddrPort(a); err == nil {
+			if ap.Addr().Unmap().Is4() {
+				return 4
+			}
+			return 6
+		}
+	}
+	return 0
 }

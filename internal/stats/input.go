@@ -26,12 +26,19 @@ type Sample struct {
 	RTTMedianUs           float64
 }
 
-// PathFacts are what a floor needs to know of the network a group crossed,
-// as plain values (the run record's path, described by cluster.Path).
+// PathFacts are what a floor needs to know of the network a group crossed
+// (the run record's path, described by cluster.Path) and of its tests, as
+// plain values.
 type PathFacts struct {
 	Datapath     string // cluster.Datapath's name: "vxlan", "routed", …
 	Encapsulated bool
 	HeaderTax    int // bytes of encapsulation per packet on the underlay
 	MTU          int // the sender's interface MTU; 0 when unknown
 	UnderlayMTU  int // 0 when the path stays inside one node
+
+	IPVersion int // 4 or 6: the family of the tests' target address (0 = 4)
+	// TCPTimestampsOff says the TCP timestamps option was off. The engine
+	// does not record it, so readers assume Linux's default, on.
+	TCPTimestampsOff bool
+	Datagram         int // UDP: payload bytes per datagram; 0 = unknown
 }
