@@ -5,6 +5,19 @@ import (
 	"testing"
 )
 
+// wantFloor fails unless got is a floor exactly when want is not NaN, and
+// says whether there is one to check further.
+func wantFloor(t *testing.T, got *Floor, want float64) bool {
+	t.Helper()
+	switch {
+	case math.IsNaN(want) && got != nil:
+		t.Fatalf("got %+v, want none", got)
+	case !math.IsNaN(want) && got == nil:
+		t.Fatal("got none")
+	}
+	return got != nil
+}
+
 func TestPathFloor(t *testing.T) {
 	// mtuFloor is 1 − goodput per wire byte of an m-byte packet over that
 	// of a u-byte one: (m − h)/(m + 14) against (u − h)/(u + 14).
@@ -52,14 +65,8 @@ func TestPathFloor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := PathFloor(tt.path, tt.proto)
-			if math.IsNaN(tt.want) {
-				if got != nil {
-					t.Fatalf("got %+v, want none", got)
-				}
+			if !wantFloor(t, got, tt.want) {
 				return
-			}
-			if got == nil {
-				t.Fatal("got none")
 			}
 			if math.Abs(got.Ratio-tt.want) > 1e-12 || got.MTU != tt.wantMTU || got.HeaderBytes != tt.wantH || got.Kind != tt.wantKind {
 				t.Errorf("got %+v, want ratio %v mtu %d kind %s header bytes %d", got, tt.want, tt.wantMTU, tt.wantKind, tt.wantH)
@@ -113,14 +120,8 @@ func TestUDPFloor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := PathFloor(tt.path, UDP)
-			if math.IsNaN(tt.want) {
-				if got != nil {
-					t.Fatalf("got %+v, want none", got)
-				}
+			if !wantFloor(t, got, tt.want) {
 				return
-			}
-			if got == nil {
-				t.Fatal("got none")
 			}
 			if math.Abs(got.Ratio-tt.want) > 1e-12 || got.Kind != tt.kind || got.Fragments != tt.fragments || got.HeaderBytes != tt.headers ||
 				got.Datagram != tt.path.Datagram || got.FrameBytes != EthernetHeaderBytes {
