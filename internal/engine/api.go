@@ -18,6 +18,9 @@ type Limits struct {
 	// stalls its handshakes cannot take every test slot for
 	// HandshakeTimeout; 0 = max(2, MaxTests/4).
 	MaxSetupsPerSource int
+	// MaxLatencyPerSource bounds the latency test connections (rr, crr,
+	// udp-rr) one client address may hold at once; 0 = 64.
+	MaxLatencyPerSource int
 }
 
 // DefaultMaxTests is how many tests a Server runs at once unless told.
