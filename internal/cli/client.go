@@ -41,6 +41,7 @@ type clientOptions struct {
 	getServerOutput bool
 	connectTimeout  int
 	rtt             int
+	lat             latencyOptions // --rr, --crr, --udp-rr: clientlatency.go
 	// hidden, for the kube backend: the whole Spec in, the whole Result out
 	specJSON   string
 	resultJSON bool
@@ -59,7 +60,9 @@ parse "iperf3 -J" parse ours.`,
   cnibench client 127.0.0.1 -R              # server sends
   cnibench client 127.0.0.1 -u -b 200M      # UDP at 200 Mbit/s
   cnibench client 127.0.0.1 -J > out.json   # iperf3 -J compatible output
-  cnibench client 127.0.0.1 --rtt 20        # idle RTT of 20 handshakes, then the test`,
+  cnibench client 127.0.0.1 --rtt 20        # idle RTT of 20 handshakes, then the test
+  cnibench client 127.0.0.1 --rr -t 5       # request/response latency (cnibench server only)
+  cnibench client 127.0.0.1 --crr --rr-rate 1000   # connection per transaction, open loop`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runClient(cmd.Context(), s, args[0], o)
@@ -93,6 +96,7 @@ parse "iperf3 -J" parse ours.`,
 	f.IntVar(&o.rtt, "rtt", 0, "time N TCP handshakes to the server before the test: the path's idle round-trip time")
 	f.StringVar(&o.specJSON, "spec-json", "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
 	f.BoolVar(&o.resultJSON, "result-json", false, "print intervals and the engine's result as JSON lines (for the kube backend)")
+	addLatencyFlags(f, &o.lat)
 	_ = f.MarkHidden("spec-json")
 	_ = f.MarkHidden("result-json")
 	return cmd
@@ -170,6 +174,12 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 		return fmt.Errorf("-p %d out of range: use 1..65535", o.port)
 	}
 	addr := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(o.port))
+	if mode, err := o.lat.mode(); err != nil || mode != "" {
+		if err != nil {
+			return err
+		}
+		return runLatencyClient(ctx, s, addr, mode, o)
+	}
 	if o.resultJSON {
 		return runClientLines(ctx, s, addr, sp)
 	}
