@@ -12,6 +12,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/cnibench/cnibench/internal/iperf3"
+	"golang.org/x/sys/unix"
 )
 
 // errStockIperf3 is what a client reports when the server answered a
@@ -253,10 +254,18 @@ func (lt *latencyTest) rrOpenLoop(conn net.Conn) error {
 
 // schedule calls send with each transaction's intended start, Rate per
 // second from start, until the duration or the count ends the test or send
-// fails. It waits for each intended time (sleeping, then yielding for the
-// last stretch: a timer wakes up late, and the lateness would count as
-// latency) and never skips one: a late transaction goes at once.
+// fails. It never skips a transaction: a late one goes at once, and its
+// lateness counts as latency. So that the client's own timer does not add
+// lateness, the schedule runs on its own thread with the kernel's timer
+// slack at 1 ns and sleeps with nanosleep(2): Go's timers may wake up to a
+// millisecond late when the process is otherwise idle.
 func (lt *latencyTest) schedule(start time.Time, send func(due time.Time) error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if old, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil {
+		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+		defer unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(old), 0, 0, 0)
+	}
 	period := time.Duration(float64(time.Second) / lt.spec.Rate)
 	end := lt.deadline(start)
 	for n := int64(0); ; n++ {
@@ -264,7 +273,10 @@ func (lt *latencyTest) schedule(start time.Time, send func(due time.Time) error)
 		if !lt.more(n, due, end) {
 			return nil
 		}
-		waitUntil(due)
+		if d := time.Until(due); d > 0 {
+			ts := unix.NsecToTimespec(int64(d))
+			_ = unix.Nanosleep(&ts, nil)
+		}
 		if err := send(due); err != nil {
 			return err
 		}
@@ -273,16 +285,3 @@ func (lt *latencyTest) schedule(start time.Time, send func(due time.Time) error)
 
 // errStopped ends a schedule whose test failed elsewhere.
 var errStopped = errors.New("stopped")
-
-// spinWindow is how close to an intended time schedule stops sleeping and
-// yields instead.
-const spinWindow = 100 * time.Microsecond
-
-func waitUntil(t time.Time) {
-	if d := time.Until(t); d > spinWindow {
-		time.Sleep(d - spinWindow)
-	}
-	for time.Now().Before(t) {
-		runtime.Gosched()
-	}
-}
