@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -122,15 +121,10 @@ func (o clientOptions) spec() (engine.Spec, error) {
 	if o.udp {
 		sp.Protocol = engine.UDP
 	}
-	switch {
-	case o.ipv4 && o.ipv6:
-		return sp, errors.New("-4 and -6 exclude each other: choose one")
-	case o.ipv4:
-		sp.Family = engine.IPv4
-	case o.ipv6:
-		sp.Family = engine.IPv6
-	}
 	var err error
+	if sp.Family, err = o.family(); err != nil {
+		return sp, err
+	}
 	if o.bytes != "" {
 		if sp.Bytes, err = parseSize(o.bytes); err != nil {
 			return sp, fmt.Errorf("-n: %w", err)
@@ -146,18 +140,8 @@ func (o clientOptions) spec() (engine.Spec, error) {
 			return sp, fmt.Errorf("-b: %w", err)
 		}
 	}
-	for _, x := range []struct {
-		flag, val string
-		dst       *int
-	}{{"-l", o.length, &sp.Length}, {"-w", o.window, &sp.Window}} {
-		if x.val == "" {
-			continue
-		}
-		v, err := parseSize(x.val)
-		if err != nil {
-			return sp, fmt.Errorf("%s: %w", x.flag, err)
-		}
-		*x.dst = int(v)
+	if err := parseSizeFlags([]sizeFlag{{"-l", o.length, &sp.Length}, {"-w", o.window, &sp.Window}}); err != nil {
+		return sp, err
 	}
 	return sp.Normalize()
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,39 +66,50 @@ func (o clientOptions) latencySpec(mode engine.LatencyMode) (engine.LatencySpec,
 			return sp, fmt.Errorf("%s does not apply to a latency test: %s", bad.flag, bad.hint)
 		}
 	}
+	var err error
+	if sp.Family, err = o.family(); err != nil {
+		return sp, err
+	}
+	req, resp := cmp.Or(o.lat.reqSize, o.length), cmp.Or(o.lat.respSize, o.length)
+	if err := parseSizeFlags([]sizeFlag{{"--req-size", req, &sp.RequestSize}, {"--resp-size", resp, &sp.ResponseSize}}); err != nil {
+		return sp, err
+	}
+	return sp.Normalize()
+}
+
+// family reads -4 and -6.
+func (o clientOptions) family() (engine.Family, error) {
 	switch {
 	case o.ipv4 && o.ipv6:
-		return sp, errors.New("-4 and -6 exclude each other: choose one")
+		return engine.AnyFamily, errors.New("-4 and -6 exclude each other: choose one")
 	case o.ipv4:
-		sp.Family = engine.IPv4
+		return engine.IPv4, nil
 	case o.ipv6:
-		sp.Family = engine.IPv6
+		return engine.IPv6, nil
 	}
-	req, resp := o.lat.reqSize, o.lat.respSize
-	if o.length != "" {
-		req, resp = cmpOr(req, o.length), cmpOr(resp, o.length)
-	}
-	for _, x := range []struct {
-		flag, val string
-		dst       *int
-	}{{"--req-size", req, &sp.RequestSize}, {"--resp-size", resp, &sp.ResponseSize}} {
+	return engine.AnyFamily, nil
+}
+
+// sizeFlag is a size flag's name, its value as given ("" = not given) and
+// where the parsed size goes.
+type sizeFlag struct {
+	flag, val string
+	dst       *int
+}
+
+// parseSizeFlags parses each given size, naming the flag at fault.
+func parseSizeFlags(flags []sizeFlag) error {
+	for _, x := range flags {
 		if x.val == "" {
 			continue
 		}
 		v, err := parseSize(x.val)
 		if err != nil {
-			return sp, fmt.Errorf("%s: %w", x.flag, err)
+			return fmt.Errorf("%s: %w", x.flag, err)
 		}
 		*x.dst = int(v)
 	}
-	return sp.Normalize()
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return nil
 }
 
 // runLatencyClient runs one latency test and prints it as text, or as the

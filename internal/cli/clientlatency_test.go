@@ -14,15 +14,7 @@ import (
 // TestClientLatency: --rr/--crr/--udp-rr print sockperf-like text, -J the
 // engine's LatencyResult, and flags that do not apply are refused.
 func TestClientLatency(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = (&engine.Server{}).Serve(ctx, ln); close(done) }()
-	defer func() { cancel(); <-done }()
+	port := serveLoopback(t)
 	for _, mode := range []string{"--rr", "--crr", "--udp-rr"} {
 		out, errOut, code := run(t, "client", "127.0.0.1", "-p", port, mode, "--rr-count", "200", "-T", "lab")
 		if code != 0 {
@@ -57,4 +49,19 @@ func TestClientLatency(t *testing.T) {
 			t.Errorf("client %v: exit %d, stderr %q; want an error with %q", tc.args, code, errOut, tc.want)
 		}
 	}
+}
+
+// serveLoopback runs a cnibench server on a loopback port until the test
+// ends and returns the port.
+func serveLoopback(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = (&engine.Server{}).Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
