@@ -35,6 +35,9 @@ type Server struct {
 	OneOff bool
 	// OnTest, when set, receives the server-side report of each finished test.
 	OnTest func(*ServerTest)
+	// OnLatency, when set, is called as each latency test connection (rr,
+	// crr, udp-rr) ends: they take no test slot and never reach OnTest.
+	OnLatency func(remote string, mode LatencyMode, err error)
 	// JSONOutput makes --get-server-output return iperf3's JSON document
 	// (server_output_json) instead of text, like iperf3 -s -J.
 	JSONOutput bool

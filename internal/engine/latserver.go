@@ -70,6 +70,9 @@ func (st *serverState) serveLatency(ctx context.Context, conn net.Conn, b []byte
 	if err != nil {
 		st.log.Info("latency connection ended", "remote", conn.RemoteAddr(), "mode", h.mode, "err", err)
 	}
+	if st.s.OnLatency != nil {
+		st.s.OnLatency(conn.RemoteAddr().String(), h.mode, err)
+	}
 }
 
 func writeLatAck(conn net.Conn, a latAck) error {
