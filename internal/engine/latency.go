@@ -55,7 +55,8 @@ type LatencySpec struct {
 	MaxOutstanding int `json:"max_outstanding,omitempty"`
 	// Timeout is how long a transaction may wait for its response: a
 	// later udp-rr reply counts as lost, a crr transaction as an error,
-	// and rr fails. 0 = DefaultLatencyTimeout.
+	// and rr fails (closed loop: noticed within 2×Timeout). 0 =
+	// DefaultLatencyTimeout.
 	Timeout        time.Duration `json:"timeout,omitempty"`
 	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"` // the setup connection; 0 = Client.HandshakeTimeout
 	Family         Family        `json:"family,omitempty"`
