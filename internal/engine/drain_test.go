@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -14,6 +15,7 @@ import (
 func TestBoundedTestCountsEveryByte(t *testing.T) {
 	addr := startServer(t, &Server{Logger: testLogger(t)})
 	const runs, size = 60, 1 << 20
+	var took []float64 // the receiver's measured time of each run
 	for i := range runs {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		res, err := (&Client{}).Run(ctx, addr, Spec{Bytes: size})
@@ -24,13 +26,13 @@ func TestBoundedTestCountsEveryByte(t *testing.T) {
 		if sent, got := res.SumSent.Bytes, res.SumReceived.Bytes; sent != size || got != size {
 			t.Fatalf("run %d: sent %d bytes, the receiver counted %d; want %d both", i, sent, got, size)
 		}
-		// The receiver's time ends at its last byte, which trails the
-		// sender's end by far less than the idle wait; the wait included
-		// would add all of it. (Comparing with the sender, not with a
-		// fixed time, keeps a descheduled transfer on a loaded machine
-		// from failing the test.)
-		if r, s := res.SumReceived.Seconds, res.SumSent.Seconds; r-s >= drainIdle.Seconds() {
-			t.Fatalf("run %d: the receiver measured %.3f s, the sender %.3f s: the drain's idle wait included", i, r, s)
-		}
+		took = append(took, res.SumReceived.Seconds)
+	}
+	// With the idle wait included every run would measure at least
+	// drainIdle; without it a run does only when the machine stalled the
+	// receiver that long, which on a loaded machine some runs do, not most.
+	slices.Sort(took)
+	if median := took[len(took)/2]; median >= drainIdle.Seconds() {
+		t.Errorf("the receiver's median measured time is %.3f s (fastest %.3f s): the drain's idle wait included", median, took[0])
 	}
 }
