@@ -117,16 +117,8 @@ func (r *runner) endResume() {
 	}
 	r.rec.EndAttempt(r.rec.End)
 	old := r.resumed.prior.Cluster
-	for _, l := range old.Facts {
-		if !slices.Contains(r.rec.Cluster.Facts, l) {
-			r.rec.Cluster.Facts = append(r.rec.Cluster.Facts, l)
-		}
-	}
-	for _, l := range old.Warnings {
-		if !slices.Contains(r.rec.Cluster.Warnings, l) {
-			r.rec.Cluster.Warnings = append(r.rec.Cluster.Warnings, l)
-		}
-	}
+	r.rec.Cluster.Facts = appendMissing(r.rec.Cluster.Facts, old.Facts)
+	r.rec.Cluster.Warnings = appendMissing(r.rec.Cluster.Warnings, old.Warnings)
 	if len(r.infos) == 0 {
 		r.rec.Cluster = old // nothing was built: the record's facts stand
 		return
@@ -142,4 +134,14 @@ func (r *runner) endResume() {
 			r.rec.Cluster.Details = slices.Clone(r.infos)
 		}
 	}
+}
+
+// appendMissing appends to kept each line of lines it lacks.
+func appendMissing(kept, lines []string) []string {
+	for _, l := range lines {
+		if !slices.Contains(kept, l) {
+			kept = append(kept, l)
+		}
+	}
+	return kept
 }
