@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -145,9 +146,9 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 		if mtu == 0 {
 			mtu = 1450
 		}
-		ifs := []NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
+		ifs := []agent.NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
 		if strings.HasPrefix(pod, "host-") {
-			ifs = []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
+			ifs = []agent.NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
 		}
 		return json.NewEncoder(stdout).Encode(ifs)
 	case "probe":
@@ -160,8 +161,8 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 			return e.client(cmd, stdout)
 		}
 		enc := json.NewEncoder(stdout)
-		_ = enc.Encode(ClientLine{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
-		return enc.Encode(ClientLine{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9e8}}})
+		_ = enc.Encode(agent.Line{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
+		return enc.Encode(agent.Line{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9e8}}})
 	}
 	return fmt.Errorf("unexpected command %v", cmd)
 }

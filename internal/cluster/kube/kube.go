@@ -3,17 +3,16 @@ package kube
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
@@ -41,7 +40,7 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	closed  bool
-	netinfo map[string][]NetInterface // by pod name
+	netinfo map[string][]agent.NetInterface // by pod name
 	cni     *CNI
 }
 
@@ -56,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Exec == nil {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
-	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
+	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
 	list, err := c.chooseNodes(ctx)
 	if err != nil {
 		return nil, err
@@ -239,11 +238,10 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 	if !ok {
 		return nil, fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
 	}
-	sj, err := json.Marshal(spec)
+	cmd, err := agent.ClientArgs(binaryPath, to.Addr, spec)
 	if err != nil {
 		return nil, err
 	}
-	cmd := []string{binaryPath, "client", to.Addr.Addr().String(), "-p", strconv.Itoa(int(to.Addr.Port())), "--spec-json", string(sj), "--result-json"}
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	type out struct {
@@ -252,7 +250,7 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, err := readClientLines(pr, engine.IntervalHook(ctx))
+		res, err := agent.ReadLines(pr, engine.IntervalHook(ctx))
 		_, _ = io.Copy(io.Discard, pr)
 		done <- out{res, err}
 	}()
@@ -263,17 +261,17 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 		return o.res, nil
 	}
 	err = o.err
-	if execErr != nil && errors.Is(o.err, errNoResult) {
+	if execErr != nil && errors.Is(o.err, agent.ErrNoResult) {
 		err = fmt.Errorf("exec: %w", explain(execErr))
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			err = fmt.Errorf("%w: %s", err, truncate(msg, 500))
+			err = fmt.Errorf("%w: %s", err, agent.Truncate(msg, 500))
 		}
 	}
 	return nil, fmt.Errorf("run client in %s/%s against %s %s: %w", c.ns, p.name, to.Kind, to.Addr, err)
 }
 
 // netInfo is ep's pod's interfaces, read once by exec of `cnibench netinfo`.
-func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]NetInterface, error) {
+func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]agent.NetInterface, error) {
 	p, ok := c.byName[ep.Name]
 	if !ok {
 		return nil, fmt.Errorf("no endpoint %q", ep.Name)
@@ -285,10 +283,11 @@ func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]NetInterf
 		return ifs, nil
 	}
 	var out, stderr bytes.Buffer
-	if err := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, []string{binaryPath, "netinfo"}, &out, &stderr); err != nil {
-		return nil, fmt.Errorf("read interfaces in %s: %w: %s", p.name, explain(err), truncate(strings.TrimSpace(stderr.String()), 300))
+	if err := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, agent.NetinfoArgs(binaryPath), &out, &stderr); err != nil {
+		return nil, fmt.Errorf("read interfaces in %s: %w: %s", p.name, explain(err), agent.Truncate(strings.TrimSpace(stderr.String()), 300))
 	}
-	if err := json.Unmarshal(out.Bytes(), &ifs); err != nil {
+	ifs, err := agent.ReadInterfaces(out.Bytes())
+	if err != nil {
 		return nil, fmt.Errorf("read interfaces in %s: %w", p.name, err)
 	}
 	c.mu.Lock()

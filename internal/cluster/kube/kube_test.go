@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
@@ -274,7 +275,7 @@ func TestRunClientExecsAndReadsResult(t *testing.T) {
 
 	// The client's own error reaches the caller as is.
 	f.exec.client = func(cmd []string, out io.Writer) error {
-		_ = json.NewEncoder(out).Encode(ClientLine{Error: "connect: connection refused"})
+		_ = json.NewEncoder(out).Encode(agent.Line{Error: "connect: connection refused"})
 		return errors.New("command terminated with exit code 1")
 	}
 	if _, err := c.RunClient(ctx, eps[2], target, spec); err == nil || !strings.Contains(err.Error(), "connection refused") {
