@@ -117,8 +117,8 @@ type fakeExec struct {
 	calls      [][]string
 	pods       []string
 	containers []string
-	mtu        int // pods' eth0 MTU; 0 = 1450
-	client     func(cmd []string, out io.Writer) error
+	mtu        int                                                          // pods' eth0 MTU; 0 = 1450
+	client     func(ctx context.Context, cmd []string, out io.Writer) error // nil = one interval, then a result
 	probe      func(cmd []string, stderr io.Writer) error
 	execErr    error
 }
@@ -158,7 +158,7 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 		return nil
 	case "client":
 		if e.client != nil {
-			return e.client(cmd, stdout)
+			return e.client(ctx, cmd, stdout)
 		}
 		enc := json.NewEncoder(stdout)
 		_ = enc.Encode(agent.Line{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
