@@ -20,8 +20,6 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-func init() { nodeSettle = 0 }
-
 const testID = "t3st01"
 
 // node is a Ready node with an InternalIP.
@@ -107,7 +105,8 @@ func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
 }
 
 func (f *fakeCluster) config() Config {
-	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second}
+	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second,
+		NodeSettle: -1} // a test that waits for taints to clear sets its own
 }
 
 // fakeExec answers `cnibench netinfo`, `probe` and `client` like the

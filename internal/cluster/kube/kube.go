@@ -56,10 +56,11 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
 	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
-	list, err := c.chooseNodes(ctx)
+	list, choice, err := listAndChooseNodes(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	c.choice = choice
 	for i := range list.Items {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
 	}
@@ -76,28 +77,23 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-// nodeSettle is how long New waits for nodes whose only fault is a taint
-// the node controller removes by itself (a node that just became Ready
-// keeps node.kubernetes.io/not-ready for a moment).
-var nodeSettle = 30 * time.Second
-
-// chooseNodes lists the nodes and chooses the pair, waiting out
-// transient not-ready/unreachable taints.
-func (c *Cluster) chooseNodes(ctx context.Context) (*corev1.NodeList, error) {
-	deadline := time.Now().Add(nodeSettle)
+// listAndChooseNodes lists the nodes and chooses the pair, waiting out
+// transient not-ready/unreachable taints for up to cfg.NodeSettle.
+func listAndChooseNodes(ctx context.Context, cfg Config) (*corev1.NodeList, NodeChoice, error) {
+	deadline := time.Now().Add(cfg.NodeSettle)
 	for {
-		list, err := c.cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		list, err := cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("list nodes: %w", explain(err))
+			return nil, NodeChoice{}, fmt.Errorf("list nodes: %w", explain(err))
 		}
-		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes, c.cfg.tolerations())
-		if err == nil || !c.choice.transient() || time.Now().After(deadline) {
-			return list, err
+		choice, err := ChooseNodes(list.Items, cfg.Nodes, cfg.tolerations())
+		if err == nil || !choice.transient() || time.Now().After(deadline) {
+			return list, choice, err
 		}
-		c.cfg.Logger.Info("waiting for node taints to clear", "excluded", c.choice.Excluded)
+		cfg.Logger.Info("waiting for node taints to clear", "excluded", choice.Excluded)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, NodeChoice{}, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
