@@ -83,7 +83,7 @@ var groupMetrics = []groupMetric{
 		func(s stats.Summary) (float64, bool) { return overheadCI(s, false) }),
 	groupM("overhead_ci_upper_ratio", ratio, "Upper bound of the overhead's 95% bootstrap confidence interval.",
 		func(s stats.Summary) (float64, bool) { return overheadCI(s, true) }),
-	groupM("overhead_floor_ratio", ratio, "The overhead the path must cost whatever the CNI does (encapsulation header tax or smaller MTU), TCP; computed from the path, not measured.",
+	groupM("overhead_floor_ratio", ratio, "The overhead the path must cost whatever the CNI does (encapsulation header tax or smaller MTU); computed from the path, not measured.",
 		func(s stats.Summary) (float64, bool) {
 			if s.Floor == nil {
 				return 0, false

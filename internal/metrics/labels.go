@@ -39,7 +39,7 @@ func runLabelValues(r *runrecord.Run, override map[string]string) []string {
 }
 
 // variantLabelValues are the variant labels' values for a variant of r.
-func variantLabelValues(r *runrecord.Run, variant string, override map[string]string) []string {
+func variantLabelValues(r *runrecord.Run, variant string) []string {
 	d := details(r.Cluster.Details, variant)
 	datapath := d.CNI.Datapath
 	if datapath == "" {
@@ -52,7 +52,7 @@ func variantLabelValues(r *runrecord.Run, variant string, override map[string]st
 			}
 		}
 	}
-	return overridden(variantLabels, []string{variant, d.CNI.Name, datapath}, override)
+	return []string{variant, d.CNI.Name, datapath}
 }
 
 func overridden(names, values []string, override map[string]string) []string {

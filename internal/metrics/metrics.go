@@ -7,7 +7,9 @@ package metrics
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -24,7 +26,7 @@ type Options struct {
 	// cnibench_run_start_timestamp_seconds.
 	Timestamps bool
 	// Labels replace the run's own label values (e.g. cluster=prod-eu);
-	// only the labels of docs/metrics.md can be set.
+	// only the run labels (RunLabels) can be set.
 	Labels map[string]string
 }
 
@@ -32,10 +34,8 @@ type Options struct {
 // client_golang's pedantic registry. A run without summaries is summarised
 // with the default configuration first.
 func Gather(run *runrecord.Run, o Options) ([]*dto.MetricFamily, error) {
-	for name := range o.Labels {
-		if !known(name) {
-			return nil, fmt.Errorf("label %q is not one of cnibench's: use one of %v", name, append(append(runLabels[:len(runLabels):len(runLabels)], variantLabels...), groupLabels...))
-		}
+	if err := CheckLabels(o.Labels); err != nil {
+		return nil, err
 	}
 	if len(run.Summaries) == 0 && len(run.Samples) > 0 {
 		c := *run
@@ -53,15 +53,18 @@ func Gather(run *runrecord.Run, o Options) ([]*dto.MetricFamily, error) {
 	return mfs, nil
 }
 
-func known(label string) bool {
-	for _, set := range [][]string{runLabels, variantLabels, groupLabels} {
-		for _, l := range set {
-			if l == label {
-				return true
-			}
+// RunLabels are the labels every series of a run has, the ones
+// Options.Labels can set.
+func RunLabels() []string { return slices.Clone(runLabels) }
+
+// CheckLabels refuses labels that are not run labels.
+func CheckLabels(labels map[string]string) error {
+	for name := range labels {
+		if !slices.Contains(runLabels, name) {
+			return fmt.Errorf("label %q cannot be set: use one of %s", name, strings.Join(runLabels, ", "))
 		}
 	}
-	return false
+	return nil
 }
 
 // WriteOpenMetrics writes run as OpenMetrics text, every sample stamped
@@ -111,8 +114,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	for _, s := range r.Summaries {
-		values := append(append(runValues[:len(runValues):len(runValues)], variantLabelValues(r, s.Variant, c.o.Labels)...),
-			overridden(groupLabels, []string{s.Scenario, string(s.Protocol), strconv.Itoa(s.Streams)}, c.o.Labels)...)
+		values := append(append(runValues[:len(runValues):len(runValues)], variantLabelValues(r, s.Variant)...),
+			s.Scenario, string(s.Protocol), strconv.Itoa(s.Streams))
 		for _, m := range groupMetrics {
 			if v, ok := m.value(s); ok {
 				c.send(ch, m.desc, v, values)

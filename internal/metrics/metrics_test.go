@@ -7,14 +7,16 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/testenv"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 )
@@ -148,9 +150,9 @@ func overhead(s stats.Summary) *float64 {
 // TestFigures checks which series a group gets: a figure the record does
 // not have is no sample, never 0.
 func TestFigures(t *testing.T) {
-	two := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 2})
-	failed := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Scenarios: []string{"node-node", "pod-nodeport"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3})
-	udp := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.UDP}, Repeats: 3})
+	two := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 2})
+	failed := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Scenarios: []string{"node-node", "pod-nodeport"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3})
+	udp := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.UDP}, Repeats: 3})
 	tests := []struct {
 		name     string
 		run      *runrecord.Run
@@ -167,9 +169,9 @@ func TestFigures(t *testing.T) {
 		{"every test failed: counts only", failed, "pod-nodeport",
 			map[string]float64{"samples": 0, "failed_samples": 3},
 			[]string{"goodput_median_bits_per_second", "overhead_ratio", "connect_rtt_median_seconds", "cpu_sender_ratio", "tcp_retransmits_median"}},
-		{"udp: loss and jitter, no floor", udp, "pod-pod-cross",
+		{"udp: loss and jitter, no retransmits", udp, "pod-pod-cross",
 			map[string]float64{"samples": 3, "udp_loss_ratio": math.NaN(), "udp_jitter_seconds": math.NaN(), "goodput_median_ci_upper_bits_per_second": math.NaN()},
-			[]string{"overhead_floor_ratio", "tcp_retransmits_median"}},
+			[]string{"tcp_retransmits_median"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,10 +207,10 @@ func TestFigures(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	kube := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 1})
+	kube := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 1})
 	kube.Cluster.Kind, kube.Cluster.Name = "kube", "prod (https://10.0.0.1:6443)"
 	kube.Cluster.Details = map[string]any{"kubernetes_version": "v1.34.4", "cni": map[string]any{"name": "flannel", "backend": "vxlan", "datapath": "vxlan"}}
-	lab := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed", "datapath=ipip"}, Scenarios: []string{"node-node"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 1})
+	lab := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed", "datapath=ipip"}, Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 1})
 	lab.Cluster.Name = "lab-x1, lab-x2"
 	lab.Cluster.Details = []any{map[string]any{"variant": "datapath=routed", "details": map[string]any{"datapath": "routed"}},
 		map[string]any{"variant": "datapath=ipip", "details": map[string]any{"datapath": "ipip"}}}
@@ -250,7 +252,53 @@ func TestLabels(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Gather(kube, Options{Labels: map[string]string{"team": "x"}}); err == nil || !strings.Contains(err.Error(), `label "team"`) {
+	if _, err := Gather(kube, Options{Labels: map[string]string{"team": "x"}}); err == nil || !strings.Contains(err.Error(), `label "team" cannot be set`) {
 		t.Errorf("an unknown label: %v, want an error naming it", err)
+	}
+}
+
+// TestDeployUsesTheseMetrics: the Grafana dashboard and the alert rules in
+// deploy/ name only metrics the exporter writes.
+func TestDeployUsesTheseMetrics(t *testing.T) {
+	mfs, err := Gather(runrecordtest.Run(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, mf := range mfs {
+		exported[mf.GetName()] = true
+	}
+	for _, path := range []string{"../../deploy/grafana/cnibench-dashboard.json", "../../deploy/prometheus/cnibench-rules.yaml", "../../docs/metrics.md"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := metricName.FindAllString(string(b), -1)
+		if len(names) == 0 {
+			t.Errorf("%s names no cnibench metric", path)
+		}
+		for _, n := range names {
+			if !exported[n] && n != "cnibench_version" { // a label
+				t.Errorf("%s uses %s, which cnibench does not export", path, n)
+			}
+		}
+	}
+}
+
+var metricName = regexp.MustCompile(`\bcnibench_[a-z_]+[a-z]\b`)
+
+// TestAlertRule checks the alert rule's syntax and behaviour with
+// Prometheus's own promtool (deploy/prometheus/cnibench-rules.test.yaml).
+func TestAlertRule(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		testenv.SkipOrFail(t, "promtool not installed (apt-get install prometheus)")
+	}
+	for _, args := range [][]string{{"check", "rules", "cnibench-rules.yaml"}, {"test", "rules", "cnibench-rules.test.yaml"}} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = "../../deploy/prometheus"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %v: %v\n%s", args, err, out)
+		}
 	}
 }

@@ -2,10 +2,12 @@ package metrics_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/metrics"
 	"github.com/cnibench/cnibench/internal/metrics/promtest"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
@@ -21,13 +23,13 @@ func TestPushToPrometheus(t *testing.T) {
 	prom := promtest.Prometheus(t, gw)
 	runs := []int{1, 2}
 	for _, seed := range runs {
-		run := runrecordtest.Build(runrecordtest.Options{Seed: uint64(seed), Protocols: []engine.Protocol{engine.TCP}})
+		run := runrecordtest.Build(runrecordtest.Options{Seed: uint64(seed), Protocols: []stats.Protocol{stats.TCP}})
 		for range 2 { // the second push replaces the first
 			if err := metrics.Push(context.Background(), run, metrics.PushOptions{URL: gw}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		s := run.Summary(stats.Key{Variant: "datapath=vxlan", Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1})
+		s := run.Summary(stats.Key{Variant: "datapath=vxlan", Scenario: "pod-pod-cross", Protocol: stats.TCP, Streams: 1})
 		query := fmt.Sprintf(`cnibench_overhead_ratio{job="cnibench",run_id=%q,scenario="pod-pod-cross",variant="datapath=vxlan",protocol="tcp"}`, run.ID)
 		got := promtest.Await(t, prom, query, 1)
 		if got[0].Value != s.Overhead.Ratio {
@@ -46,4 +48,52 @@ func TestPushToPrometheus(t *testing.T) {
 	promtest.Await(t, prom, `count by (run_id) (cnibench_run_complete)`, len(runs))
 	promtest.Await(t, prom, `cnibench_failed_samples{scenario="pod-nodeport",variant="datapath=routed"} == 5`, len(runs))
 	promtest.Await(t, prom, `cnibench_goodput_median_bits_per_second{scenario="pod-nodeport",variant="datapath=routed"}`, 0)
+
+	// Every query of the Grafana dashboard answers, over the runs pushed.
+	for _, q := range dashboardQueries(t) {
+		got, err := promtest.Query(context.Background(), prom, q)
+		if err != nil || len(got) == 0 {
+			t.Errorf("dashboard query %s: %d series, %v", q, len(got), err)
+		}
+	}
+}
+
+// dashboardQueries are the dashboard's panel queries and its variables'
+// selectors, with the variables set to cluster lab and every value.
+func dashboardQueries(t *testing.T) []string {
+	b, err := os.ReadFile("../../deploy/grafana/cnibench-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	vars := strings.NewReplacer(`"$cluster"`, `"lab"`, `"$variant"`, `".*"`, `"$scenario"`, `".*"`, `"$protocol"`, `".*"`)
+	var qs []string
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			qs = append(qs, vars.Replace(tg.Expr))
+		}
+	}
+	for _, v := range d.Templating.List { // label_values(SELECTOR, label)
+		sel, ok := strings.CutPrefix(v.Definition, "label_values(")
+		if i := strings.LastIndex(sel, ","); ok && i > 0 {
+			qs = append(qs, vars.Replace(sel[:i]))
+		} else {
+			t.Errorf("dashboard variable %q: not label_values(SELECTOR, label)", v.Definition)
+		}
+	}
+	return qs
 }

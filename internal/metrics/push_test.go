@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
 // gatewayStub answers pushes with the statuses given, one per request,
@@ -39,7 +39,7 @@ func (g *gatewayStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPushRetries(t *testing.T) {
-	run := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3})
+	run := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3})
 	fast := []time.Duration{time.Millisecond, time.Millisecond}
 	tests := []struct {
 		name      string
@@ -74,7 +74,7 @@ func TestPushRetries(t *testing.T) {
 
 func TestPushErrors(t *testing.T) {
 	build := func(id string) *runrecord.Run {
-		r := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 1})
+		r := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 1})
 		r.ID = id
 		return r
 	}
@@ -89,7 +89,7 @@ func TestPushErrors(t *testing.T) {
 		{"unreachable", closed.URL, "r1", nil, "attempt 3: Put \"" + closed.URL},
 		{"not a URL", "pushgateway:9091", "r1", nil, `push URL "pushgateway:9091": want the Pushgateway's address like http://pushgateway:9091`},
 		{"no run id", closed.URL, "", nil, "no id"},
-		{"unknown label", closed.URL, "r1", map[string]string{"team": "net"}, `label "team" is not one of cnibench's`},
+		{"unknown label", closed.URL, "r1", map[string]string{"team": "net"}, `label "team" cannot be set: use one of run_id, cluster,`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
