@@ -78,7 +78,7 @@ func TestReportCommandOutDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"run.txt", "run.json", "run.csv", "run.md", "run.html"} {
+	for _, name := range []string{"run.txt", "run.json", "run.csv", "run.md", "run.html", "run.om"} {
 		p := filepath.Join(outDir, name)
 		if _, err := os.Stat(p); err != nil || !strings.Contains(errs, "wrote "+p) {
 			t.Errorf("%s: %v; stderr:\n%s", name, err, errs)

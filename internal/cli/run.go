@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ type runOptions struct {
 
 	lab  *labRunOptions // --cluster lab
 	kube *kubeOptions   // --cluster kube
+	push *pushOptions
 
 	resume string // --resume DIR/run.json (resume.go)
 }
@@ -160,6 +162,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
 	o.lab = addLabRunFlags(f)
 	o.kube = addKubeFlags(f)
+	o.push = addPushFlags(f)
 	groupClusterFlags(cmd)
 	return cmd
 }
@@ -177,6 +180,12 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	}
 	if err := checkClusterFlags(cmd.Flags(), o.cluster); err != nil {
 		return err
+	}
+	if err := o.push.check(); err != nil {
+		return err
+	}
+	if o.push.url != "" && o.outDir == "" && format != report.JSON {
+		return fmt.Errorf("--push needs the run record kept in case the push fails: add --out-dir DIR (or -o json)")
 	}
 	plan, err := o.plan()
 	if err != nil {
@@ -217,6 +226,9 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 			fmt.Fprintf(s.Err, "wrote %s\n", p)
 		}
 	}
+	if werr == nil && !errors.Is(runErr, bench.ErrInterrupted) { // the record is written first: a failed push loses nothing
+		werr = o.push.push(cmd.Context(), s, run, recordPath(o.outDir), o.quiet)
+	}
 	return runStatus(run, runErr, werr)
 }
 
@@ -236,6 +248,14 @@ func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples))}
 	}
 	return nil
+}
+
+// recordPath is where a run's record is written, "" for stdout.
+func recordPath(outDir string) string {
+	if outDir == "" {
+		return ""
+	}
+	return filepath.Join(outDir, "run.json")
 }
 
 // commandLine is how the run was invoked, "cnibench" first.

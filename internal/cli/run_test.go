@@ -167,7 +167,7 @@ func TestRunOnTheLab(t *testing.T) {
 			t.Errorf("stderr lacks %q", w)
 		}
 	}
-	for _, f := range []string{"run.json", "run.txt", "run.csv", "run.md", "run.html"} {
+	for _, f := range []string{"run.json", "run.txt", "run.csv", "run.md", "run.html", "run.om"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}

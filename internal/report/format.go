@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/metrics"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -21,13 +22,15 @@ const (
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
 	HTML     Format = "html"
+	// OpenMetrics is the run as Prometheus metrics (internal/metrics).
+	OpenMetrics Format = "openmetrics"
 )
 
 // Formats are every format of a run, in the order --help lists them.
-var Formats = []Format{Table, JSON, CSV, Markdown, HTML}
+var Formats = []Format{Table, JSON, CSV, Markdown, HTML, OpenMetrics}
 
 // ext is each format's file name extension in an --out-dir.
-var ext = map[Format]string{Table: "txt", JSON: "json", CSV: "csv", Markdown: "md", HTML: "html"}
+var ext = map[Format]string{Table: "txt", JSON: "json", CSV: "csv", Markdown: "md", HTML: "html", OpenMetrics: "om"}
 
 // ParseFormat accepts a format's name (or "md").
 func ParseFormat(s string) (Format, error) {
@@ -66,6 +69,8 @@ func Render(w io.Writer, run *runrecord.Run, f Format) error {
 		return writeMarkdown(w, run)
 	case HTML:
 		return writeHTML(w, run)
+	case OpenMetrics:
+		return metrics.WriteOpenMetrics(w, run)
 	}
 	return fmt.Errorf("unknown output format %q", f)
 }

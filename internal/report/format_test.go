@@ -45,7 +45,7 @@ func TestWriteOutDir(t *testing.T) {
 	for _, p := range written {
 		names = append(names, filepath.Base(p))
 	}
-	if want := []string{"run.txt", "run.json", "run.csv", "run.md", "run.html"}; !slices.Equal(names, want) {
+	if want := []string{"run.txt", "run.json", "run.csv", "run.md", "run.html", "run.om"}; !slices.Equal(names, want) {
 		t.Errorf("wrote %v, want %v", names, want)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "run.md"))
