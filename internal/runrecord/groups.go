@@ -67,7 +67,8 @@ func (r *Run) Path(variant, scenario string) *cluster.Path {
 }
 
 // Summarize computes every group's summary into r.Summaries, comparing each
-// with the baseline group of the same variant, protocol and streams.
+// with the baseline group of the same variant, protocol and streams, and
+// corrects the significance of all the table's tests together (Holm).
 func (r *Run) Summarize(cfg stats.Config) {
 	groups := r.Groups()
 	inputs := make(map[stats.Key]stats.Group, len(groups))
@@ -84,6 +85,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 		}
 		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
 	}
+	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
 }
 
 // Summary returns the summary of key, or nil.
