@@ -210,7 +210,7 @@ func compareOnLab(t *testing.T, dir string) (failures []string, maxCV float64) {
 	compare := func(old, new string) *report.Comparison {
 		t.Helper()
 		var b strings.Builder
-		c, err := report.CompareFiles(old, new, report.CompareFilesOptions{
+		c, err := report.CompareFiles([]string{old}, []string{new}, report.CompareFilesOptions{
 			CompareOptions: report.CompareOptions{RegressionPct: &regression}, Format: report.Table, Out: &b,
 		})
 		if err != nil {
@@ -232,9 +232,9 @@ func compareOnLab(t *testing.T, dir string) (failures []string, maxCV float64) {
 	// 3.45% on a shaped link (docs/statistics.md), far more than a quiet
 	// lab's spread: the groups do not overlap.
 	for _, r := range compare(routed, vxlan).Rows {
-		if d := r.Delta; r.Scenario == "pod-pod-cross" && (!d.Significant || d.Change > -0.02 || d.Change < -0.06 || !r.Regression) {
-			failures = append(failures, fmt.Sprintf("routed → vxlan pod-pod-cross: change %+.2f%% (p %.4f, significant %v, regression %v), want a significant fall of 2-6%%",
-				d.Change*100, d.Test.P, d.Significant, r.Regression))
+		if d := r.Delta; r.Scenario == "pod-pod-cross" && (d.CI == nil || d.CI.High >= -0.01 || d.Change > -0.02 || d.Change < -0.06 || !r.Regression) {
+			failures = append(failures, fmt.Sprintf("routed → vxlan pod-pod-cross: change %+.2f%% (CI %+v, p %.4f, regression %v), want a fall of 2-6%% beyond the 1%% threshold",
+				d.Change*100, d.CI, d.AdjustedP, r.Regression))
 		}
 	}
 
@@ -248,12 +248,13 @@ func compareOnLab(t *testing.T, dir string) (failures []string, maxCV float64) {
 	// the re-run shows no change a user would act on: not significant, or
 	// smaller than 1%.
 	for _, r := range compare(routed, rerun).Rows {
+		significant := r.Delta.CI != nil && !r.Delta.CI.Contains(0)
 		switch d := r.Delta; {
-		case d.Significant && math.Abs(d.Change) >= 0.01:
-			failures = append(failures, fmt.Sprintf("routed → routed re-run %s: significant change %+.2f%% (p %.4f), want none of 1%% or more",
-				r.Label(), d.Change*100, d.Test.P))
-		case d.Significant:
-			t.Logf("routed → routed re-run %s: significant by chance or drift, %+.2f%% (p %.4f): below 1%%", r.Label(), d.Change*100, d.Test.P)
+		case r.Regression || significant && math.Abs(d.Change) >= 0.01:
+			failures = append(failures, fmt.Sprintf("routed → routed re-run %s: change %+.2f%% (CI %+v, regression %v), want none of 1%% or more",
+				r.Label(), d.Change*100, d.CI, r.Regression))
+		case significant:
+			t.Logf("routed → routed re-run %s: interval excludes 0 by chance or drift, %+.2f%% (CI %+v): below 1%%", r.Label(), d.Change*100, d.CI)
 		}
 	}
 	return failures, maxCV

@@ -93,7 +93,6 @@ func median(x []float64) float64 {
 	return medianSorted(s)
 }
 
-
 // percentileInterval is the percentile bootstrap interval of draws at level
 // (it sorts draws), or nil when an end is not finite.
 func percentileInterval(draws []float64, level float64) *Interval {
