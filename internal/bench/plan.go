@@ -68,6 +68,9 @@ type Plan struct {
 	Port      int               // servers' port; 0 = engine.DefaultPort
 	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
 	Seed      uint64            // randomises the order within rounds; 0 = 1 (the CLI draws one per run and records it)
+	// RealCluster: the plan runs on a real cluster (kube), where round trips
+	// are long enough for TCP's start-up to weigh on a test without --omit.
+	RealCluster bool
 }
 
 // WithDefaults fills the zero fields. It does not validate.
@@ -208,6 +211,9 @@ func (p Plan) Warnings() []string {
 	if p.Repeats < MinRepeatsForSignificance {
 		w = append(w, fmt.Sprintf("%d repeats: with fewer than %d the significance test can never call a difference real; use --repeats %d or more",
 			p.Repeats, MinRepeatsForSignificance, DefaultRepeats))
+	}
+	if p.RealCluster && p.Omit == 0 {
+		w = append(w, "--omit 0 on a real cluster: slow start and buffer autotuning fall inside the measured time and weigh more on paths with a longer round trip (encapsulated, Service), biasing their overhead up; use --omit 1s or more")
 	}
 	if p.Scenarios != nil && !slices.Contains(p.Scenarios, runrecord.BaselineScenario) {
 		w = append(w, fmt.Sprintf("added %s: every scenario is compared with the baseline measured in the same run", runrecord.BaselineScenario))

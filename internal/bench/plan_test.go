@@ -141,6 +141,12 @@ func TestScenarioSelection(t *testing.T) {
 			}
 		})
 	}
+	if w := (Plan{RealCluster: true}).WithDefaults().Warnings(); len(w) != 1 || !strings.Contains(w[0], "--omit 0 on a real cluster") {
+		t.Errorf("kube without omit: %v", w)
+	}
+	if w := (Plan{RealCluster: true, Omit: time.Second}).WithDefaults().Warnings(); len(w) != 0 {
+		t.Errorf("kube with omit: %v", w)
+	}
 	if w := (Plan{Repeats: 3}).WithDefaults().Warnings(); len(w) != 1 || !strings.Contains(w[0], "significance test can never") {
 		t.Errorf("3 repeats: warnings %q", w)
 	}

@@ -56,7 +56,7 @@ func (o runOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{
 		Scenarios: o.scenarios, Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
 		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
-		Protocols: []engine.Protocol{}, Seed: o.seed,
+		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube",
 	}
 	for p.Seed == 0 { // a fresh order per run, recorded in run.json (plan.seed) so --seed repeats it
 		p.Seed = rand.Uint64()

@@ -159,7 +159,7 @@ func TestSimulationHolmFamilyError(t *testing.T) {
 // once both sides have several runs.
 func TestSimulationRegressionGate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	c := Config{Resamples: 1000}
+	c := Config{Resamples: 500}
 	var table strings.Builder
 	table.WriteString("| runs per side | repeats per run | false alarms |\n|---|---|---|\n")
 	const reps = 1000
