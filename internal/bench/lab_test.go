@@ -76,7 +76,9 @@ func TestLabMatrixRoutedVXLAN(t *testing.T) {
 		t.Fatalf("complete %v, %d samples, %d failed", run.Complete, len(run.Samples), run.FailedSamples())
 	}
 	for _, s := range run.Summaries {
-		if s.N != 3 || s.Goodput == nil || s.Goodput.MedianCI == nil {
+		// 3 samples: the mean's interval, and honestly none for the median
+		// (no interval of 3 values covers it 95% of the time)
+		if s.N != 3 || s.Goodput == nil || s.Goodput.MeanCI == nil || s.Goodput.MedianCI != nil {
 			t.Errorf("%v: n=%d, goodput %+v", s.Key, s.N, s.Goodput)
 		}
 		// Latency: every test timed its handshakes, all connected, and the
@@ -363,7 +365,9 @@ func nsFDs(t *testing.T) int {
 // little. Measured: +602 µs with 20000 rules, +10 µs without.
 func TestLabPolicyCostsLatency(t *testing.T) {
 	m := lab.Matrix{PolicyRules: []int{0, 20000}, LinkRates: []uint64{1e9}}
-	run, err := labRun(t, context.Background(), m, Plan{Repeats: 4, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
+	// 6 repeats: the table's 4 tests are Holm-corrected together, and 4
+	// against 4 (smallest p 0.029) could not survive the correction
+	run, err := labRun(t, context.Background(), m, Plan{Repeats: 6, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +376,7 @@ func TestLabPolicyCostsLatency(t *testing.T) {
 	if none.RTTDelta == nil || many.RTTDelta == nil {
 		t.Fatalf("no RTT delta: %+v, %+v", none.RTTDelta, many.RTTDelta)
 	}
-	t.Logf("pod-pod-cross RTT +: %.0f µs without rules, %.0f µs with 20000 (p=%.3f)", none.RTTDelta.DeltaUs, many.RTTDelta.DeltaUs, many.RTTDelta.Test.P)
+	t.Logf("pod-pod-cross RTT +: %.0f µs without rules, %.0f µs with 20000 (p=%.3f)", none.RTTDelta.DeltaUs, many.RTTDelta.DeltaUs, many.RTTDelta.AdjustedP)
 	if !many.RTTDelta.Significant || many.RTTDelta.DeltaUs < 100 {
 		t.Errorf("20000 rules add %.0f µs (significant %v), want a significant 100 µs or more", many.RTTDelta.DeltaUs, many.RTTDelta.Significant)
 	}
