@@ -14,8 +14,10 @@ type Group struct {
 	Samples []Sample
 }
 
-// Groups splits the samples into scenario groups, in order of each group's
-// first sample (with round-robin repeats, the plan's order).
+// Groups splits the samples into scenario groups, in the plan's order
+// (variants as they ran, then scenarios with the baseline first, protocols,
+// streams), whatever order the rounds ran them in; groups the plan does not
+// name keep the order of their first sample, after the others.
 func (r *Run) Groups() []Group {
 	var groups []Group
 	index := map[stats.Key]int{}
@@ -29,6 +31,26 @@ func (r *Run) Groups() []Group {
 		}
 		groups[i].Samples = append(groups[i].Samples, s)
 	}
+	variants := map[string]int{}
+	for _, g := range groups {
+		if _, ok := variants[g.Key.Variant]; !ok {
+			variants[g.Key.Variant] = len(variants)
+		}
+	}
+	rank := func(k stats.Key) [4]int {
+		at := func(i int) int { // unknown: after the known ones
+			if i < 0 {
+				return 1 << 30
+			}
+			return i
+		}
+		return [4]int{variants[k.Variant], at(slices.Index(r.Plan.Scenarios, k.Scenario)),
+			at(slices.Index(r.Plan.Protocols, k.Protocol)), at(slices.Index(r.Plan.Streams, k.Streams))}
+	}
+	slices.SortStableFunc(groups, func(a, b Group) int {
+		ra, rb := rank(a.Key), rank(b.Key)
+		return slices.Compare(ra[:], rb[:])
+	})
 	return groups
 }
 
