@@ -120,7 +120,7 @@ Progress goes to stderr, results to stdout. Exit status: 0 every test
 measured; 1 the run could not start; 2 some tests failed (they are in the
 report with their errors); 130 interrupted (partial results written, marked
 incomplete). docs/run.md explains the defaults and how to read the table.`,
-		Example: `  # the seed's experiment on the lab: about 50 s
+		Example: `  # the seed's experiment on the lab: about a minute
   cnibench run
 
   # encapsulation on and off, TCP and UDP
