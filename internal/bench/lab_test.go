@@ -15,7 +15,6 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/lab"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/netns"
 	"github.com/cnibench/cnibench/internal/report"
 	"github.com/cnibench/cnibench/internal/runid"
@@ -55,7 +54,7 @@ func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) 
 
 func summary(t *testing.T, run *runrecord.Run, variant, scenario string) *stats.Summary {
 	t.Helper()
-	s := run.Summary(stats.Key{Variant: variant, Scenario: scenario, Protocol: engine.TCP, Streams: 1})
+	s := run.Summary(stats.Key{Variant: variant, Scenario: scenario, Protocol: stats.TCP, Streams: 1})
 	if s == nil || s.Goodput == nil {
 		t.Fatalf("%s %s: no figures", variant, scenario)
 	}

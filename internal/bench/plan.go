@@ -333,7 +333,7 @@ func (p Plan) Record() runrecord.Plan {
 		names = append(names, s.Name)
 	}
 	rp := runrecord.Plan{
-		Scenarios: names, Protocols: slices.Clone(p.Protocols), Streams: slices.Clone(p.Streams),
+		Scenarios: names, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
 	}

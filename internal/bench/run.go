@@ -80,7 +80,7 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	}
 	r.total = len(p.Tests())
 	r.start = r.now()
-	r.rec = runrecord.New(o.CommandLine, cluster.Info{}, p.Record(), r.start)
+	r.rec = runrecord.New(o.CommandLine, runrecord.ClusterInfo{}, p.Record(), r.start)
 	r.rec.ID = o.ID
 	for _, w := range p.Warnings() {
 		r.ev.Note(w)
@@ -242,7 +242,7 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 		r.ev.Note(fmt.Sprintf("cluster info: %v", err))
 	}
 	if i == 0 {
-		r.rec.Cluster = info
+		r.rec.Cluster = recordCluster(info)
 		r.rec.Cluster.Facts, r.rec.Cluster.Warnings = nil, nil // kept below, labelled
 	}
 	r.rec.Cluster.Facts, _ = r.keepLines(r.rec.Cluster.Facts, label, info.Facts)
@@ -293,8 +293,8 @@ func (r *runner) failAll(tests []Test, err error) {
 
 func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 	return runrecord.Sample{
-		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: t.Protocol, Streams: t.Streams, Repeat: t.Repeat,
-		From: b.from.Name, To: b.target.Backend.Name, TargetKind: t.Scenario.Target, Start: start,
+		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: stats.Protocol(t.Protocol), Streams: t.Streams, Repeat: t.Repeat,
+		From: b.from.Name, To: b.target.Backend.Name, TargetKind: runrecord.TargetKind(t.Scenario.Target), Start: start,
 	}
 }
 
@@ -340,7 +340,7 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		case res == nil:
 			s.Error = "the cluster returned no result"
 		default:
-			s.Result = res
+			s.Result = recordResult(res)
 		}
 		r.testsT += s.End.Sub(start)
 		r.tested++

@@ -29,10 +29,10 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	}
 	for i, s := range run.Samples {
 		w := want[i]
-		if s.Scenario != w.Scenario.Name || s.Protocol != w.Protocol || s.Repeat != w.Repeat || s.Streams != w.Streams {
+		if s.Scenario != w.Scenario.Name || string(s.Protocol) != string(w.Protocol) || s.Repeat != w.Repeat || s.Streams != w.Streams {
 			t.Fatalf("sample %d is %s %s #%d, plan says %v", i, s.Scenario, s.Protocol, s.Repeat, w)
 		}
-		if s.Failed() || s.End.Before(s.Start) || s.TargetKind != w.Scenario.Target {
+		if s.Failed() || s.End.Before(s.Start) || string(s.TargetKind) != string(w.Scenario.Target) {
 			t.Errorf("sample %d: %+v", i, s)
 		}
 	}

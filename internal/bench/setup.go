@@ -240,7 +240,7 @@ func tracePaths(ctx context.Context, c cluster.Cluster, variant string, placed [
 			continue
 		}
 		paths = append(paths, runrecord.PathRecord{
-			Variant: variant, Scenario: pl.scenario.Name, From: bd.from.Name, To: bd.target.Backend.Name, TargetKind: bd.target.Kind, Path: path,
+			Variant: variant, Scenario: pl.scenario.Name, From: bd.from.Name, To: bd.target.Backend.Name, TargetKind: runrecord.TargetKind(bd.target.Kind), Path: recordPath(path),
 		})
 	}
 	return paths, notes

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -41,6 +40,7 @@ type clientOptions struct {
 	getServerOutput bool
 	connectTimeout  int
 	rtt             int
+	lat             latencyOptions // --rr, --crr, --udp-rr: clientlatency.go
 	// hidden, for the kube backend: the whole Spec in, the whole Result out
 	specJSON   string
 	resultJSON bool
@@ -59,7 +59,9 @@ parse "iperf3 -J" parse ours.`,
   cnibench client 127.0.0.1 -R              # server sends
   cnibench client 127.0.0.1 -u -b 200M      # UDP at 200 Mbit/s
   cnibench client 127.0.0.1 -J > out.json   # iperf3 -J compatible output
-  cnibench client 127.0.0.1 --rtt 20        # idle RTT of 20 handshakes, then the test`,
+  cnibench client 127.0.0.1 --rtt 20        # idle RTT of 20 handshakes, then the test
+  cnibench client 127.0.0.1 --rr -t 5       # request/response latency (cnibench server only)
+  cnibench client 127.0.0.1 --crr --rr-rate 1000   # connection per transaction, open loop`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runClient(cmd.Context(), s, args[0], o)
@@ -93,6 +95,7 @@ parse "iperf3 -J" parse ours.`,
 	f.IntVar(&o.rtt, "rtt", 0, "time N TCP handshakes to the server before the test: the path's idle round-trip time")
 	f.StringVar(&o.specJSON, "spec-json", "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
 	f.BoolVar(&o.resultJSON, "result-json", false, "print intervals and the engine's result as JSON lines (for the kube backend)")
+	addLatencyFlags(f, &o.lat)
 	_ = f.MarkHidden("spec-json")
 	_ = f.MarkHidden("result-json")
 	return cmd
@@ -118,15 +121,10 @@ func (o clientOptions) spec() (engine.Spec, error) {
 	if o.udp {
 		sp.Protocol = engine.UDP
 	}
-	switch {
-	case o.ipv4 && o.ipv6:
-		return sp, errors.New("-4 and -6 exclude each other: choose one")
-	case o.ipv4:
-		sp.Family = engine.IPv4
-	case o.ipv6:
-		sp.Family = engine.IPv6
-	}
 	var err error
+	if sp.Family, err = o.family(); err != nil {
+		return sp, err
+	}
 	if o.bytes != "" {
 		if sp.Bytes, err = parseSize(o.bytes); err != nil {
 			return sp, fmt.Errorf("-n: %w", err)
@@ -142,18 +140,8 @@ func (o clientOptions) spec() (engine.Spec, error) {
 			return sp, fmt.Errorf("-b: %w", err)
 		}
 	}
-	for _, x := range []struct {
-		flag, val string
-		dst       *int
-	}{{"-l", o.length, &sp.Length}, {"-w", o.window, &sp.Window}} {
-		if x.val == "" {
-			continue
-		}
-		v, err := parseSize(x.val)
-		if err != nil {
-			return sp, fmt.Errorf("%s: %w", x.flag, err)
-		}
-		*x.dst = int(v)
+	if err := parseSizeFlags([]sizeFlag{{"-l", o.length, &sp.Length}, {"-w", o.window, &sp.Window}}); err != nil {
+		return sp, err
 	}
 	return sp.Normalize()
 }
@@ -170,6 +158,12 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 		return fmt.Errorf("-p %d out of range: use 1..65535", o.port)
 	}
 	addr := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(o.port))
+	if mode, err := o.lat.mode(); err != nil || mode != "" {
+		if err != nil {
+			return err
+		}
+		return runLatencyClient(ctx, s, addr, mode, o)
+	}
 	if o.resultJSON {
 		return runClientLines(ctx, s, addr, sp)
 	}

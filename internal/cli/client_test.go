@@ -2,11 +2,8 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"net"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,15 +15,7 @@ import (
 // TestClientRTT: --rtt N prints the connect RTT line above the test in the
 // text output, leaves -J as iperf3's schema, and reaches --result-json.
 func TestClientRTT(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = (&engine.Server{}).Serve(ctx, ln); close(done) }()
-	defer func() { cancel(); <-done }()
+	port := serveLoopback(t)
 
 	t.Run("text", func(t *testing.T) {
 		out, errOut, code := run(t, "client", "127.0.0.1", "-p", port, "-t", "1", "--rtt", "5", "-T", "lab")

@@ -19,7 +19,7 @@ import (
 func TestPrinter(t *testing.T) {
 	clock := time.Date(2026, 1, 2, 10, 0, 5, 0, time.UTC)
 	test := bench.Test{Group: bench.Group{Variant: "datapath=vxlan", Scenario: bench.Scenarios[3], Protocol: engine.TCP, Streams: 1}, Repeat: 2, Repeats: 5}
-	ok := &runrecord.Sample{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9.412e9}}}
+	ok := &runrecord.Sample{Result: &runrecord.Result{SumReceived: runrecord.Totals{BitsPerSecond: 9.412e9}}}
 	bad := &runrecord.Sample{Error: "connect: connection refused"}
 	steps := func(p *printer) {
 		p.Note("building datapath=vxlan")

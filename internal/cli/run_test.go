@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/bench"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/testenv"
 )
@@ -142,8 +141,8 @@ func TestRunStatus(t *testing.T) {
 	}
 }
 
-func fakeResult() *engine.Result {
-	return &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 1e9}}
+func fakeResult() *runrecord.Result {
+	return &runrecord.Result{SumReceived: runrecord.Totals{BitsPerSecond: 1e9}}
 }
 
 // TestRunOnTheLab runs a small plan on the real lab through the command:

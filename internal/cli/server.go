@@ -20,6 +20,7 @@ type serverOptions struct {
 	json             bool
 	verbose          bool
 	maxSetups        int
+	maxLatency       int
 	maxTests         int
 	maxStreams       int
 	maxDuration      time.Duration
@@ -52,6 +53,7 @@ tests at once, within --max-tests, and drops clients that stall.`,
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log connections and refusals to stderr")
 	f.IntVar(&o.maxTests, "max-tests", engine.DefaultMaxTests, "tests run at once; more clients get ACCESS_DENIED")
 	f.IntVar(&o.maxSetups, "max-setups-per-client", 0, "tests one client address may have in setup at once, so a client that stalls cannot take every slot (0 = max(2, max-tests/4))")
+	f.IntVar(&o.maxLatency, "max-latency-per-client", 0, "latency test connections (rr, crr, udp-rr) one client address may hold at once (0 = 64)")
 	f.IntVar(&o.maxStreams, "max-streams", 2*engine.MaxStreams, "data streams one test may open")
 	f.DurationVar(&o.maxDuration, "max-duration", time.Hour, "longest test accepted (duration + omit)")
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a client has for each setup step")
@@ -73,13 +75,11 @@ func runServer(ctx context.Context, s Streams, o serverOptions) error {
 		Logger:     logger(s, o.verbose),
 		Limits: engine.Limits{
 			MaxTests: o.maxTests, MaxStreams: o.maxStreams, MaxDuration: o.maxDuration,
-			HandshakeTimeout: o.handshakeTimeout, MaxSetupsPerSource: o.maxSetups,
+			HandshakeTimeout: o.handshakeTimeout, MaxSetupsPerSource: o.maxSetups, MaxLatencyPerSource: o.maxLatency,
 		},
+		OnLatency: func(string, engine.LatencyMode, error) { signalActivity(activity) },
 		OnTest: func(t *engine.ServerTest) {
-			select {
-			case activity <- struct{}{}:
-			default:
-			}
+			signalActivity(activity)
 			printMu.Lock()
 			defer printMu.Unlock()
 			printServerTest(s, o, t)
@@ -94,6 +94,14 @@ func runServer(ctx context.Context, s Streams, o serverOptions) error {
 			fmt.Fprintf(s.Out, "-----------------------------------------------------------\nServer listening on %s (cnibench, iperf3 protocol)\n-----------------------------------------------------------\n", a)
 		}
 	})
+}
+
+// signalActivity tells exitWhenIdle the server served something.
+func signalActivity(activity chan<- struct{}) {
+	select {
+	case activity <- struct{}{}:
+	default:
+	}
 }
 
 func exitWhenIdle(ctx context.Context, cancel func(), idle time.Duration, activity <-chan struct{}) {

@@ -45,12 +45,12 @@ type Target struct {
 // Path describes the network between two endpoints as the cluster built or
 // detected it: what the scenario's numbers are compared against.
 type Path struct {
-	Datapath     string `json:"datapath"` // "host", "routed", "vxlan", "geneve", "ipip", "wireguard", "bridge", "unknown"
-	Encapsulated bool   `json:"encapsulated"`
-	HeaderTax    int    `json:"header_tax"`          // bytes of encapsulation per packet
-	MTU          int    `json:"mtu"`                 // the sender's interface MTU on this path
-	UnderlayMTU  int    `json:"underlay_mtu"`        // 0 when the path stays inside one node
-	LinkRate     uint64 `json:"link_rate,omitempty"` // bits/s of the shaped uplink, 0 = unshaped
+	Datapath     Datapath `json:"datapath"`
+	Encapsulated bool     `json:"encapsulated"`
+	HeaderTax    int      `json:"header_tax"`          // bytes of encapsulation per packet
+	MTU          int      `json:"mtu"`                 // the sender's interface MTU on this path
+	UnderlayMTU  int      `json:"underlay_mtu"`        // 0 when the path stays inside one node
+	LinkRate     uint64   `json:"link_rate,omitempty"` // bits/s of the shaped uplink, 0 = unshaped
 }
 
 // Info is what a run records about the cluster.

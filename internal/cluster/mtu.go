@@ -15,12 +15,12 @@ const MTUSlack = 100
 // (e.g. "flannel's MTU", "--pod-mtu") to node MTU − header tax. It returns
 // "" when the pod MTU fits or too little is known (an MTU ≤ 0, an
 // "unknown" datapath). node names where the mismatch is.
-func MTUWarning(node string, podMTU, nodeMTU int, datapath string, headerTax int, setting string) string {
-	if podMTU <= 0 || nodeMTU <= 0 || datapath == "unknown" || datapath == "" {
+func MTUWarning(node string, podMTU, nodeMTU int, datapath Datapath, headerTax int, setting string) string {
+	if podMTU <= 0 || nodeMTU <= 0 || !datapath.Known() {
 		return ""
 	}
 	want := nodeMTU - headerTax
-	how := fmt.Sprintf("node MTU %d − %s %d", nodeMTU, strings.ToUpper(datapath), headerTax)
+	how := fmt.Sprintf("node MTU %d − %s %d", nodeMTU, strings.ToUpper(string(datapath)), headerTax)
 	if headerTax == 0 {
 		how = fmt.Sprintf("node MTU %d, %s: no encapsulation", nodeMTU, datapath)
 	}

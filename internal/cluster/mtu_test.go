@@ -8,7 +8,7 @@ import (
 func TestMTUWarning(t *testing.T) {
 	for _, tc := range []struct {
 		pod, node int
-		datapath  string
+		datapath  Datapath
 		tax       int
 		setting   string
 		want      []string // substrings; nil = no warning

@@ -18,6 +18,9 @@ type Limits struct {
 	// stalls its handshakes cannot take every test slot for
 	// HandshakeTimeout; 0 = max(2, MaxTests/4).
 	MaxSetupsPerSource int
+	// MaxLatencyPerSource bounds the latency test connections (rr, crr,
+	// udp-rr) one client address may hold at once; 0 = 64.
+	MaxLatencyPerSource int
 }
 
 // DefaultMaxTests is how many tests a Server runs at once unless told.
@@ -32,6 +35,9 @@ type Server struct {
 	OneOff bool
 	// OnTest, when set, receives the server-side report of each finished test.
 	OnTest func(*ServerTest)
+	// OnLatency, when set, is called as each latency test connection (rr,
+	// crr, udp-rr) ends: they take no test slot and never reach OnTest.
+	OnLatency func(remote string, mode LatencyMode, err error)
 	// JSONOutput makes --get-server-output return iperf3's JSON document
 	// (server_output_json) instead of text, like iperf3 -s -J.
 	JSONOutput bool

@@ -73,6 +73,9 @@ func TestRenderGolden(t *testing.T) {
 		{"text-tcp-server", func() ([]byte, error) { return []byte(FormatText(fixedResult(false), ServerRole)), nil }},
 		{"json-tcp", func() ([]byte, error) { return reportWithoutHost(fixedResult(false)) }},
 		{"json-udp", func() ([]byte, error) { return reportWithoutHost(fixedResult(true)) }},
+		{"text-rr", func() ([]byte, error) { return []byte(FormatLatency(fixedLatency(RR, 0))), nil }},
+		{"text-crr-open", func() ([]byte, error) { return []byte(FormatLatency(fixedLatency(CRR, 1000))), nil }},
+		{"text-udp-rr", func() ([]byte, error) { return []byte(FormatLatency(fixedLatency(UDPRR, 0))), nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.render()
@@ -101,4 +104,16 @@ func reportWithoutHost(r *Result) ([]byte, error) {
 	rep := ToReport(r, ClientRole, "198.18.0.2")
 	rep.Start.Version, rep.Start.SystemInfo = "cnibench (golden)", "Linux (golden)"
 	return MarshalReport(rep)
+}
+
+// fixedLatency is a latency result with fixed numbers from a known histogram.
+func fixedLatency(mode LatencyMode, rate float64) *LatencyResult {
+	spec, _ := LatencySpec{Mode: mode, Duration: 2 * time.Second, Rate: rate}.Normalize()
+	r := &LatencyResult{Spec: spec, Remote: "198.18.0.2:5201", Seconds: 2, Errors: 3, Lost: 2, Duplicated: 1}
+	h := newLatencyHistogram()
+	for i := range 1000 {
+		record(h, time.Duration(20000+i*30)) // 20 µs .. 50 µs
+	}
+	_ = r.summarize(h)
+	return r
 }

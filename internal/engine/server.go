@@ -74,6 +74,7 @@ type serverState struct {
 	mu      sync.Mutex
 	tests   map[string]*serverTest // by cookie
 	setups  map[netip.Addr]int     // tests in setup, by client address
+	latency map[netip.Addr]int     // latency connections, by client address
 	pending int
 	udp     map[string]*udpMux // by local IP: replies must leave from the address the client targeted
 	accepts uint64             // connections accepted so far: data streams are ordered by it
@@ -173,6 +174,10 @@ func (st *serverState) handle(ctx context.Context, conn net.Conn, seq uint64) {
 	if err != nil {
 		st.log.Info("connection dropped before its cookie", "remote", conn.RemoteAddr(), "err", err)
 		conn.Close()
+		return
+	}
+	if isLatHello(buf[:]) {
+		st.serveLatency(ctx, conn, buf[:])
 		return
 	}
 	cookie, err := iperf3.ParseCookie(buf[:])

@@ -19,7 +19,8 @@ type udpMux struct {
 
 	mu      sync.Mutex
 	streams map[string]*stream
-	hellos  chan net.Addr // non-nil while a test is accepting
+	hellos  chan net.Addr      // non-nil while a test is accepting
+	lat     map[uint64]latPeer // udp-rr clients, by token
 	done    chan struct{}
 }
 
@@ -51,6 +52,7 @@ func (m *udpMux) loop() {
 			if run := s.run.Load(); run != nil && n > 4 {
 				s.deliver(run, buf[:n], now)
 			}
+		case s == nil && m.echoLatency(buf, n, addr):
 		case s == nil && hellos != nil && isUDPHello(buf[:n]):
 			select {
 			case hellos <- addr:

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -209,7 +208,7 @@ func runCells(run *runrecord.Run, s stats.Summary) cells {
 // underlay's ("vxlan+50 1450/1500", "routed 1500/1500"); one MTU when
 // the path stays inside a node or is the underlay itself ("bridge 1450",
 // "host 1500"); "-" when the run recorded no path.
-func pathCell(p *cluster.Path) string {
+func pathCell(p *runrecord.Path) string {
 	if p == nil || (p.Datapath == "" && p.MTU == 0 && p.UnderlayMTU == 0) {
 		return none
 	}
@@ -327,5 +326,5 @@ func legend(run *runrecord.Run) string {
 const legendFormat = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
 	"overhead = 1 − goodput/baseline goodput (node-node, same variant, protocol, streams): Hodges–Lehmann estimate on log goodput, with its exact Moses 95%% interval (n/a: too few repeats for one); " +
 	"~ = not significantly different from the baseline (Mann-Whitney, p shown after Holm's correction over the table's %d tests, ≥ 0.05); " +
-	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP); " +
+	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP) or the fragments of a datagram above it (UDP); " +
 	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

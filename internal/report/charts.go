@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -34,7 +33,7 @@ type chartRow struct {
 // chartRows lays out the summaries of proto that keep accepts, grouped by
 // scenario (so a scenario's variants sit side by side), and returns them
 // with the chart's height.
-func chartRows(run *runrecord.Run, proto engine.Protocol, keep func(stats.Summary) bool) ([]chartRow, float64) {
+func chartRows(run *runrecord.Run, proto stats.Protocol, keep func(stats.Summary) bool) ([]chartRow, float64) {
 	variants := run.Variants()
 	var scenarios []string
 	for _, s := range run.Summaries {
@@ -105,7 +104,7 @@ func variantLegend(run *runrecord.Run) []legendKey {
 }
 
 // goodputChart: median goodput per scenario group with 95% CI whiskers.
-func goodputChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
+func goodputChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	return medianChart(run, proto, medianFigure{
 		what: "goodput", estimate: func(s stats.Summary) *stats.Estimate { return s.Goodput },
 		unit: rateUnit, format: rate, formatRange: rateRange,
@@ -114,7 +113,7 @@ func goodputChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 
 // rttChart: median idle connect RTT per scenario group with 95% CI
 // whiskers; "" when the run measured none for proto.
-func rttChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
+func rttChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	measured := false
 	for _, s := range run.Summaries {
 		measured = measured || (s.Protocol == proto && s.ConnectRTT != nil)
@@ -144,7 +143,7 @@ type medianFigure struct {
 }
 
 // medianChart: a median per scenario group, as bars with 95% CI whiskers.
-func medianChart(run *runrecord.Run, proto engine.Protocol, f medianFigure) template.HTML {
+func medianChart(run *runrecord.Run, proto stats.Protocol, f medianFigure) template.HTML {
 	rows, h := chartRows(run, proto, all)
 	top := 0.0
 	for _, r := range rows {
@@ -190,7 +189,7 @@ func medianChart(run *runrecord.Run, proto engine.Protocol, f medianFigure) temp
 
 // overheadChart: overhead against the baseline with 95% CI whiskers and the
 // physical floor of each path marked.
-func overheadChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
+func overheadChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	rows, h := chartRows(run, proto, func(s stats.Summary) bool { return !s.Baseline })
 	lo, hi := 0.0, 0.0
 	for _, r := range rows {
@@ -245,7 +244,7 @@ func overheadChart(run *runrecord.Run, proto engine.Protocol) template.HTML {
 
 // stripChart: every sample's deviation from its group's median, so the
 // spread of each group can be seen and compared.
-func stripChart(run *runrecord.Run, proto engine.Protocol, groups map[stats.Key]runrecord.Group) template.HTML {
+func stripChart(run *runrecord.Run, proto stats.Protocol, groups map[stats.Key]runrecord.Group) template.HTML {
 	rows, h := chartRows(run, proto, all)
 	m := 0.5
 	for _, r := range rows {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -58,12 +57,12 @@ const (
 
 // CompareRow is one scenario group in both sides.
 type CompareRow struct {
-	Scenario   string          `json:"scenario"`
-	Protocol   engine.Protocol `json:"protocol"`
-	Streams    int             `json:"streams"`
-	OldVariant string          `json:"old_variant,omitempty"`
-	NewVariant string          `json:"new_variant,omitempty"`
-	Status     string          `json:"status"`
+	Scenario   string         `json:"scenario"`
+	Protocol   stats.Protocol `json:"protocol"`
+	Streams    int            `json:"streams"`
+	OldVariant string         `json:"old_variant,omitempty"`
+	NewVariant string         `json:"new_variant,omitempty"`
+	Status     string         `json:"status"`
 	// Delta is the change of goodput normalised by the baseline of the same
 	// round (for the baseline row itself: of its goodput, informative only).
 	Delta *stats.Change `json:"delta,omitempty"`

@@ -7,17 +7,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
 func TestCompare(t *testing.T) {
 	one := func(variant string, seed uint64, scenarios ...string) *runrecord.Run {
-		return runrecordtest.Build(runrecordtest.Options{Variants: []string{variant}, Seed: seed, Scenarios: scenarios, Protocols: []engine.Protocol{engine.TCP}})
+		return runrecordtest.Build(runrecordtest.Options{Variants: []string{variant}, Seed: seed, Scenarios: scenarios, Protocols: []stats.Protocol{stats.TCP}})
 	}
-	slower := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 4, Protocols: []engine.Protocol{engine.TCP}, Slowdown: 0.08})
-	both := runrecordtest.Build(runrecordtest.Options{Protocols: []engine.Protocol{engine.TCP}, Scenarios: []string{"node-node", "pod-pod-cross"}})
+	slower := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 4, Protocols: []stats.Protocol{stats.TCP}, Slowdown: 0.08})
+	both := runrecordtest.Build(runrecordtest.Options{Protocols: []stats.Protocol{stats.TCP}, Scenarios: []string{"node-node", "pod-pod-cross"}})
 	pct := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name        string

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 )
@@ -55,7 +53,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		}
 		if r := s.Result; r != nil && !s.Failed() {
 			set("goodput_bps", f64(r.Goodput()))
-			if s.Protocol == engine.UDP {
+			if s.Protocol == stats.UDP {
 				set("loss_percent", f64(r.SumReceived.LostPercent))
 				set("jitter_ms", f64(r.SumReceived.JitterMs))
 			} else if r.SumSent.Retransmits >= 0 {
@@ -143,7 +141,7 @@ func setKey(set func(k, v string), k stats.Key) {
 
 // setPath fills the path columns; they stay empty when the run recorded
 // no path for the group.
-func setPath(set func(k, v string), p *cluster.Path) {
+func setPath(set func(k, v string), p *runrecord.Path) {
 	if p == nil {
 		return
 	}

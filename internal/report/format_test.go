@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -33,7 +31,7 @@ func TestParseFormat(t *testing.T) {
 }
 
 func smallRun() *runrecord.Run {
-	return runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-node"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3})
+	return runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3})
 }
 
 func TestWriteOutDir(t *testing.T) {
@@ -139,19 +137,19 @@ func TestNiceTicks(t *testing.T) {
 // recorded none (an older record, a group whose path was not found).
 func TestPathCell(t *testing.T) {
 	for _, tc := range []struct {
-		p    *cluster.Path
+		p    *runrecord.Path
 		want string
 	}{
 		{nil, "-"},
-		{&cluster.Path{}, "-"},
-		{&cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500}, "host 1500"},
-		{&cluster.Path{Datapath: "host", MTU: 9000, UnderlayMTU: 1500}, "host 9000/1500"},
-		{&cluster.Path{Datapath: "routed", MTU: 1500, UnderlayMTU: 1500}, "routed 1500/1500"},
-		{&cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, "vxlan+50 1450/1500"},
-		{&cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, "vxlan 1450/1500"},
-		{&cluster.Path{Datapath: "bridge", MTU: 1450}, "bridge 1450"},
-		{&cluster.Path{Datapath: "unknown", Encapsulated: true, UnderlayMTU: 1500}, "unknown+? ?/1500"},
-		{&cluster.Path{Datapath: "unknown"}, "unknown"},
+		{&runrecord.Path{}, "-"},
+		{&runrecord.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500}, "host 1500"},
+		{&runrecord.Path{Datapath: "host", MTU: 9000, UnderlayMTU: 1500}, "host 9000/1500"},
+		{&runrecord.Path{Datapath: "routed", MTU: 1500, UnderlayMTU: 1500}, "routed 1500/1500"},
+		{&runrecord.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, "vxlan+50 1450/1500"},
+		{&runrecord.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, "vxlan 1450/1500"},
+		{&runrecord.Path{Datapath: "bridge", MTU: 1450}, "bridge 1450"},
+		{&runrecord.Path{Datapath: "unknown", Encapsulated: true, UnderlayMTU: 1500}, "unknown+? ?/1500"},
+		{&runrecord.Path{Datapath: "unknown"}, "unknown"},
 	} {
 		if got := pathCell(tc.p); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.p, got, tc.want)

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the renderers produce now")
@@ -49,7 +49,7 @@ func golden(t *testing.T, name string, got []byte) {
 // fixtures are the runs the golden files show.
 func fixtures() map[string]*runrecord.Run {
 	partial := runrecordtest.Build(runrecordtest.Options{
-		Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 2,
+		Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 2,
 	})
 	partial.Complete = false
 	partial.Cluster.Kind, partial.Cluster.Name, partial.Cluster.Details = "kube", "kind-e2e", nil
@@ -60,7 +60,7 @@ func fixtures() map[string]*runrecord.Run {
 		"node-2: Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64, amd64, containerd://1.7.24, InternalIP 198.18.0.2, MTU 1500, pod MTU 1500",
 	}
 	small := runrecordtest.Build(runrecordtest.Options{
-		Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Repeats: 3,
+		Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3,
 	})
 	small.Cluster.Facts = []string{"emulated on one host: 2 nodes × 2 pods, network namespaces joined by veths"}
 	small.Cluster.Warnings = []string{"MTU mismatch on every node: pod MTU 1300 is 150 below 1450 (node MTU 1500 − VXLAN 50): small packets cost throughput; set --pod-mtu to 1450 (node MTU 1500 − VXLAN 50)"}

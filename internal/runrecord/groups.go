@@ -3,8 +3,6 @@ package runrecord
 import (
 	"slices"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/stats"
 )
 
@@ -64,22 +62,37 @@ func (r *Run) Group(key stats.Key) *Group {
 	return nil
 }
 
-// Stats is the input of the statistics: successful results, failures'
-// errors, and the path (nil when unknown).
-func (g Group) Stats(path *cluster.Path) stats.Group {
-	sg := stats.Group{Key: g.Key, Path: path}
+// Stats is the input of the statistics: successful samples' figures,
+// failures' errors, and the facts a floor needs: the path's, the family of
+// the address the tests connected to and, for UDP, their datagram size,
+// from the first successful sample (nil when the path is unknown or no
+// sample succeeded: then nothing tells the family). TCP timestamps are not
+// recorded; the facts leave them on, as Linux does by default.
+func (g Group) Stats(path *Path) stats.Group {
+	sg := stats.Group{Key: g.Key}
+	var first *Result
 	for _, s := range g.Samples {
 		if s.Failed() {
 			sg.Errors = append(sg.Errors, s.Error)
-		} else {
-			sg.Results = append(sg.Results, s.Result)
+			continue
+		}
+		if first == nil {
+			first = s.Result
+		}
+		sg.Samples = append(sg.Samples, s.Result.statsSample())
+	}
+	if path != nil && first != nil {
+		sg.Path = &stats.PathFacts{Datapath: path.Datapath, Encapsulated: path.Encapsulated,
+			HeaderTax: path.HeaderTax, MTU: path.MTU, UnderlayMTU: path.UnderlayMTU, IPVersion: first.ipVersion()}
+		if g.Key.Protocol == stats.UDP {
+			sg.Path.Datagram = first.Spec.Length
 		}
 	}
 	return sg
 }
 
 // Path returns the path of a variant's scenario, or nil when not recorded.
-func (r *Run) Path(variant, scenario string) *cluster.Path {
+func (r *Run) Path(variant, scenario string) *Path {
 	for i := range r.Paths {
 		if p := &r.Paths[i]; p.Variant == variant && p.Scenario == scenario {
 			return &p.Path
@@ -132,8 +145,8 @@ func (r *Run) Variants() []string {
 }
 
 // Protocols returns the protocols of the summaries, in order.
-func (r *Run) Protocols() []engine.Protocol {
-	var p []engine.Protocol
+func (r *Run) Protocols() []stats.Protocol {
+	var p []stats.Protocol
 	for _, s := range r.Summaries {
 		if !slices.Contains(p, s.Protocol) {
 			p = append(p, s.Protocol)

@@ -1,7 +1,9 @@
 // Package runrecord is the run model: one Run holds everything a cnibench
 // run measured and knew (plan, cluster facts, paths, every sample with its
 // full engine result, every summary). It is written once as JSON and every
-// report is rendered from it; docs/run-json.md documents the schema.
+// report is rendered from it; docs/run-json.md documents the schema. It owns
+// its types, so the schema depends on no engine or cluster struct: the run
+// maps those into it, and its readers (stats, report) import neither.
 package runrecord
 
 import (
@@ -10,8 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/stats"
 	"github.com/cnibench/cnibench/internal/version"
 )
@@ -33,7 +33,7 @@ type Run struct {
 	Start           time.Time       `json:"start"`
 	End             time.Time       `json:"end"`
 	Complete        bool            `json:"complete"` // false when the run was interrupted
-	Cluster         cluster.Info    `json:"cluster"`
+	Cluster         ClusterInfo     `json:"cluster"`
 	Plan            Plan            `json:"plan"`
 	Paths           []PathRecord    `json:"paths"`
 	Samples         []Sample        `json:"samples"`
@@ -42,7 +42,7 @@ type Run struct {
 
 // New starts the record of a run: schema and cnibench version filled in,
 // Complete false until the caller says otherwise.
-func New(commandLine []string, info cluster.Info, plan Plan, start time.Time) *Run {
+func New(commandLine []string, info ClusterInfo, plan Plan, start time.Time) *Run {
 	return &Run{
 		SchemaVersion:   SchemaVersion,
 		CnibenchVersion: version.Get(),
@@ -55,45 +55,45 @@ func New(commandLine []string, info cluster.Info, plan Plan, start time.Time) *R
 
 // Plan is what the run set out to measure.
 type Plan struct {
-	Scenarios []string          `json:"scenarios"`
-	Protocols []engine.Protocol `json:"protocols"`
-	Streams   []int             `json:"streams"`
-	Duration  Duration          `json:"duration"` // measured time of each test, after Omit
-	Omit      Duration          `json:"omit"`     // warm-up discarded from each test
-	Repeats   int               `json:"repeats"`
-	UDPRate   uint64            `json:"udp_rate,omitempty"`   // bits/s per stream; 0 = engine default
-	MsgSize   int               `json:"msg_size,omitempty"`   // bytes per write/datagram; 0 = engine default
-	Variants  []string          `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
-	Nodes     []string          `json:"nodes,omitempty"`      // the node pair measured
-	Order     string            `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
-	RTTProbes int               `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
-	Seed      uint64            `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
+	Scenarios []string         `json:"scenarios"`
+	Protocols []stats.Protocol `json:"protocols"`
+	Streams   []int            `json:"streams"`
+	Duration  Duration         `json:"duration"` // measured time of each test, after Omit
+	Omit      Duration         `json:"omit"`     // warm-up discarded from each test
+	Repeats   int              `json:"repeats"`
+	UDPRate   uint64           `json:"udp_rate,omitempty"`   // bits/s per stream; 0 = engine default
+	MsgSize   int              `json:"msg_size,omitempty"`   // bytes per write/datagram; 0 = engine default
+	Variants  []string         `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
+	Nodes     []string         `json:"nodes,omitempty"`      // the node pair measured
+	Order     string           `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
+	RTTProbes int              `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
+	Seed      uint64           `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
 }
 
 // PathRecord is the network one scenario's tests crossed.
 type PathRecord struct {
-	Variant    string             `json:"variant,omitempty"`
-	Scenario   string             `json:"scenario"`
-	From       string             `json:"from"`
-	To         string             `json:"to"`
-	TargetKind cluster.TargetKind `json:"target_kind"`
-	Path       cluster.Path       `json:"path"`
+	Variant    string     `json:"variant,omitempty"`
+	Scenario   string     `json:"scenario"`
+	From       string     `json:"from"`
+	To         string     `json:"to"`
+	TargetKind TargetKind `json:"target_kind"`
+	Path       Path       `json:"path"`
 }
 
 // Sample is one test: one repeat of one scenario group.
 type Sample struct {
-	Variant    string             `json:"variant,omitempty"`
-	Scenario   string             `json:"scenario"`
-	Protocol   engine.Protocol    `json:"protocol"`
-	Streams    int                `json:"streams"`
-	Repeat     int                `json:"repeat"` // 1-based
-	From       string             `json:"from"`   // endpoint names
-	To         string             `json:"to"`
-	TargetKind cluster.TargetKind `json:"target_kind"`
-	Start      time.Time          `json:"start"`
-	End        time.Time          `json:"end"`
-	Result     *engine.Result     `json:"result,omitempty"` // nil when the test failed
-	Error      string             `json:"error,omitempty"`
+	Variant    string         `json:"variant,omitempty"`
+	Scenario   string         `json:"scenario"`
+	Protocol   stats.Protocol `json:"protocol"`
+	Streams    int            `json:"streams"`
+	Repeat     int            `json:"repeat"` // 1-based
+	From       string         `json:"from"`   // endpoint names
+	To         string         `json:"to"`
+	TargetKind TargetKind     `json:"target_kind"`
+	Start      time.Time      `json:"start"`
+	End        time.Time      `json:"end"`
+	Result     *Result        `json:"result,omitempty"` // nil when the test failed
+	Error      string         `json:"error,omitempty"`
 }
 
 // Key is the scenario group the sample belongs to.

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -57,7 +55,7 @@ func TestReadRejects(t *testing.T) {
 func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.json")
-	run := runrecordtest.Build(runrecordtest.Options{Scenarios: []string{"node-node"}, Protocols: []engine.Protocol{engine.TCP}})
+	run := runrecordtest.Build(runrecordtest.Options{Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}})
 	for i := 0; i < 2; i++ { // the second write replaces the first
 		if err := runrecord.WriteFile(path, run); err != nil {
 			t.Fatal(err)
@@ -80,7 +78,7 @@ func TestWriteFile(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := runrecord.New([]string{"cnibench", "run"}, cluster.Info{Kind: "lab"}, runrecord.Plan{Repeats: 3}, start)
+	r := runrecord.New([]string{"cnibench", "run"}, runrecord.ClusterInfo{Kind: "lab"}, runrecord.Plan{Repeats: 3}, start)
 	if r.SchemaVersion != runrecord.SchemaVersion || r.CnibenchVersion.Version == "" || r.Complete || !r.Start.Equal(start) || r.Plan.Repeats != 3 {
 		t.Errorf("got %+v", r)
 	}
@@ -112,7 +110,7 @@ func TestDurationJSON(t *testing.T) {
 }
 
 func TestSampleFailed(t *testing.T) {
-	ok := &engine.Result{}
+	ok := &runrecord.Result{}
 	tests := []struct {
 		s    runrecord.Sample
 		want bool
@@ -147,11 +145,11 @@ func TestSummarize(t *testing.T) {
 			t.Errorf("%v: no overhead", g.Key)
 		}
 	}
-	failed := run.Summary(stats.Key{Variant: "datapath=routed", Scenario: "pod-nodeport", Protocol: engine.TCP, Streams: 1})
+	failed := run.Summary(stats.Key{Variant: "datapath=routed", Scenario: "pod-nodeport", Protocol: stats.TCP, Streams: 1})
 	if failed == nil || failed.Status != stats.StatusFailed || failed.Goodput != nil || len(failed.Errors) != 1 {
 		t.Errorf("failed group: %+v", failed)
 	}
-	cross := run.Summary(stats.Key{Variant: "datapath=vxlan", Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1})
+	cross := run.Summary(stats.Key{Variant: "datapath=vxlan", Scenario: "pod-pod-cross", Protocol: stats.TCP, Streams: 1})
 	if cross.Floor == nil || cross.Floor.Datapath != "vxlan" || cross.Overhead.Ratio < cross.Floor.Ratio {
 		t.Errorf("vxlan pod-pod-cross: floor %+v overhead %+v", cross.Floor, cross.Overhead)
 	}
@@ -180,9 +178,9 @@ func TestSummarizeIsReproducible(t *testing.T) {
 // TestGroupsInPlanOrder: whatever order the interleaved rounds ran the
 // groups in, Groups lists them as the plan does, the baseline first.
 func TestGroupsInPlanOrder(t *testing.T) {
-	r := &runrecord.Run{Plan: runrecord.Plan{Scenarios: []string{"node-node", "pod-node", "pod-pod-cross"}, Protocols: []engine.Protocol{engine.TCP}, Streams: []int{1}}}
+	r := &runrecord.Run{Plan: runrecord.Plan{Scenarios: []string{"node-node", "pod-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Streams: []int{1}}}
 	for _, sc := range []string{"pod-pod-cross", "node-node", "pod-node", "node-node", "pod-pod-cross", "pod-node"} {
-		r.Samples = append(r.Samples, runrecord.Sample{Scenario: sc, Protocol: engine.TCP, Streams: 1})
+		r.Samples = append(r.Samples, runrecord.Sample{Scenario: sc, Protocol: stats.TCP, Streams: 1})
 	}
 	var got []string
 	for _, g := range r.Groups() {

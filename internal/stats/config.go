@@ -1,11 +1,6 @@
 package stats
 
-import (
-	"fmt"
-
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
-)
+import "fmt"
 
 // Defaults of Config.
 const (
@@ -58,10 +53,10 @@ func (c Config) withDefaults() Config {
 // Key names a scenario group: every sample with the same Key measured the
 // same thing and is a repeat of the others.
 type Key struct {
-	Variant  string          `json:"variant,omitempty"` // e.g. "datapath=vxlan"; empty when the run has one
-	Scenario string          `json:"scenario"`          // e.g. "pod-pod-cross"
-	Protocol engine.Protocol `json:"protocol"`
-	Streams  int             `json:"streams"`
+	Variant  string   `json:"variant,omitempty"` // e.g. "datapath=vxlan"; empty when the run has one
+	Scenario string   `json:"scenario"`          // e.g. "pod-pod-cross"
+	Protocol Protocol `json:"protocol"`
+	Streams  int      `json:"streams"`
 }
 
 // String is the key as people read it: "pod-pod-cross tcp ×4 [datapath=vxlan]".
@@ -73,22 +68,20 @@ func (k Key) String() string {
 	return s
 }
 
-// Group is the input of Summarize: the results of one scenario group's
-// successful samples and the errors of its failed ones.
+// Group is the input of Summarize: one scenario group's successful
+// samples and the errors of its failed ones.
 type Group struct {
 	Key     Key
-	Results []*engine.Result // successful samples, nil entries are ignored
-	Errors  []string         // one per failed sample
-	Path    *cluster.Path    // the network the group crossed, nil when unknown
+	Samples []Sample   // successful samples
+	Errors  []string   // one per failed sample
+	Path    *PathFacts // the network the group crossed, nil when unknown
 }
 
 // Goodputs returns the receiver's rate of each successful sample in bits/s.
 func (g Group) Goodputs() []float64 {
-	v := make([]float64, 0, len(g.Results))
-	for _, r := range g.Results {
-		if r != nil {
-			v = append(v, r.Goodput())
-		}
+	v := make([]float64, 0, len(g.Samples))
+	for _, s := range g.Samples {
+		v = append(v, s.Goodput)
 	}
 	return v
 }

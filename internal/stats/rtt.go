@@ -1,9 +1,7 @@
 package stats
 
-import "github.com/cnibench/cnibench/internal/engine"
-
 // RTTDelta is what a scenario adds to the baseline's idle round-trip time
-// (engine.Result.ConnectRTT): latency, unlike goodput, costs by adding.
+// (Sample.RTTMedianUs): latency, unlike goodput, costs by adding.
 type RTTDelta struct {
 	DeltaUs          float64     `json:"delta_us"`     // median − baseline median, µs; negative = faster
 	CI               *Interval   `json:"ci,omitempty"` // µs, Moses interval of the Hodges–Lehmann shift
@@ -22,9 +20,9 @@ type RTTDelta struct {
 // samples that measured one.
 func (g Group) RTTs() []float64 {
 	var v []float64
-	for _, r := range g.Results {
-		if r != nil && r.ConnectRTT != nil && len(r.ConnectRTT.SamplesUs) > 0 {
-			v = append(v, r.ConnectRTT.MedianUs)
+	for _, s := range g.Samples {
+		if s.RTTSamples > 0 {
+			v = append(v, s.RTTMedianUs)
 		}
 	}
 	return v
@@ -32,10 +30,10 @@ func (g Group) RTTs() []float64 {
 
 // rttFailures counts the results that asked for RTT probes and got no
 // sample from any.
-func rttFailures(results []*engine.Result) int {
+func rttFailures(results []Sample) int {
 	n := 0
 	for _, r := range results {
-		if r.ConnectRTT != nil && r.ConnectRTT.Probes > 0 && len(r.ConnectRTT.SamplesUs) == 0 {
+		if r.RTTProbes > 0 && r.RTTSamples == 0 {
 			n++
 		}
 	}

@@ -4,23 +4,21 @@ import (
 	"math"
 	"slices"
 	"testing"
-
-	"github.com/cnibench/cnibench/internal/engine"
 )
 
-// withRTT gives each result a connect RTT with the median µs given (nil
-// ConnectRTT for a negative value, as when no probe was asked for).
-func withRTT(rs []*engine.Result, medians ...float64) []*engine.Result {
+// withRTT gives each sample a connect RTT of 3 probes with the median µs
+// given (none for a negative value, as when no probe was asked for).
+func withRTT(rs []Sample, medians ...float64) []Sample {
 	for i, m := range medians {
 		if m >= 0 {
-			rs[i].ConnectRTT = &engine.RTT{Probes: 3, SamplesUs: []float64{m - 1, m, m + 1}, MinUs: m - 1, MedianUs: m, P90Us: m + 1, MaxUs: m + 1}
+			rs[i].RTTProbes, rs[i].RTTSamples, rs[i].RTTMedianUs = 3, 3, m
 		}
 	}
 	return rs
 }
 
 func TestSummarizeRTT(t *testing.T) {
-	base := Group{Key: Key{Scenario: "node-node", Protocol: engine.TCP, Streams: 1}, Results: withRTT(tcps(1, 1, 1, 1, 1), 40, 41, 39, 40, 42)}
+	base := Group{Key: Key{Scenario: "node-node", Protocol: TCP, Streams: 1}, Samples: withRTT(tcps(1, 1, 1, 1, 1), 40, 41, 39, 40, 42)}
 	tests := []struct {
 		name        string
 		rtts        []float64
@@ -35,7 +33,7 @@ func TestSummarizeRTT(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := Group{Key: Key{Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1}, Results: withRTT(tcps(1, 1, 1, 1, 1), tt.rtts...)}
+			g := Group{Key: Key{Scenario: "pod-pod-cross", Protocol: TCP, Streams: 1}, Samples: withRTT(tcps(1, 1, 1, 1, 1), tt.rtts...)}
 			s := Config{}.Summarize(g, &base)
 			if tt.wantMedian == 0 {
 				if s.ConnectRTT != nil || s.RTTDelta != nil {
@@ -57,10 +55,10 @@ func TestSummarizeRTT(t *testing.T) {
 	}
 	// Probes that all failed leave no RTT, and say so.
 	failed := tcps(1, 1, 1, 1, 1)
-	for _, r := range failed[:2] {
-		r.ConnectRTT = &engine.RTT{Probes: 3, Failed: 3, SamplesUs: []float64{}}
+	for i := range failed[:2] {
+		failed[i].RTTProbes = 3
 	}
-	g := Group{Key: Key{Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1}, Results: withRTT(failed, -1, -1, 50, 51, 49)}
+	g := Group{Key: Key{Scenario: "pod-pod-cross", Protocol: TCP, Streams: 1}, Samples: withRTT(failed, -1, -1, 50, 51, 49)}
 	if s := (Config{}).Summarize(g, &base); s.ConnectRTT == nil || s.ConnectRTT.N != 3 || !slices.Contains(codes(s), WarnRTTFailed) {
 		t.Errorf("two samples' probes failed: ConnectRTT %+v, warnings %v", s.ConnectRTT, s.Warnings)
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/cnibench/cnibench/internal/engine"
 )
 
 // Status says whether a group has any figure at all.
@@ -115,8 +113,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	if g.Path != nil {
 		s.Floor = PathFloor(*g.Path, g.Key.Protocol)
 	}
-	results := slices.DeleteFunc(slices.Clone(g.Results), func(r *engine.Result) bool { return r == nil })
-	s.N = len(results)
+	s.N = len(g.Samples)
 	s.Baseline = baseline != nil && baseline.Key == g.Key
 	warn := func(code, format string, args ...any) {
 		s.Warnings = append(s.Warnings, Warning{Code: code, Message: fmt.Sprintf(format, args...)})
@@ -140,11 +137,11 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 		warn(WarnFewSamples, "only %d successful sample(s): no %g%% interval for the median exists below %d; use --repeats %d or more",
 			s.N, c.Confidence*100, MinRepeatsForMedianCI(c.Confidence), MinRepeatsForMedianCI(c.Confidence))
 	}
-	s.Retransmits, s.LossPercent, s.JitterMs = transportFigures(g.Key.Protocol, results)
-	if g.Key.Protocol == engine.UDP {
-		c.udpFigures(&s, results, baseline)
+	s.Retransmits, s.LossPercent, s.JitterMs = transportFigures(g.Key.Protocol, g.Samples)
+	if g.Key.Protocol == UDP {
+		c.udpFigures(&s, g.Samples, baseline)
 	}
-	if s.CPU = c.cpuUse(results); s.CPU != nil && s.CPU.Bound {
+	if s.CPU = c.cpuUse(g.Samples); s.CPU != nil && s.CPU.Bound {
 		side, pct := "sender", s.CPU.Sender
 		if s.CPU.Receiver > pct {
 			side, pct = "receiver", s.CPU.Receiver
@@ -153,7 +150,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	}
 	rtts := g.RTTs()
 	s.ConnectRTT = c.Estimate(g.Key, rtts)
-	if n := rttFailures(results); n > 0 {
+	if n := rttFailures(g.Samples); n > 0 {
 		warn(WarnRTTFailed, "in %d of %d samples every connect-RTT probe failed (the test itself connected): no RTT from them", n, s.N)
 	}
 	if baseline != nil && !s.Baseline {
@@ -203,12 +200,12 @@ func (c Config) overhead(x, base []float64) *Overhead {
 }
 
 // transportFigures are the TCP retransmits or the UDP loss and jitter.
-func transportFigures(p engine.Protocol, results []*engine.Result) (*Retransmits, *float64, *float64) {
-	if p == engine.UDP {
+func transportFigures(p Protocol, results []Sample) (*Retransmits, *float64, *float64) {
+	if p == UDP {
 		loss := make([]float64, len(results))
 		jitter := make([]float64, len(results))
 		for i, r := range results {
-			loss[i], jitter[i] = r.SumReceived.LostPercent, r.SumReceived.JitterMs
+			loss[i], jitter[i] = r.LostPercent, r.JitterMs
 		}
 		l, j := median(loss), median(jitter)
 		return nil, &l, &j
@@ -216,9 +213,9 @@ func transportFigures(p engine.Protocol, results []*engine.Result) (*Retransmits
 	var retr []float64
 	var total int64
 	for _, r := range results {
-		if r.SumSent.Retransmits >= 0 {
-			retr = append(retr, float64(r.SumSent.Retransmits))
-			total += r.SumSent.Retransmits
+		if r.Retransmits >= 0 {
+			retr = append(retr, float64(r.Retransmits))
+			total += r.Retransmits
 		}
 	}
 	if len(retr) == 0 {
@@ -228,23 +225,13 @@ func transportFigures(p engine.Protocol, results []*engine.Result) (*Retransmits
 }
 
 // cpuUse is the median CPU of each side, nil when no sample reported any.
-// The sender is the client unless the test ran in reverse.
-func (c Config) cpuUse(results []*engine.Result) *CPUUse {
+func (c Config) cpuUse(results []Sample) *CPUUse {
 	var snd, rcv []float64
 	for _, r := range results {
-		cpu := r.CPU
-		if cpu.HostTotal == 0 && cpu.RemoteTotal == 0 {
+		if r.SenderCPU == 0 && r.ReceiverCPU == 0 {
 			continue
 		}
-		s, v := cpu.HostTotal, cpu.RemoteTotal
-		if r.Spec.Reverse {
-			s, v = v, s
-		}
-		if r.Spec.Bidir { // both ends send and receive: the busier side counts for both
-			s = max(s, v)
-			v = s
-		}
-		snd, rcv = append(snd, s), append(rcv, v)
+		snd, rcv = append(snd, r.SenderCPU), append(rcv, r.ReceiverCPU)
 	}
 	if len(snd) == 0 {
 		return nil

@@ -5,24 +5,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 )
 
-// tcp builds a successful TCP result: goodput in Gbit/s, retransmits, and
-// the client's and server's CPU in percent of a core.
-func tcp(gbps float64, retr int64, host, remote float64) *engine.Result {
-	return &engine.Result{
-		Spec:        engine.Spec{Protocol: engine.TCP, Streams: 1},
-		SumSent:     engine.Totals{BitsPerSecond: gbps * 1e9, Retransmits: retr, Sender: true},
-		SumReceived: engine.Totals{BitsPerSecond: gbps * 1e9, Retransmits: -1},
-		CPU:         engine.CPU{HostTotal: host, RemoteTotal: remote},
-	}
+// tcp builds a successful TCP sample: goodput in Gbit/s, retransmits, and
+// the sender's and receiver's CPU in percent of a core.
+func tcp(gbps float64, retr int64, snd, rcv float64) Sample {
+	return Sample{Goodput: gbps * 1e9, Retransmits: retr, SenderCPU: snd, ReceiverCPU: rcv}
 }
 
-func tcps(gbps ...float64) []*engine.Result {
-	var r []*engine.Result
+func tcps(gbps ...float64) []Sample {
+	var r []Sample
 	for _, g := range gbps {
 		r = append(r, tcp(g, 10, 40, 30))
 	}
@@ -38,9 +30,9 @@ func codes(s Summary) []string {
 }
 
 func TestSummarize(t *testing.T) {
-	base := Group{Key: Key{Scenario: "node-node", Protocol: engine.TCP, Streams: 1}, Results: tcps(9.40, 9.42, 9.38, 9.41, 9.39, 9.40)}
-	key := Key{Scenario: "pod-pod-cross", Protocol: engine.TCP, Streams: 1}
-	vxlan := &cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}
+	base := Group{Key: Key{Scenario: "node-node", Protocol: TCP, Streams: 1}, Samples: tcps(9.40, 9.42, 9.38, 9.41, 9.39, 9.40)}
+	key := Key{Scenario: "pod-pod-cross", Protocol: TCP, Streams: 1}
+	vxlan := &PathFacts{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}
 	tests := []struct {
 		name      string
 		g         Group
@@ -59,7 +51,7 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "overhead", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85, 8.92, 8.88, 8.9), Path: vxlan}, baseline: &base, status: StatusOK, n: 6,
+			name: "overhead", g: Group{Key: key, Samples: tcps(8.9, 8.95, 8.85, 8.92, 8.88, 8.9), Path: vxlan}, baseline: &base, status: StatusOK, n: 6,
 			check: func(t *testing.T, s Summary) {
 				o := s.Overhead
 				if s.Baseline || o == nil || math.Abs(o.Ratio-(1-8.9/9.40)) > 1e-3 || !o.Significant || o.Test.P != 2.0/924 || o.CI == nil || !o.CI.Contains(o.Ratio) ||
@@ -72,7 +64,7 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "not significant", g: Group{Key: key, Results: tcps(9.40, 9.43, 9.37, 9.41, 9.39, 9.40)}, baseline: &base, status: StatusOK, n: 6,
+			name: "not significant", g: Group{Key: key, Samples: tcps(9.40, 9.43, 9.37, 9.41, 9.39, 9.40)}, baseline: &base, status: StatusOK, n: 6,
 			check: func(t *testing.T, s Summary) {
 				if s.Overhead.Significant || s.Overhead.Test.P < 0.5 || !s.Overhead.CI.Contains(0) || !s.Overhead.Equivalence.Equivalent {
 					t.Errorf("overhead %+v", s.Overhead)
@@ -92,7 +84,7 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "some failed", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85), Errors: []string{"reset"}}, baseline: &base,
+			name: "some failed", g: Group{Key: key, Samples: tcps(8.9, 8.95, 8.85), Errors: []string{"reset"}}, baseline: &base,
 			status: StatusOK, n: 3, failed: 1, warnings: []string{WarnFailedSamples, WarnFewSamples},
 			check: func(t *testing.T, s Summary) {
 				if s.Goodput.N != 3 || s.Goodput.Median != 8.9e9 {
@@ -101,7 +93,7 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "few samples", g: Group{Key: key, Results: tcps(8.9, 8.95)}, baseline: &base,
+			name: "few samples", g: Group{Key: key, Samples: tcps(8.9, 8.95)}, baseline: &base,
 			status: StatusOK, n: 2, warnings: []string{WarnFewSamples},
 			check: func(t *testing.T, s Summary) {
 				if s.Goodput.MedianCI != nil || s.Goodput.MeanCI != nil || s.Overhead.CI != nil || s.Goodput.Stdev == nil {
@@ -110,7 +102,7 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "too few for significance", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Results: tcps(9.4, 9.41, 9.39)},
+			name: "too few for significance", g: Group{Key: key, Samples: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Samples: tcps(9.4, 9.41, 9.39)},
 			status: StatusOK, n: 3, warnings: []string{WarnFewSamples},
 			check: func(t *testing.T, s Summary) {
 				o := s.Overhead
@@ -120,11 +112,11 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "noisy", g: Group{Key: key, Results: tcps(8, 9, 10, 7, 9.5, 8.5)}, baseline: &base,
+			name: "noisy", g: Group{Key: key, Samples: tcps(8, 9, 10, 7, 9.5, 8.5)}, baseline: &base,
 			status: StatusOK, n: 6, warnings: []string{WarnNoisy},
 		},
 		{
-			name: "cpu-bound receiver", g: Group{Key: key, Results: []*engine.Result{tcp(8.9, 0, 50, 95), tcp(8.9, 0, 50, 97), tcp(8.9, 0, 50, 99)}}, baseline: &base,
+			name: "cpu-bound receiver", g: Group{Key: key, Samples: []Sample{tcp(8.9, 0, 50, 95), tcp(8.9, 0, 50, 97), tcp(8.9, 0, 50, 99)}}, baseline: &base,
 			status: StatusOK, n: 3, warnings: []string{WarnFewSamples, WarnCPUBound},
 			check: func(t *testing.T, s Summary) {
 				if !s.CPU.Bound || s.CPU.Receiver != 97 || s.CPU.Sender != 50 || !strings.Contains(s.Warnings[1].Message, "receiver used 97%") {
@@ -133,31 +125,18 @@ func TestSummarize(t *testing.T) {
 			},
 		},
 		{
-			name: "reverse swaps sides", g: Group{Key: key, Results: func() []*engine.Result {
-				r := tcp(8.9, 0, 95, 50)
-				r.Spec.Reverse = true
-				return []*engine.Result{r}
-			}()}, baseline: &base,
-			status: StatusOK, n: 1, warnings: []string{WarnFewSamples, WarnCPUBound},
-			check: func(t *testing.T, s Summary) {
-				if s.CPU.Sender != 50 || s.CPU.Receiver != 95 {
-					t.Errorf("cpu %+v", s.CPU)
-				}
-			},
-		},
-		{
-			name: "no baseline", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)},
+			name: "no baseline", g: Group{Key: key, Samples: tcps(8.9, 8.95, 8.85)},
 			status: StatusOK, n: 3, warnings: []string{WarnFewSamples, WarnNoBaseline},
 		},
 		{
-			name: "baseline failed", g: Group{Key: key, Results: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Errors: []string{"x"}},
+			name: "baseline failed", g: Group{Key: key, Samples: tcps(8.9, 8.95, 8.85)}, baseline: &Group{Key: base.Key, Errors: []string{"x"}},
 			status: StatusOK, n: 3, warnings: []string{WarnFewSamples, WarnBaselineFailed},
 		},
 		{
-			name: "udp", g: Group{Key: Key{Scenario: "pod-pod-cross", Protocol: engine.UDP, Streams: 1}, Path: vxlan, Results: []*engine.Result{
-				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.5, JitterMs: 0.02}},
-				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.1, JitterMs: 0.01}},
-				{Spec: engine.Spec{Protocol: engine.UDP}, SumReceived: engine.Totals{BitsPerSecond: 1e6, LostPercent: 0.2, JitterMs: 0.03}},
+			name: "udp", g: Group{Key: Key{Scenario: "pod-pod-cross", Protocol: UDP, Streams: 1}, Path: vxlan, Samples: []Sample{
+				{Goodput: 1e6, Retransmits: -1, LostPercent: 0.5, JitterMs: 0.02},
+				{Goodput: 1e6, Retransmits: -1, LostPercent: 0.1, JitterMs: 0.01},
+				{Goodput: 1e6, Retransmits: -1, LostPercent: 0.2, JitterMs: 0.03},
 			}},
 			status: StatusOK, n: 3, warnings: []string{WarnFewSamples, WarnNoBaseline},
 			check: func(t *testing.T, s Summary) {

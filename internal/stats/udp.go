@@ -1,7 +1,5 @@
 package stats
 
-import "github.com/cnibench/cnibench/internal/engine"
-
 // Difference is what a group adds to its baseline's figure (loss in
 // percentage points, jitter in ms): the Hodges–Lehmann shift with its Moses
 // interval and the Mann-Whitney test, the family of the overhead.
@@ -30,29 +28,25 @@ func (c Config) difference(x, base []float64) *Difference {
 // was told to send, so what a path costs shows in what it delivered of that
 // (Delivered), in loss and in jitter, each with an interval and a test
 // against the baseline.
-func (c Config) udpFigures(s *Summary, results []*engine.Result, baseline *Group) {
+func (c Config) udpFigures(s *Summary, results []Sample, baseline *Group) {
 	loss, jitter, delivered := udpValues(results)
 	s.Loss, s.Jitter = c.Estimate(s.Key, loss), c.Estimate(s.Key, jitter)
 	s.Delivered = c.Estimate(s.Key, delivered)
 	if baseline == nil || s.Baseline {
 		return
 	}
-	bl, bj, _ := udpValues(baseline.Results)
+	bl, bj, _ := udpValues(baseline.Samples)
 	s.LossDelta, s.JitterDelta = c.difference(loss, bl), c.difference(jitter, bj)
 }
 
-// udpValues are each result's receiver loss (%), jitter (ms) and delivered
-// share of the offered rate (nil entries are skipped; delivered only when
-// the rate was set).
-func udpValues(results []*engine.Result) (loss, jitter, delivered []float64) {
-	for _, r := range results {
-		if r == nil {
-			continue
-		}
-		loss = append(loss, r.SumReceived.LostPercent)
-		jitter = append(jitter, r.SumReceived.JitterMs)
-		if offered := float64(r.Spec.Rate) * float64(max(r.Spec.Streams, 1)); offered > 0 {
-			delivered = append(delivered, r.Goodput()/offered)
+// udpValues are each sample's receiver loss (%), jitter (ms) and delivered
+// share of the offered rate (delivered only when the rate was set).
+func udpValues(samples []Sample) (loss, jitter, delivered []float64) {
+	for _, r := range samples {
+		loss = append(loss, r.LostPercent)
+		jitter = append(jitter, r.JitterMs)
+		if r.OfferedBps > 0 {
+			delivered = append(delivered, r.Goodput/r.OfferedBps)
 		}
 	}
 	return loss, jitter, delivered

@@ -13,26 +13,25 @@ import (
 
 // CNI is the pod network detected, and where it was read.
 type CNI struct {
-	Name     string `json:"name"`     // "flannel", "calico", "cilium", ... or "unknown"
-	Backend  string `json:"backend"`  // as the CNI names it: "vxlan", "host-gw", ...
-	Datapath string `json:"datapath"` // cluster.Path's vocabulary: "vxlan", "geneve", "routed", "ipip", "wireguard", "unknown"
-	// HeaderTax is the encapsulation's bytes per packet (IPv4 underlay).
+	Name     string           `json:"name"`    // "flannel", "calico", "cilium", ... or "unknown"
+	Backend  string           `json:"backend"` // as the CNI names it: "vxlan", "host-gw", ...
+	Datapath cluster.Datapath `json:"datapath"`
+	// HeaderTax is the encapsulation's bytes per packet over an IPv4
+	// underlay (Datapath.HeaderTax); Path charges the underlay's own.
 	HeaderTax int    `json:"header_tax,omitempty"`
 	Source    string `json:"source,omitempty"` // e.g. "ConfigMap kube-flannel/kube-flannel-cfg"
 	Note      string `json:"note,omitempty"`   // why detection could not tell
 }
 
-// flannelBackends maps flannel's backend types to a datapath and its
-// per-packet header (outer IPv4 + UDP + VXLAN = 50, IPv4 = 20, WireGuard
-// over IPv4 = 60).
-var flannelBackends = map[string]struct {
-	datapath string
-	tax      int
-}{
-	"vxlan":     {"vxlan", 50},
-	"host-gw":   {"routed", 0},
-	"ipip":      {"ipip", 20},
-	"wireguard": {"wireguard", 60},
+// flannelBackends maps flannel's backend types to a datapath; its header
+// tax is the datapath's (cluster.Datapath.HeaderTax: over IPv4, VXLAN's
+// outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50, IPIP's 20,
+// WireGuard's 60).
+var flannelBackends = map[string]cluster.Datapath{
+	"vxlan":     cluster.VXLAN,
+	"host-gw":   cluster.Routed,
+	"ipip":      cluster.IPIP,
+	"wireguard": cluster.WireGuard,
 }
 
 // Where kube-flannel.yml puts flannel's configuration.
@@ -45,7 +44,7 @@ const (
 
 // detectCNI finds the pod network once: flannel from its ConfigMap's
 // net-conf.json (Backend.Type), else from its node annotation; then
-// Calico, Cilium and, by DaemonSet name only, others (detectOther).
+// Calico, Cilium and, by DaemonSet name only, others (detectCalicoCilium).
 func (c *Cluster) detectCNI(ctx context.Context) CNI {
 	c.mu.Lock()
 	if c.cni != nil {
@@ -53,7 +52,7 @@ func (c *Cluster) detectCNI(ctx context.Context) CNI {
 		return *c.cni
 	}
 	c.mu.Unlock()
-	cni := CNI{Name: "unknown", Datapath: "unknown"}
+	cni := CNI{Name: "unknown", Datapath: cluster.Unknown}
 	var notes []string
 	for _, ns := range flannelConfigMaps {
 		cm, err := c.cfg.Client.CoreV1().ConfigMaps(ns).Get(ctx, flannelConfigMap, metav1.GetOptions{})
@@ -83,10 +82,10 @@ func (c *Cluster) detectCNI(ctx context.Context) CNI {
 	}
 	if cni.Name == "unknown" {
 		var more []string
-		cni, more = c.detectOther(ctx)
+		cni, more = c.detectCalicoCilium(ctx)
 		notes = append(notes, more...)
 	}
-	if cni.Name == "unknown" || cni.Datapath == "unknown" {
+	if cni.Name == "unknown" || !cni.Datapath.Known() {
 		if cni.Name == "unknown" {
 			notes = append(notes, "no known CNI found (flannel, Calico, Cilium or a CNI DaemonSet in "+strings.Join(daemonSetNamespaces, ", ")+")")
 		}
@@ -105,16 +104,24 @@ func flannelCNI(backend, source string) CNI {
 	if backend == "" {
 		backend = "udp" // flannel's default when Backend is absent
 	}
-	cni := CNI{Name: "flannel", Backend: backend, Datapath: "unknown", Source: source}
-	if b, ok := flannelBackends[strings.ToLower(backend)]; ok {
-		cni.Datapath, cni.HeaderTax = b.datapath, b.tax
+	cni := CNI{Name: "flannel", Backend: backend, Datapath: cluster.Unknown, Source: source}
+	if dp, ok := flannelBackends[strings.ToLower(backend)]; ok {
+		cni = cni.with(dp)
 	}
+	return cni
+}
+
+// with sets the CNI's datapath and its header tax over IPv4.
+func (cni CNI) with(dp cluster.Datapath) CNI {
+	cni.Datapath, cni.HeaderTax = dp, dp.HeaderTax(cluster.IPv4)
 	return cni
 }
 
 // Path says what carries traffic from from to to: the detected datapath,
 // whether it is encapsulated (a pod backend on another node than where the
-// packet enters the pod network), and the MTUs read inside the pods.
+// packet enters the pod network), its header tax over the underlay's family
+// (that of the node's first address, whose interface gives the underlay
+// MTU), and the MTUs read inside the pods.
 func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target) (cluster.Path, error) {
 	if _, ok := c.endpoint(from.Name); !ok {
 		return cluster.Path{}, fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
@@ -125,16 +132,20 @@ func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Ta
 	if to.Kind == cluster.NodePortTarget {
 		entry = c.nodeOfAddr(to.Addr.Addr())
 	}
-	encapDP := cni.HeaderTax > 0
-	p := cluster.Path{Datapath: cni.Datapath, Encapsulated: encapDP && backendPod && entry != to.Backend.Node}
+	p := cluster.Path{Datapath: cni.Datapath, Encapsulated: cni.Datapath.Encapsulates() && backendPod && entry != to.Backend.Node}
 	if from.Kind == cluster.NodeEndpoint && !backendPod {
-		p.Datapath = "host"
+		p.Datapath = cluster.Host
 	}
+	nodeEp, nodeOK := c.endpoint(from.Node)
 	if p.Encapsulated {
-		p.HeaderTax = cni.HeaderTax
+		underlay := cluster.IPv4
+		if nodeOK && len(nodeEp.Addrs) > 0 {
+			underlay = cluster.FamilyOf(nodeEp.Addrs[0])
+		}
+		p.HeaderTax = cni.Datapath.HeaderTax(underlay)
 	}
 	var err error
-	if nodeEp, ok := c.endpoint(from.Node); ok {
+	if nodeOK {
 		if ifs, e := c.netInfo(ctx, nodeEp); e == nil {
 			p.UnderlayMTU = mtuOf(ifs, nodeEp.Addrs[0])
 		} else {

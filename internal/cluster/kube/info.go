@@ -132,11 +132,11 @@ func (cni CNI) fact() string {
 		name = "unknown"
 	}
 	s := "CNI " + name
-	if cni.Backend != "" && !strings.EqualFold(cni.Backend, cni.Datapath) {
+	if cni.Backend != "" && !strings.EqualFold(cni.Backend, string(cni.Datapath)) {
 		s += " (backend " + cni.Backend + ")"
 	}
 	switch {
-	case cni.Datapath == "" || cni.Datapath == "unknown":
+	case !cni.Datapath.Known():
 		s += ", datapath unknown"
 		if cni.Note != "" {
 			s += ": " + cni.Note
@@ -144,7 +144,7 @@ func (cni CNI) fact() string {
 	case cni.HeaderTax > 0:
 		s += fmt.Sprintf(", datapath %s: pod→pod across nodes encapsulated (%d B header)", cni.Datapath, cni.HeaderTax)
 	default:
-		s += ", datapath " + cni.Datapath + ": pod→pod across nodes not encapsulated"
+		s += ", datapath " + string(cni.Datapath) + ": pod→pod across nodes not encapsulated"
 	}
 	return s
 }

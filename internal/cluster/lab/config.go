@@ -12,42 +12,29 @@ import (
 	"github.com/cnibench/cnibench/internal/runid"
 )
 
-// Datapath is how pod traffic crosses nodes.
-type Datapath string
+// Datapath is how pod traffic crosses nodes: cluster's vocabulary (its
+// names, header taxes and parsing); the lab builds the four below.
+type Datapath = cluster.Datapath
 
 const (
 	// Routed is Calico BGP without encapsulation: per-pod /32 routes and
 	// node routes to other nodes' pod CIDRs via the underlay.
-	Routed Datapath = "routed"
+	Routed = cluster.Routed
 	// VXLAN is flannel's vxlan backend: one VTEP per node (VNI 1, UDP 8472)
 	// with static FDB and neighbour entries.
-	VXLAN Datapath = "vxlan"
+	VXLAN = cluster.VXLAN
 	// IPIP is Calico's IPIP mode: IPv4-in-IPv4 for pod traffic between nodes.
-	IPIP Datapath = "ipip"
+	IPIP = cluster.IPIP
 	// WireGuard is Calico's WireGuard mode: encrypted UDP between nodes.
-	WireGuard Datapath = "wireguard"
+	WireGuard = cluster.WireGuard
 )
 
-// Datapaths lists every datapath the lab knows, in documentation order.
+// Datapaths lists every datapath the lab builds, in documentation order.
 var Datapaths = []Datapath{Routed, VXLAN, IPIP, WireGuard}
 
-// HeaderTax is the bytes of encapsulation the datapath adds to each packet
-// crossing nodes over an IPv4 underlay: the pod MTU is the underlay MTU
-// minus this.
-func (d Datapath) HeaderTax() int {
-	switch d {
-	case VXLAN:
-		return 50 // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14
-	case IPIP:
-		return 20 // outer IPv4
-	case WireGuard:
-		return 60 // outer IPv4 20 + UDP 8 + WireGuard header 16 + tag 16
-	}
-	return 0
-}
-
-// Encapsulated reports whether the datapath wraps pod packets between nodes.
-func (d Datapath) Encapsulated() bool { return d.HeaderTax() > 0 }
+// headerTax is d's header tax on the lab's underlay, which is IPv4 (IPv6
+// pod traffic rides it too).
+func headerTax(d Datapath) int { return d.HeaderTax(cluster.IPv4) }
 
 // Config describes a lab. The zero value plus Defaults is the seed's
 // cluster shape: 3 nodes with 2 pods each, routed, MTU 1500, unshaped.
@@ -101,7 +88,7 @@ func (c Config) WithDefaults() Config {
 		c.UnderlayMTU = 1500
 	}
 	if c.PodMTU == 0 {
-		c.PodMTU = c.UnderlayMTU - c.Datapath.HeaderTax()
+		c.PodMTU = c.UnderlayMTU - headerTax(c.Datapath)
 	}
 	if c.ID == "" {
 		c.ID = runid.New()
@@ -126,7 +113,7 @@ func (c Config) Validate() error {
 		known = known || d == c.Datapath
 	}
 	if !known {
-		errs = append(errs, fmt.Errorf("datapath %q: use one of %s", c.Datapath, joinDatapaths(Datapaths)))
+		errs = append(errs, fmt.Errorf("datapath %q: use one of %s", c.Datapath, cluster.JoinDatapaths(Datapaths)))
 	}
 	if c.UnderlayMTU < MinMTU || c.UnderlayMTU > MaxMTU {
 		errs = append(errs, fmt.Errorf("underlay MTU %d: use %d..%d", c.UnderlayMTU, MinMTU, MaxMTU))
@@ -154,7 +141,7 @@ func (c Config) mtuWarnings() []string {
 	if c.Nodes < 2 {
 		return nil
 	}
-	if w := cluster.MTUWarning("every node", c.PodMTU, c.UnderlayMTU, string(c.Datapath), c.Datapath.HeaderTax(), "--pod-mtu"); w != "" {
+	if w := cluster.MTUWarning("every node", c.PodMTU, c.UnderlayMTU, c.Datapath, headerTax(c.Datapath), "--pod-mtu"); w != "" {
 		return []string{w}
 	}
 	return nil
@@ -227,12 +214,4 @@ func FormatRate(r uint64) string {
 		return fmt.Sprintf("%dkbit", r/1e3)
 	}
 	return fmt.Sprintf("%dbit", r)
-}
-
-func joinDatapaths(ds []Datapath) string {
-	s := make([]string, len(ds))
-	for i, d := range ds {
-		s[i] = string(d)
-	}
-	return strings.Join(s, ", ")
 }

@@ -116,7 +116,7 @@ func TestPathMTU(t *testing.T) {
 			}
 			echoServer(t, l, "pod-2a", echoPort)
 			echoServer(t, l, "node-2", echoPort)
-			tunnel := c.UnderlayMTU - c.Datapath.HeaderTax()
+			tunnel := c.UnderlayMTU - headerTax(c.Datapath)
 			for _, tc := range []struct {
 				from, to string
 				mtu      int

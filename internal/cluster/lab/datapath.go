@@ -89,7 +89,7 @@ func (l *Lab) routed(h *netlink.Handle, n *node, up netlink.Link, v4 bool) error
 //
 // IPv6 pod traffic rides the same IPv4 VTEP (inner IPv6, outer IPv4).
 func (l *Lab) vxlan(h *netlink.Handle, n *node, up netlink.Link) error {
-	mtu := l.cfg.UnderlayMTU - VXLAN.HeaderTax()
+	mtu := l.cfg.UnderlayMTU - headerTax(VXLAN)
 	vtep, err := addVXLAN(h, tunnelName(l.cfg.ID, VXLAN), VTEPMAC(n.idx), mtu, up, NodeIP(n.idx))
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func (l *Lab) vxlan(h *netlink.Handle, n *node, up netlink.Link) error {
 //
 // like: ip route add 198.19.K.0/24 via 198.18.0.K dev TUNNEL onlink
 func (l *Lab) ipip(h *netlink.Handle, n *node, up netlink.Link) error {
-	tun, err := addIPIP(h, tunnelName(l.cfg.ID, IPIP), l.cfg.UnderlayMTU-IPIP.HeaderTax(), NodeIP(n.idx))
+	tun, err := addIPIP(h, tunnelName(l.cfg.ID, IPIP), l.cfg.UnderlayMTU-headerTax(IPIP), NodeIP(n.idx))
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func (l *Lab) ipip(h *netlink.Handle, n *node, up netlink.Link) error {
 // like: ip route add 198.19.K.0/24 dev WG scope link
 func (l *Lab) wireguard(h *netlink.Handle, n *node, keys []wgtypes.Key) error {
 	name := tunnelName(l.cfg.ID, WireGuard)
-	wg, err := addWireGuard(h, name, l.cfg.UnderlayMTU-WireGuard.HeaderTax())
+	wg, err := addWireGuard(h, name, l.cfg.UnderlayMTU-headerTax(WireGuard))
 	if err != nil {
 		return err
 	}

@@ -238,23 +238,23 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 	if to.Kind == cluster.NodePortTarget {
 		entry = l.nodeOfIP(to.Addr.Addr())
 	}
-	encap := dp.Encapsulated() && backendPod && entry != to.Backend.Node
+	encap := dp.Encapsulates() && backendPod && entry != to.Backend.Node
 	crosses := from.Node != to.Backend.Node || entry != from.Node
-	p := cluster.Path{Datapath: string(dp), Encapsulated: encap}
+	p := cluster.Path{Datapath: dp, Encapsulated: encap}
 	if crosses { // a path inside one node never meets the underlay
 		p.UnderlayMTU = l.cfg.UnderlayMTU
 	}
 	if from.Kind == cluster.NodeEndpoint && !backendPod {
-		p.Datapath = "host"
+		p.Datapath = cluster.Host
 	}
 	if encap {
-		p.HeaderTax = dp.HeaderTax()
+		p.HeaderTax = headerTax(dp)
 	}
 	switch {
 	case from.Kind == cluster.PodEndpoint:
 		p.MTU = l.cfg.PodMTU
 	case encap && to.Kind != cluster.NodePortTarget:
-		p.MTU = l.cfg.UnderlayMTU - dp.HeaderTax() // the node sends through its tunnel
+		p.MTU = l.cfg.UnderlayMTU - headerTax(dp) // the node sends through its tunnel
 	default:
 		p.MTU = l.cfg.UnderlayMTU
 	}

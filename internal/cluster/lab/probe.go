@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/netns"
 	"github.com/vishvananda/netlink"
 	vnetns "github.com/vishvananda/netns"
@@ -56,7 +57,7 @@ func checkDatapath(d Datapath) error {
 		return nil
 	}
 	return fmt.Errorf("datapath %s needs the %s kernel module, which this kernel lacks (%v); this kernel supports: %s",
-		d, kernelModule[d], err, joinDatapaths(SupportedDatapaths()))
+		d, kernelModule[d], err, cluster.JoinDatapaths(SupportedDatapaths()))
 }
 
 func probe(d Datapath) error {

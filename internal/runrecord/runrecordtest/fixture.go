@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/cluster"
-	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
 	"github.com/cnibench/cnibench/internal/version"
@@ -19,19 +17,19 @@ import (
 
 // Options shape a fixture; the zero value is the default run.
 type Options struct {
-	Variants  []string          // default: datapath=routed, datapath=vxlan
-	Scenarios []string          // default: every scenario of the models
-	Protocols []engine.Protocol // default: tcp, udp
-	Repeats   int               // default 5
-	Seed      uint64            // default 1; another seed is a re-run
-	Slowdown  float64           // share of TCP goodput lost by every non-baseline scenario (a regression)
+	Variants  []string         // default: datapath=routed, datapath=vxlan
+	Scenarios []string         // default: every scenario of the models
+	Protocols []stats.Protocol // default: tcp, udp
+	Repeats   int              // default 5
+	Seed      uint64           // default 1; another seed is a re-run
+	Slowdown  float64          // share of TCP goodput lost by every non-baseline scenario (a regression)
 }
 
 // Defaults of the fixture.
 var (
 	DefaultVariants  = []string{"datapath=routed", "datapath=vxlan"}
 	DefaultScenarios = []string{"node-node", "pod-node", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
-	DefaultProtocols = []engine.Protocol{engine.TCP, engine.UDP}
+	DefaultProtocols = []stats.Protocol{stats.TCP, stats.UDP}
 	Start            = time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
 )
 
@@ -69,7 +67,7 @@ func Build(o Options) *runrecord.Run {
 		CommandLine:     []string{"cnibench", "run", "--datapath", joinVariants(o.Variants), "--repeats", fmt.Sprint(o.Repeats), "--duration", "3s", "--omit", "1s"},
 		Start:           Start,
 		Complete:        true,
-		Cluster: cluster.Info{Kind: "lab", Name: "cnibench-lab", Nodes: []string{"node-1", "node-2"}, Kernel: "6.1.0-28-amd64", CPUs: 2,
+		Cluster: runrecord.ClusterInfo{Kind: "lab", Name: "cnibench-lab", Nodes: []string{"node-1", "node-2"}, Kernel: "6.1.0-28-amd64", CPUs: 2,
 			Details: map[string]any{"link_rate": "10Gbit/s", "underlay_mtu": float64(1500), "datapaths": toAny(o.Variants)}},
 		Plan: runrecord.Plan{
 			Scenarios: o.Scenarios, Protocols: o.Protocols, Streams: []int{1},
@@ -98,7 +96,7 @@ func Build(o Options) *runrecord.Run {
 						at = at.Add(3 * time.Second)
 					default:
 						slow := 1.0
-						if sc != runrecord.BaselineScenario && p == engine.TCP {
+						if sc != runrecord.BaselineScenario && p == stats.TCP {
 							slow -= o.Slowdown
 						}
 						s.Result = m.result(rng, p, at, slow)
@@ -127,18 +125,18 @@ type model struct {
 	failOne      string  // sample failRepeat fails with this
 	failRepeat   int
 	from, to     string
-	target       cluster.TargetKind
-	path         cluster.Path
+	target       runrecord.TargetKind
+	path         runrecord.Path
 }
 
 var (
-	hostPath   = cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500, LinkRate: 10e9}
-	routedPath = cluster.Path{Datapath: "routed", MTU: 1500, UnderlayMTU: 1500, LinkRate: 10e9}
-	vxlanPath  = cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 10e9}
+	hostPath   = runrecord.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500, LinkRate: 10e9}
+	routedPath = runrecord.Path{Datapath: "routed", MTU: 1500, UnderlayMTU: 1500, LinkRate: 10e9}
+	vxlanPath  = runrecord.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 10e9}
 	// vxlanPodPath is a pod's path that leaves its node unencapsulated
 	// (pod-node is masqueraded, a NodePort is reached through the node's
 	// address): only the pod's MTU is smaller.
-	vxlanPodPath = cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500, LinkRate: 10e9}
+	vxlanPodPath = runrecord.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500, LinkRate: 10e9}
 )
 
 func lookup(variant, scenario string) model {
@@ -152,7 +150,7 @@ func lookup(variant, scenario string) model {
 		"pod-pod-same": {"pod-1a", "pod-1b", "direct"}, "pod-clusterip": {"pod-1a", "pod-2a", "clusterip"},
 		"pod-nodeport": {"pod-1a", "pod-2a", "nodeport"},
 	}[scenario]
-	m.from, m.to, m.target = ends[0], ends[1], cluster.TargetKind(ends[2])
+	m.from, m.to, m.target = ends[0], ends[1], runrecord.TargetKind(ends[2])
 	if m.gbps == 0 && m.failAll == "" {
 		m.gbps, m.cv, m.loss, m.jitter, m.cpuSnd, m.cpuRcv, m.retr, m.path = 9, 0.01, 0.05, 0.03, 50, 40, 20, routedPath
 	}
@@ -165,7 +163,7 @@ var models = map[string]map[string]model{
 		"pod-node":      {gbps: 9.37, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 48, cpuRcv: 39, retr: 15, path: routedPath},
 		"node-pod":      {gbps: 9.36, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 47, cpuRcv: 41, retr: 15, path: routedPath},
 		"pod-pod-cross": {gbps: 9.31, cv: 0.005, loss: 0.02, jitter: 0.015, cpuSnd: 49, cpuRcv: 42, retr: 18, path: routedPath},
-		"pod-pod-same":  {gbps: 12.6, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 97, cpuRcv: 81, retr: 0, path: cluster.Path{Datapath: "bridge", MTU: 1500}},
+		"pod-pod-same":  {gbps: 12.6, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 97, cpuRcv: 81, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1500}},
 		"pod-clusterip": {gbps: 9.19, cv: 0.006, loss: 0.02, jitter: 0.016, cpuSnd: 50, cpuRcv: 44, retr: 20, path: routedPath},
 		"pod-nodeport":  {failAll: "connect 198.18.0.2:30001: connection refused", path: routedPath},
 	},
@@ -174,7 +172,7 @@ var models = map[string]map[string]model{
 		"pod-node":      {gbps: 8.96, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 55, cpuRcv: 49, retr: 25, path: vxlanPodPath},
 		"node-pod":      {gbps: 8.93, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 53, cpuRcv: 52, retr: 25, path: vxlanPath},
 		"pod-pod-cross": {gbps: 8.72, cv: 0.007, loss: 0.04, jitter: 0.024, cpuSnd: 58, cpuRcv: 55, retr: 31, path: vxlanPath},
-		"pod-pod-same":  {gbps: 12.3, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 96, cpuRcv: 83, retr: 0, path: cluster.Path{Datapath: "bridge", MTU: 1450}},
+		"pod-pod-same":  {gbps: 12.3, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 96, cpuRcv: 83, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1450}},
 		"pod-clusterip": {gbps: 8.55, cv: 0.07, loss: 0.06, jitter: 0.031, cpuSnd: 60, cpuRcv: 57, retr: 44, path: vxlanPath},
 		"pod-nodeport": {gbps: 8.49, cv: 0.008, loss: 0.05, jitter: 0.028, cpuSnd: 61, cpuRcv: 56, retr: 40, path: vxlanPodPath,
 			failOne: "control connection: read tcp 198.18.1.2:40312->198.18.0.2:30001: connection reset by peer", failRepeat: 3},
@@ -182,42 +180,42 @@ var models = map[string]map[string]model{
 }
 
 // result fakes one engine result of m starting at start.
-func (m model) result(rng *rand.Rand, p engine.Protocol, start time.Time, slow float64) *engine.Result {
-	spec := engine.Spec{Protocol: p, Duration: duration, Streams: 1, Omit: omit, Interval: time.Second, Length: engine.DefaultTCPLength}
+func (m model) result(rng *rand.Rand, p stats.Protocol, start time.Time, slow float64) *runrecord.Result {
+	spec := runrecord.Spec{Protocol: p, Duration: duration, Streams: 1, Omit: omit, Interval: time.Second, Length: 1 << 20}
 	noise := func(cv float64) float64 { return 1 + cv*rng.NormFloat64() }
 	var rate float64
-	if p == engine.UDP {
+	if p == stats.UDP {
 		spec.Rate, spec.Length = udpRate, 1400
 		rate = udpRate * (1 - m.loss*noise(0.5)/100)
 	} else {
 		rate = m.gbps * 1e9 * noise(m.cv) * slow
 	}
-	res := &engine.Result{
+	res := &runrecord.Result{
 		Spec: spec, Cookie: fmt.Sprintf("fixture%026d", rng.Uint64()%1e12), Start: start, End: start.Add(duration + omit + 150*time.Millisecond),
 		Local: "198.18.1.2:40310", Remote: "198.18.2.2:5201",
-		Connected: []engine.Connection{{ID: 5, Local: "198.18.1.2:40312", Remote: "198.18.2.2:5201"}},
+		Connected: []runrecord.Connection{{ID: 5, Local: "198.18.1.2:40312", Remote: "198.18.2.2:5201"}},
 	}
 	cpuScale := 1.0
-	if p == engine.UDP {
+	if p == stats.UDP {
 		cpuScale = 0.12 // a paced 100 Mbit/s costs little CPU
 	}
-	res.CPU = engine.CPU{HostTotal: m.cpuSnd * cpuScale * noise(0.02), RemoteTotal: m.cpuRcv * cpuScale * noise(0.02)}
+	res.CPU = runrecord.CPU{HostTotal: m.cpuSnd * cpuScale * noise(0.02), RemoteTotal: m.cpuRcv * cpuScale * noise(0.02)}
 	res.CPU.HostSystem, res.CPU.HostUser = res.CPU.HostTotal*0.8, res.CPU.HostTotal*0.2
 	res.CPU.RemoteSystem, res.CPU.RemoteUser = res.CPU.RemoteTotal*0.85, res.CPU.RemoteTotal*0.15
 	secs := duration.Seconds()
 	var retrTotal int64
 	for i := 0; i < int((omit+duration)/time.Second); i++ {
-		is := engine.IntervalStream{ID: 5, Start: float64(i), End: float64(i + 1), Seconds: 1, Sender: true, Omitted: i < int(omit/time.Second)}
+		is := runrecord.IntervalStream{ID: 5, Start: float64(i), End: float64(i + 1), Seconds: 1, Sender: true, Omitted: i < int(omit/time.Second)}
 		f := noise(m.cv * 1.5)
 		if is.Omitted {
 			f *= 0.85 // slow start
 		}
-		if p == engine.UDP {
+		if p == stats.UDP {
 			f = noise(0.001)
 		}
 		is.BitsPerSecond = rate * f
 		is.Bytes = uint64(is.BitsPerSecond / 8)
-		if p == engine.TCP {
+		if p == stats.TCP {
 			is.HasTCPInfo = true
 			is.Retransmits = int64(max(0, m.retr/4*noise(0.6)))
 			is.SndCwnd, is.RTT, is.RTTVar, is.PMTU = int64(1.2e6*f), int64(180*noise(0.1)), 40, int64(max(m.path.MTU, 1500))
@@ -231,13 +229,13 @@ func (m model) result(rng *rand.Rand, p engine.Protocol, start time.Time, slow f
 		}
 		sum := is
 		sum.ID = 0
-		res.Intervals = append(res.Intervals, engine.Interval{Streams: []engine.IntervalStream{is}, Sum: sum})
+		res.Intervals = append(res.Intervals, runrecord.Interval{Streams: []runrecord.IntervalStream{is}, Sum: sum})
 	}
 	bytes := uint64(rate * secs / 8)
-	sent := engine.Totals{Start: 0, End: secs, Seconds: secs, Bytes: bytes, BitsPerSecond: rate, Sender: true, Retransmits: -1}
+	sent := runrecord.Totals{Start: 0, End: secs, Seconds: secs, Bytes: bytes, BitsPerSecond: rate, Sender: true, Retransmits: -1}
 	recv := sent
 	recv.Sender = false
-	if p == engine.TCP {
+	if p == stats.TCP {
 		sent.Retransmits = retrTotal
 		sent.Bytes = bytes + uint64(rng.IntN(1<<20))
 		sent.BitsPerSecond = float64(sent.Bytes) * 8 / secs
@@ -253,7 +251,7 @@ func (m model) result(rng *rand.Rand, p engine.Protocol, start time.Time, slow f
 		recv.BitsPerSecond = float64(recv.Bytes) * 8 / secs
 	}
 	res.SumSent, res.SumReceived = sent, recv
-	res.Streams = []engine.Stream{{ID: 5, Sender: true, Sent: sent, Received: recv}}
+	res.Streams = []runrecord.Stream{{ID: 5, Sender: true, Sent: sent, Received: recv}}
 	res.ConnectRTT = m.connectRTT(start)
 	return res
 }
@@ -262,7 +260,7 @@ func (m model) result(rng *rand.Rand, p engine.Protocol, start time.Time, slow f
 // node, more through a veth, encapsulation and a Service's DNAT. The
 // spread comes from start, not from the rng, so that adding it left every
 // other figure of the fixtures as it was.
-func (m model) connectRTT(start time.Time) *engine.RTT {
+func (m model) connectRTT(start time.Time) *runrecord.RTT {
 	us := 40.0
 	switch {
 	case m.path.Datapath == "bridge":
@@ -273,12 +271,12 @@ func (m model) connectRTT(start time.Time) *engine.RTT {
 	if m.path.Encapsulated {
 		us += 14
 	}
-	if m.target != cluster.DirectTarget {
+	if m.target != runrecord.DirectTarget {
 		us += 6
 	}
 	us += float64(start.UnixMilli()%7) - 3
 	samples := []float64{us - 2, us - 1, us, us + 1, us + 9}
-	return &engine.RTT{Probes: len(samples), SamplesUs: samples, MinUs: us - 2, MedianUs: us, P90Us: us + 9, MaxUs: us + 9}
+	return &runrecord.RTT{Probes: len(samples), SamplesUs: samples, MinUs: us - 2, MedianUs: us, P90Us: us + 9, MaxUs: us + 9}
 }
 
 // joinVariants turns "datapath=routed", "datapath=vxlan" into "routed,vxlan".

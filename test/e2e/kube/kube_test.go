@@ -174,12 +174,12 @@ func testKube(t *testing.T, mode e2e.CNI) {
 			continue
 		}
 		switch s.TargetKind {
-		case cluster.ClusterIPTarget:
+		case runrecord.ClusterIPTarget:
 			// Through the Service: the client talked to the virtual IP, not the pod.
 			if remote.Addr() == addrOf[s.To] || (!c.External && !e2e.ServiceNet.Contains(remote.Addr())) {
 				t.Errorf("%s: connected to %s, want a ClusterIP (in %s), not the pod's %s", s.Scenario, remote, e2e.ServiceNet, addrOf[s.To])
 			}
-		case cluster.DirectTarget:
+		case runrecord.DirectTarget:
 			if remote.Addr() != addrOf[s.To] {
 				t.Errorf("%s: connected to %s, want %s's %s", s.Scenario, remote, s.To, addrOf[s.To])
 			}
@@ -216,7 +216,7 @@ func checkPlacement(ctx context.Context, t *testing.T, cs kubernetes.Interface, 
 // checkPaths checks detection against what the harness configured.
 func checkPaths(t *testing.T, mode e2e.CNI, paths []runrecord.PathRecord) {
 	t.Helper()
-	want := map[e2e.CNI]cluster.Path{
+	want := map[e2e.CNI]runrecord.Path{
 		e2e.Bridge:        {Datapath: "unknown", MTU: 1500, UnderlayMTU: 1500},
 		e2e.FlannelVXLAN:  {Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500},
 		e2e.FlannelHostGW: {Datapath: "routed", MTU: 1500, UnderlayMTU: 1500},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,14 +31,15 @@ func ciliumConfig(data map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ciliumConfigMap, Namespace: "kube-system"}, Data: data}
 }
 
-func TestDetectOtherCNIs(t *testing.T) {
+func TestDetectCalicoCilium(t *testing.T) {
 	for _, tc := range []struct {
-		name                string
-		objs                []runtime.Object
-		pools               []runtime.Object
-		cni, datapath, back string
-		tax                 int
-		source              string
+		name      string
+		objs      []runtime.Object
+		pools     []runtime.Object
+		cni, back string
+		datapath  cluster.Datapath
+		tax       int
+		source    string
 	}{
 		{name: "calico pool vxlan", pools: []runtime.Object{
 			ipPool("v6", "fd00::/48", "", "Always", false),

@@ -5,20 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-)
-
-// Header taxes over an IPv4 underlay: outer IPv4 + UDP + VXLAN + inner
-// Ethernet = 50; Geneve without options is the same 50 (its base header
-// is 8 bytes, like VXLAN's); IP-in-IP is one outer IPv4 header, 20.
-const (
-	taxVXLAN  = 50
-	taxGeneve = 50
-	taxIPIP   = 20
 )
 
 // CalicoIPPools is Calico's IPPool resource (the CRD of manifest and
@@ -49,10 +41,10 @@ const (
 	calicoNode      = "calico-node"
 )
 
-// detectOther detects Calico (IPPools, else calico-node's env), Cilium
+// detectCalicoCilium detects Calico (IPPools, else calico-node's env), Cilium
 // (its ConfigMap), else a CNI by its DaemonSet's name (datapath unknown).
 // The notes say what could not be read.
-func (c *Cluster) detectOther(ctx context.Context) (CNI, []string) {
+func (c *Cluster) detectCalicoCilium(ctx context.Context) (CNI, []string) {
 	var notes []string
 	var daemonSets []appsv1.DaemonSet
 	for _, ns := range daemonSetNamespaces {
@@ -85,12 +77,12 @@ func (c *Cluster) detectOther(ctx context.Context) (CNI, []string) {
 	for _, ds := range daemonSets {
 		for _, k := range knownDaemonSets {
 			if strings.HasPrefix(ds.Name, k.prefix) {
-				return CNI{Name: k.name, Datapath: "unknown", Source: "DaemonSet " + ds.Namespace + "/" + ds.Name,
+				return CNI{Name: k.name, Datapath: cluster.Unknown, Source: "DaemonSet " + ds.Namespace + "/" + ds.Name,
 					Note: "recognised by its DaemonSet only; its datapath is not detected"}, notes
 			}
 		}
 	}
-	return CNI{Name: "unknown", Datapath: "unknown"}, notes
+	return CNI{Name: "unknown", Datapath: cluster.Unknown}, notes
 }
 
 // detectCalicoPools reads Calico's IPPools: the first enabled IPv4 pool
@@ -140,13 +132,15 @@ func calicoCNI(ipip, vxlan, source string) CNI {
 	on := func(mode string) bool {
 		return strings.EqualFold(mode, "Always") || strings.EqualFold(mode, "CrossSubnet")
 	}
-	cni := CNI{Name: "calico", Backend: "bgp", Datapath: "routed", Source: source}
+	cni := CNI{Name: "calico", Backend: "bgp", Datapath: cluster.Routed, Source: source}
 	mode := ""
 	switch {
 	case on(vxlan):
-		cni.Backend, cni.Datapath, cni.HeaderTax, mode = "vxlan", "vxlan", taxVXLAN, vxlan
+		cni, mode = cni.with(cluster.VXLAN), vxlan
+		cni.Backend = "vxlan"
 	case on(ipip):
-		cni.Backend, cni.Datapath, cni.HeaderTax, mode = "ipip", "ipip", taxIPIP, ipip
+		cni, mode = cni.with(cluster.IPIP), ipip
+		cni.Backend = "ipip"
 	}
 	if strings.EqualFold(mode, "CrossSubnet") {
 		cni.Backend += "-crosssubnet"
@@ -163,20 +157,20 @@ func ciliumCNI(data map[string]string, source string) CNI {
 	proto := "vxlan"
 	switch mode, tunnel := data["routing-mode"], data["tunnel"]; {
 	case mode == "native" || (mode == "" && tunnel == "disabled"):
-		cni.Backend, cni.Datapath = "native", "routed"
+		cni.Backend, cni.Datapath = "native", cluster.Routed
 		return cni
 	case mode == "" && tunnel != "":
 		proto = tunnel
 	case data["tunnel-protocol"] != "":
 		proto = data["tunnel-protocol"]
 	}
+	cni.Backend = proto
 	switch proto {
 	case "vxlan":
-		cni.Backend, cni.Datapath, cni.HeaderTax = "vxlan", "vxlan", taxVXLAN
+		return cni.with(cluster.VXLAN)
 	case "geneve":
-		cni.Backend, cni.Datapath, cni.HeaderTax = "geneve", "geneve", taxGeneve
-	default:
-		cni.Backend, cni.Datapath = proto, "unknown"
+		return cni.with(cluster.Geneve)
 	}
+	cni.Datapath = cluster.Unknown
 	return cni
 }

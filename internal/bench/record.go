@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// This file is the one place where the engine's and the cluster's types
+// become the run record's: the record owns its types, so cnibench.run/v1
+// changes only when these functions do (TestRecordMapsEveryField catches a
+// field they miss).
+
+// recordResult is res as the run record keeps it; nil stays nil.
+func recordResult(res *engine.Result) *runrecord.Result {
+	if res == nil {
+		return nil
+	}
+	r := &runrecord.Result{
+		Spec: recordSpec(res.Spec), Cookie: res.Cookie, Start: res.Start, End: res.End,
+		Local: res.Local, Remote: res.Remote,
+		SumSent: runrecord.Totals(res.SumSent), SumReceived: runrecord.Totals(res.SumReceived),
+		SumSentReverse: recordTotals(res.SumSentReverse), SumReceivedReverse: recordTotals(res.SumReceivedReverse),
+		CPU: runrecord.CPU(res.CPU), SenderCongestion: res.SenderCongestion, ReceiverCongestion: res.ReceiverCongestion,
+		MSS: res.MSS, ServerOutputJSON: res.ServerOutputJSON, ServerOutputText: res.ServerOutputText,
+	}
+	if res.Connected != nil {
+		r.Connected = make([]runrecord.Connection, len(res.Connected))
+		for i, c := range res.Connected {
+			r.Connected[i] = runrecord.Connection(c)
+		}
+	}
+	if res.Intervals != nil {
+		r.Intervals = make([]runrecord.Interval, len(res.Intervals))
+		for i, iv := range res.Intervals {
+			r.Intervals[i] = runrecord.Interval{Sum: runrecord.IntervalStream(iv.Sum)}
+			if iv.Streams != nil {
+				r.Intervals[i].Streams = make([]runrecord.IntervalStream, len(iv.Streams))
+				for j, s := range iv.Streams {
+					r.Intervals[i].Streams[j] = runrecord.IntervalStream(s)
+				}
+			}
+			if iv.SumReverse != nil {
+				rev := runrecord.IntervalStream(*iv.SumReverse)
+				r.Intervals[i].SumReverse = &rev
+			}
+		}
+	}
+	if res.Streams != nil {
+		r.Streams = make([]runrecord.Stream, len(res.Streams))
+		for i, s := range res.Streams {
+			r.Streams[i] = runrecord.Stream{ID: s.ID, Sender: s.Sender, Sent: runrecord.Totals(s.Sent), Received: runrecord.Totals(s.Received)}
+		}
+	}
+	if rtt := res.ConnectRTT; rtt != nil {
+		r.ConnectRTT = &runrecord.RTT{Probes: rtt.Probes, Failed: rtt.Failed, SamplesUs: rtt.SamplesUs,
+			MinUs: rtt.MinUs, MedianUs: rtt.MedianUs, P90Us: rtt.P90Us, MaxUs: rtt.MaxUs}
+	}
+	return r
+}
+
+func recordSpec(s engine.Spec) runrecord.Spec {
+	return runrecord.Spec{
+		Protocol: stats.Protocol(s.Protocol), Duration: s.Duration, Bytes: s.Bytes, Blocks: s.Blocks,
+		Streams: s.Streams, Reverse: s.Reverse, Bidir: s.Bidir, Rate: s.Rate, Length: s.Length,
+		Window: s.Window, MSS: s.MSS, Congestion: s.Congestion, NoDelay: s.NoDelay, ZeroCopy: s.ZeroCopy,
+		UDPCounters64: s.UDPCounters64, Omit: s.Omit, Interval: s.Interval, Family: int(s.Family),
+		Title: s.Title, GetServerOutput: s.GetServerOutput, ConnectTimeout: s.ConnectTimeout, RTTProbes: s.RTTProbes,
+	}
+}
+
+func recordTotals(t *engine.Totals) *runrecord.Totals {
+	if t == nil {
+		return nil
+	}
+	r := runrecord.Totals(*t)
+	return &r
+}
+
+// recordPath is a cluster's path as the run record keeps it.
+func recordPath(p cluster.Path) runrecord.Path {
+	return runrecord.Path{Datapath: string(p.Datapath), Encapsulated: p.Encapsulated, HeaderTax: p.HeaderTax,
+		MTU: p.MTU, UnderlayMTU: p.UnderlayMTU, LinkRate: p.LinkRate}
+}
+
+// recordCluster is a cluster's info as the run record keeps it.
+func recordCluster(i cluster.Info) runrecord.ClusterInfo {
+	return runrecord.ClusterInfo{Kind: i.Kind, Name: i.Name, Nodes: i.Nodes, Kernel: i.Kernel, CPUs: i.CPUs,
+		Details: i.Details, Facts: i.Facts, Warnings: i.Warnings}
+}
+
+// recordProtocols are the plan's protocols as the run record keeps them.
+func recordProtocols(ps []engine.Protocol) []stats.Protocol {
+	if ps == nil {
+		return nil
+	}
+	out := make([]stats.Protocol, len(ps))
+	for i, p := range ps {
+		out[i] = stats.Protocol(p)
+	}
+	return out
+}
