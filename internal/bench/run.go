@@ -36,6 +36,9 @@ type Options struct {
 	Events      Events   // nil = no progress
 	Stats       stats.Config
 	Now         func() time.Time // nil = time.Now (tests set a clock)
+	// Resume is the record of a killed run to finish (resume.go): its
+	// plan must be this one; its samples are kept and not measured again.
+	Resume *runrecord.Run
 }
 
 // Run measures the plan on one cluster, which the caller owns: it is
@@ -82,6 +85,11 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	r.start = r.now()
 	r.rec = runrecord.New(o.CommandLine, runrecord.ClusterInfo{}, p.Record(), r.start)
 	r.rec.ID = o.ID
+	if o.Resume != nil {
+		if err := r.resume(o.Resume); err != nil {
+			return nil, err
+		}
+	}
 	for _, w := range p.Warnings() {
 		r.ev.Note(w)
 	}
@@ -93,6 +101,7 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	}
 	r.rec.End = r.now()
 	r.rec.Complete = err == nil
+	r.endResume()
 	r.rec.Summarize(o.Stats)
 	return r.rec, err
 }
@@ -105,6 +114,8 @@ type runner struct {
 	now   func() time.Time
 	rec   *runrecord.Run
 	infos []variantInfo
+
+	resumed *resumeState // set when continuing a record (resume.go)
 
 	start  time.Time
 	total  int           // tests planned (adopt takes off those a cluster cannot run)
@@ -127,9 +138,12 @@ func interrupted(ctx context.Context) error {
 }
 
 func (r *runner) variant(ctx context.Context, i int, v Variant) error {
-	tests := r.plan.variantTests(v.Label)
+	tests := r.pending(r.plan.variantTests(v.Label))
 	if err := ctx.Err(); err != nil {
 		return interrupted(ctx)
+	}
+	if len(tests) == 0 {
+		return nil // resumed: every test of this variant has its sample
 	}
 	c := v.Cluster
 	if c == nil {
@@ -149,6 +163,9 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 		defer r.closeCluster(c, v.Label)
 	}
 	r.recordInfo(ctx, i, v.Label, c)
+	if err := r.sameCluster(); err != nil {
+		return err
+	}
 	pr, err := r.pairOn(ctx, c)
 	if err != nil {
 		return err
@@ -294,7 +311,7 @@ func (r *runner) failAll(tests []Test, err error) {
 func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 	return runrecord.Sample{
 		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: stats.Protocol(t.Protocol), Streams: t.Streams, Repeat: t.Repeat,
-		From: b.from.Name, To: b.target.Backend.Name, TargetKind: runrecord.TargetKind(t.Scenario.Target), Start: start,
+		From: b.from.Name, To: b.target.Backend.Name, TargetKind: runrecord.TargetKind(t.Scenario.Target), Start: start, Attempt: r.attempt(),
 	}
 }
 

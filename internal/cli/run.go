@@ -49,6 +49,8 @@ type runOptions struct {
 
 	lab  *labRunOptions // --cluster lab
 	kube *kubeOptions   // --cluster kube
+
+	resume string // --resume DIR/run.json (resume.go)
 }
 
 // plan turns the flags into a validated plan.
@@ -136,6 +138,9 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
   cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.resume != "" {
+				return resumeRun(cmd, s, o)
+			}
 			return runRun(cmd, s, o)
 		},
 	}
@@ -156,6 +161,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "list every test of the plan and exit")
 	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
+	f.StringVar(&o.resume, "resume", "", "finish the killed run recorded in DIR/run.json: its plan, without the tests it has (docs/reliability.md)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
 	o.lab = addLabRunFlags(f)
@@ -191,6 +197,10 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 
 // measure runs the plan on the variants and reports it.
 func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string, vs []bench.Variant) error {
+	res := resumedRun(cmd.Context())
+	if res != nil {
+		o.outDir = res.dir
+	}
 	ev := &runEvents{outDir: o.outDir, err: s}
 	if !o.quiet {
 		ev.printer = newPrinter(s.Err, isTerminal(s.Err))
@@ -201,7 +211,7 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		}
 	}
 	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
-		ID: runID, CommandLine: commandLine(s.Args), Events: ev,
+		ID: runID, CommandLine: commandLine(s.Args), Events: ev, Resume: res.record(),
 	})
 	ev.close()
 	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {

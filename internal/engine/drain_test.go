@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -14,6 +15,7 @@ import (
 func TestBoundedTestCountsEveryByte(t *testing.T) {
 	addr := startServer(t, &Server{Logger: testLogger(t)})
 	const runs, size = 60, 1 << 20
+	var took []float64 // the receiver's measured time of each run
 	for i := range runs {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		res, err := (&Client{}).Run(ctx, addr, Spec{Bytes: size})
@@ -24,8 +26,13 @@ func TestBoundedTestCountsEveryByte(t *testing.T) {
 		if sent, got := res.SumSent.Bytes, res.SumReceived.Bytes; sent != size || got != size {
 			t.Fatalf("run %d: sent %d bytes, the receiver counted %d; want %d both", i, sent, got, size)
 		}
-		if s := res.SumReceived.Seconds; s >= drainIdle.Seconds() {
-			t.Fatalf("run %d: the receiver measured %.3f s, the drain's idle wait included", i, s)
-		}
+		took = append(took, res.SumReceived.Seconds)
+	}
+	// With the idle wait included every run would measure at least
+	// drainIdle; without it a run does only when the machine stalled the
+	// receiver that long, which on a loaded machine some runs do, not most.
+	slices.Sort(took)
+	if median := took[len(took)/2]; median >= drainIdle.Seconds() {
+		t.Errorf("the receiver's median measured time is %.3f s (fastest %.3f s): the drain's idle wait included", median, took[0])
 	}
 }

@@ -58,6 +58,11 @@ func TestLoopback(t *testing.T) {
 			if tc.spec.Protocol == TCP && (res.SumReceived.Bytes > res.SumSent.Bytes || res.SumReceived.Bytes < res.SumSent.Bytes*99/100) {
 				t.Errorf("TCP bytes disagree: sent %d received %d", res.SumSent.Bytes, res.SumReceived.Bytes)
 			}
+			// Loopback loses nothing: the receiver's 4 MiB buffer rides out
+			// a descheduled server for far longer than a loaded machine
+			// stalls it, and the server has its run before the client may
+			// send. A loss here is the engine's own drop reported as the
+			// network's (scripts/stress-tests.sh runs this under CPU load).
 			if tc.spec.Protocol == UDP && res.SumReceived.LostPackets != 0 {
 				t.Errorf("UDP loss on loopback: %d", res.SumReceived.LostPackets)
 			}

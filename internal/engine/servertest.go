@@ -102,6 +102,11 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The run exists before the client may send: the UDP demultiplexer
+	// drops datagrams of a stream without one, and a dropped first datagram
+	// would be reported as the network's loss (a client sends as soon as it
+	// reads TEST_RUNNING, while this goroutine may not have run yet).
+	run := newTestRun(spec, streams)
 	if err := ctl.writeState(iperf3.TestStart); err != nil {
 		return nil, err
 	}
@@ -109,7 +114,6 @@ func (t *serverTest) serve(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	t.setupDone()
-	run := newTestRun(spec, streams)
 	run.idle = lim.idle()
 	start := time.Now()
 	run.start()

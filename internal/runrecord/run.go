@@ -38,6 +38,9 @@ type Run struct {
 	Paths           []PathRecord    `json:"paths"`
 	Samples         []Sample        `json:"samples"`
 	Summaries       []stats.Summary `json:"summaries"`
+	// Attempts are the invocations that measured the samples when the run
+	// was resumed (attempts.go); absent for a run measured in one go.
+	Attempts []Attempt `json:"attempts,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -94,6 +97,7 @@ type Sample struct {
 	End        time.Time      `json:"end"`
 	Result     *Result        `json:"result,omitempty"` // nil when the test failed
 	Error      string         `json:"error,omitempty"`
+	Attempt    int            `json:"attempt,omitempty"` // 1-based index into Run.Attempts; 0 = the run was never resumed
 }
 
 // Key is the scenario group the sample belongs to.
