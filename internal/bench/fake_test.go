@@ -107,6 +107,9 @@ func (f *fakeCluster) StartServer(ctx context.Context, ep cluster.Endpoint, port
 		return nil, fmt.Errorf("address in use on %s", ep.Name)
 	}
 	f.servers[ep.Name] = true
+	if port == 0 {
+		port = engine.DefaultPort
+	}
 	return &fakeServer{f: f, ep: ep, port: port}, nil
 }
 

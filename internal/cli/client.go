@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cnibench/cnibench/internal/agent"
 	"net"
 	"strconv"
 	"strings"
@@ -93,11 +94,12 @@ parse "iperf3 -J" parse ours.`,
 	f.BoolVar(&o.getServerOutput, "get-server-output", false, "fetch and print the server's report")
 	f.IntVar(&o.connectTimeout, "connect-timeout", 0, "milliseconds to wait for the control connection (default 30000)")
 	f.IntVar(&o.rtt, "rtt", 0, "time N TCP handshakes to the server before the test: the path's idle round-trip time")
-	f.StringVar(&o.specJSON, "spec-json", "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
-	f.BoolVar(&o.resultJSON, "result-json", false, "print intervals and the engine's result as JSON lines (for the kube backend)")
+	// The kube backend's agent protocol (internal/agent): a whole Spec in, Lines out.
+	f.StringVar(&o.specJSON, agent.FlagSpecJSON, "", "the test as an engine.Spec in JSON, replacing the test flags (for the kube backend)")
+	f.BoolVar(&o.resultJSON, agent.FlagResultJSON, false, "print intervals and the engine's result as JSON lines (for the kube backend)")
 	addLatencyFlags(f, &o.lat)
-	_ = f.MarkHidden("spec-json")
-	_ = f.MarkHidden("result-json")
+	_ = f.MarkHidden(agent.FlagSpecJSON)
+	_ = f.MarkHidden(agent.FlagResultJSON)
 	return cmd
 }
 
@@ -149,7 +151,7 @@ func (o clientOptions) spec() (engine.Spec, error) {
 func runClient(ctx context.Context, s Streams, host string, o clientOptions) error {
 	sp, err := o.spec()
 	if o.specJSON != "" {
-		sp, err = specFromJSON(o.specJSON)
+		sp, err = agent.DecodeSpec(o.specJSON)
 	}
 	if err != nil {
 		return err
@@ -165,7 +167,7 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 		return runLatencyClient(ctx, s, addr, mode, o)
 	}
 	if o.resultJSON {
-		return runClientLines(ctx, s, addr, sp)
+		return agent.RunClient(ctx, s.Out, addr, sp)
 	}
 	out := prefixWriter{w: s.Out, prefix: titlePrefix(o.title)}
 	c := &engine.Client{}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cnibench/cnibench/internal/cluster/kube"
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/iperf3"
 )
@@ -54,7 +54,7 @@ func TestClientRTT(t *testing.T) {
 		sc := bufio.NewScanner(strings.NewReader(out))
 		sc.Buffer(nil, 16<<20)
 		for sc.Scan() {
-			var l kube.ClientLine
+			var l agent.Line
 			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 				t.Fatalf("line %q: %v", sc.Text(), err)
 			}

@@ -123,7 +123,7 @@ func (k *kubeOptions) parseTolerations() error {
 	for _, v := range k.tolerations {
 		t, err := kube.ParseToleration(v)
 		if err != nil {
-			return err
+			return inFlagWords(err)
 		}
 		k.tols = append(k.tols, t)
 	}
@@ -159,7 +159,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)
 		if err != nil {
-			return nil, err
+			return nil, inFlagWords(err)
 		}
 		ch := c.NodeChoice()
 		fmt.Fprintf(s.Err, "kube: namespace %s; nodes %s (%s)\n", c.Namespace(), strings.Join(ch.Nodes[:], ", "), ch.Reason)
@@ -187,4 +187,67 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		return err
 	}
 	return measure(cmd, s, o, format, plan, runID, vs)
+}
+
+// kubeFlags are the flags of run that set the kube backend's settings.
+var kubeFlags = map[kube.Setting]string{
+	kube.SettingImage:      "--image",
+	kube.SettingPullPolicy: "--image-pull-policy",
+	kube.SettingNodes:      "--nodes",
+	kube.SettingToleration: "--toleration",
+}
+
+// noPairHint is what a user of run can do when no node pair qualifies.
+func noPairHint(e *kube.NoPairError) string {
+	hint := "name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration KEY[=VALUE]:EFFECT"
+	if !e.ControlPlaneTolerated {
+		hint += ", or allow control-plane nodes with --tolerate-control-plane"
+	}
+	return hint
+}
+
+// inFlagWords says the kube backend's errors about its settings in the
+// words of run's flags (the backend names none), keeping the error
+// chain for errors.Is and errors.As.
+func inFlagWords(err error) error {
+	msg := err.Error()
+	walkErrors(err, func(e error) {
+		switch e := e.(type) {
+		case *kube.SettingError:
+			if flag, ok := kubeFlags[e.Setting]; ok {
+				msg = strings.Replace(msg, e.Error(), e.Named(flag), 1)
+			}
+		case *kube.NoPairError:
+			msg = strings.Replace(msg, e.Error(), e.Summary()+": "+noPairHint(e), 1)
+		}
+	})
+	if msg == err.Error() {
+		return err
+	}
+	return reworded{msg: msg, err: err}
+}
+
+// reworded is err with another message.
+type reworded struct {
+	msg string
+	err error
+}
+
+func (r reworded) Error() string { return r.msg }
+func (r reworded) Unwrap() error { return r.err }
+
+// walkErrors calls fn on err and every error it wraps, joined ones too.
+func walkErrors(err error, fn func(error)) {
+	if err == nil {
+		return
+	}
+	fn(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, fn)
+		}
+	}
 }

@@ -75,22 +75,41 @@ type Info struct {
 
 // Server is a running engine server on an endpoint.
 type Server interface {
+	// Endpoint is where the server runs, as the cluster records it.
 	Endpoint() Endpoint
-	// Target is the direct address of the server.
+	// Target is the direct address of the server: Kind DirectTarget, an
+	// address of the endpoint, and the endpoint as Backend.
 	Target() Target
 	Stop(ctx context.Context) error
 }
 
 // Cluster is a place to measure. Implementations must be safe for one
 // caller at a time; Close removes everything the cluster created.
+//
+// Every implementation keeps the rules written on the methods below;
+// internal/cluster/clustertest checks them, and each backend runs it.
 type Cluster interface {
 	Info(ctx context.Context) (Info, error)
+	// Endpoints lists the node endpoints first, one per node, each with
+	// Node == Name; then the pod endpoints, node by node in the same order,
+	// the j-th pod of the i-th node (both from 1) named pod-<i><j-th
+	// letter>: pod-1a, pod-1b, pod-2a, … Every endpoint has an address,
+	// IPv4 first; names are unique; every call returns the same list.
 	Endpoints(ctx context.Context) ([]Endpoint, error)
+	// StartServer starts (or, where servers always run, finds) a server
+	// on ep listening on port; port 0 is the cluster's default.
 	StartServer(ctx context.Context, ep Endpoint, port int) (Server, error)
 	// Expose puts Services (ClusterIP, NodePort) in front of a server and
-	// returns their targets; clusters without Services return none.
+	// returns their targets, each of kind ClusterIPTarget or
+	// NodePortTarget with the server's endpoint as Backend; clusters
+	// without Services return none and no error.
 	Expose(ctx context.Context, srv Server) ([]Target, error)
+	// RunClient runs one test from an endpoint against a target. It calls
+	// the context's interval hook (engine.WithIntervalHook) with each
+	// interval as it ends, and never after it returns. When ctx is
+	// cancelled it stops promptly with an error that wraps ctx's error.
 	RunClient(ctx context.Context, from Endpoint, to Target, spec engine.Spec) (*engine.Result, error)
 	Path(ctx context.Context, from Endpoint, to Target) (Path, error)
+	// Close removes everything the cluster created; closing twice is fine.
 	Close(ctx context.Context) error
 }

@@ -19,13 +19,13 @@ type svg struct {
 func newSVG(w, h float64, title string) *svg {
 	s := &svg{w: w, h: h}
 	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="%s" height="%s" role="img" aria-label="%s">`,
-		c(w), c(h), c(w), c(h), esc(title))
+		coord(w), coord(h), coord(w), coord(h), esc(title))
 	fmt.Fprintf(&s.b, "<title>%s</title>", esc(title))
 	return s
 }
 
-// c formats a coordinate.
-func c(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+// coord formats an SVG coordinate or length with one decimal.
+func coord(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 func esc(s string) string { return html.EscapeString(s) }
 
@@ -41,25 +41,25 @@ func (s *svg) rect(x, y, w, h float64, class, tooltip string) {
 	if w < 0 {
 		x, w = x+w, -w
 	}
-	fmt.Fprintf(&s.b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s">%s</rect>`, c(x), c(y), c(w), c(h), class, tip(tooltip))
+	fmt.Fprintf(&s.b, `<rect x="%s" y="%s" width="%s" height="%s" class="%s">%s</rect>`, coord(x), coord(y), coord(w), coord(h), class, tip(tooltip))
 }
 
 func (s *svg) line(x1, y1, x2, y2 float64, class string) {
-	fmt.Fprintf(&s.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" class="%s"/>`, c(x1), c(y1), c(x2), c(y2), class)
+	fmt.Fprintf(&s.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" class="%s"/>`, coord(x1), coord(y1), coord(x2), coord(y2), class)
 }
 
 func (s *svg) text(x, y float64, anchor, class, t string) {
-	fmt.Fprintf(&s.b, `<text x="%s" y="%s" text-anchor="%s" class="%s">%s</text>`, c(x), c(y), anchor, class, esc(t))
+	fmt.Fprintf(&s.b, `<text x="%s" y="%s" text-anchor="%s" class="%s">%s</text>`, coord(x), coord(y), anchor, class, esc(t))
 }
 
 func (s *svg) circle(x, y, r float64, class, tooltip string) {
-	fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" class="%s">%s</circle>`, c(x), c(y), c(r), class, tip(tooltip))
+	fmt.Fprintf(&s.b, `<circle cx="%s" cy="%s" r="%s" class="%s">%s</circle>`, coord(x), coord(y), coord(r), class, tip(tooltip))
 }
 
 func (s *svg) polyline(pts [][2]float64, class, tooltip string) {
 	var p []string
 	for _, pt := range pts {
-		p = append(p, c(pt[0])+","+c(pt[1]))
+		p = append(p, coord(pt[0])+","+coord(pt[1]))
 	}
 	fmt.Fprintf(&s.b, `<polyline points="%s" class="%s">%s</polyline>`, strings.Join(p, " "), class, tip(tooltip))
 }

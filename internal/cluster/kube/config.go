@@ -82,8 +82,16 @@ type Config struct {
 	// same-node pod→pod scenario needs two).
 	PodsPerNode  int
 	ReadyTimeout time.Duration // 0 = DefaultReadyTimeout
-	Logger       *slog.Logger  // nil = discard
+	// NodeSettle is how long New waits for nodes whose only fault is a
+	// taint the node controller removes by itself (a node that just became
+	// Ready keeps node.kubernetes.io/not-ready for a moment); 0 =
+	// DefaultNodeSettle, negative = no wait.
+	NodeSettle time.Duration
+	Logger     *slog.Logger // nil = discard
 }
+
+// DefaultNodeSettle is Config.NodeSettle's default.
+const DefaultNodeSettle = 30 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.Port == 0 {
@@ -97,6 +105,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadyTimeout == 0 {
 		c.ReadyTimeout = DefaultReadyTimeout
+	}
+	if c.NodeSettle == 0 {
+		c.NodeSettle = DefaultNodeSettle
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -116,15 +127,15 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("no run ID"))
 	}
 	if c.Image == "" {
-		errs = append(errs, errors.New("no image: set --image"))
+		errs = append(errs, &SettingError{Setting: SettingImage, Err: errors.New("none given: name an image that holds cnibench")})
 	}
 	switch c.PullPolicy {
 	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
 	default:
-		errs = append(errs, fmt.Errorf("image pull policy %q: use Always, IfNotPresent or Never", c.PullPolicy))
+		errs = append(errs, &SettingError{Setting: SettingPullPolicy, Value: string(c.PullPolicy), Err: errors.New("use Always, IfNotPresent or Never")})
 	}
 	if len(c.Nodes) != 0 && len(c.Nodes) != 2 {
-		errs = append(errs, fmt.Errorf("--nodes %v: give two nodes, A,B", c.Nodes))
+		errs = append(errs, &SettingError{Setting: SettingNodes, Value: strings.Join(c.Nodes, ","), Err: errors.New("give two nodes, A,B")})
 	}
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
@@ -157,13 +168,45 @@ func ParseToleration(s string) (corev1.Toleration, error) {
 	case e == corev1.TaintEffectNoSchedule || e == corev1.TaintEffectPreferNoSchedule || e == corev1.TaintEffectNoExecute:
 		t.Effect = e
 	default:
-		return t, fmt.Errorf("--toleration %q: effect %q: use NoSchedule, PreferNoSchedule or NoExecute (KEY[=VALUE][:EFFECT])", s, effect)
+		return t, &SettingError{Setting: SettingToleration, Value: s,
+			Err: fmt.Errorf("effect %q: use NoSchedule, PreferNoSchedule or NoExecute (KEY[=VALUE][:EFFECT])", effect)}
 	}
 	if key == "" {
-		return t, fmt.Errorf("--toleration %q: no key: use KEY[=VALUE][:EFFECT], e.g. dedicated=benchmark:NoSchedule", s)
+		return t, &SettingError{Setting: SettingToleration, Value: s, Err: errors.New("no key: use KEY[=VALUE][:EFFECT], e.g. dedicated=benchmark:NoSchedule")}
 	}
 	return t, nil
 }
+
+// Setting is a Config setting a user gives, so that a front end can say
+// how its user sets it (the CLI names its flag).
+type Setting string
+
+const (
+	SettingImage      Setting = "image"             // Config.Image
+	SettingPullPolicy Setting = "image pull policy" // Config.PullPolicy
+	SettingNodes      Setting = "nodes"             // Config.Nodes
+	SettingToleration Setting = "toleration"        // one of Config.Tolerations (ParseToleration)
+)
+
+// SettingError is a setting the run cannot use, and why.
+type SettingError struct {
+	Setting Setting
+	Value   string // as given, quoted in the message; "" = not worth repeating
+	Err     error
+}
+
+func (e *SettingError) Error() string { return e.Named(string(e.Setting)) }
+
+// Named is the message with the setting called name: a front end's own
+// word for it, such as a flag.
+func (e *SettingError) Named(name string) string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s %q: %v", name, e.Value, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", name, e.Err)
+}
+
+func (e *SettingError) Unwrap() error { return e.Err }
 
 // Namespace is the namespace of run id.
 func Namespace(id string) string { return NamespacePrefix + id }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -147,7 +148,7 @@ func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Ta
 	var err error
 	if nodeOK {
 		if ifs, e := c.netInfo(ctx, nodeEp); e == nil {
-			p.UnderlayMTU = mtuOf(ifs, nodeEp.Addrs[0])
+			p.UnderlayMTU = agent.MTUOf(ifs, nodeEp.Addrs[0])
 		} else {
 			err = e
 		}
@@ -156,7 +157,7 @@ func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Ta
 	case from.Kind == cluster.PodEndpoint:
 		fromEp, _ := c.endpoint(from.Name)
 		if ifs, e := c.netInfo(ctx, fromEp); e == nil {
-			p.MTU = mtuOf(ifs, fromEp.Addrs[0])
+			p.MTU = agent.MTUOf(ifs, fromEp.Addrs[0])
 		} else {
 			err = e
 		}

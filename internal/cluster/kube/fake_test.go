@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -18,8 +19,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
-
-func init() { nodeSettle = 0 }
 
 const testID = "t3st01"
 
@@ -106,7 +105,8 @@ func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
 }
 
 func (f *fakeCluster) config() Config {
-	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second}
+	return Config{Client: f.cs, Exec: f.exec, ID: testID, Image: "cnibench.invalid/cnibench:test", Name: "fake", ReadyTimeout: 5 * time.Second,
+		NodeSettle: -1} // a test that waits for taints to clear sets its own
 }
 
 // fakeExec answers `cnibench netinfo`, `probe` and `client` like the
@@ -116,8 +116,8 @@ type fakeExec struct {
 	calls      [][]string
 	pods       []string
 	containers []string
-	mtu        int // pods' eth0 MTU; 0 = 1450
-	client     func(cmd []string, out io.Writer) error
+	mtu        int                                                          // pods' eth0 MTU; 0 = 1450
+	client     func(ctx context.Context, cmd []string, out io.Writer) error // nil = one interval, then a result
 	probe      func(cmd []string, stderr io.Writer) error
 	execErr    error
 }
@@ -145,9 +145,9 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 		if mtu == 0 {
 			mtu = 1450
 		}
-		ifs := []NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
+		ifs := []agent.NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
 		if strings.HasPrefix(pod, "host-") {
-			ifs = []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
+			ifs = []agent.NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
 		}
 		return json.NewEncoder(stdout).Encode(ifs)
 	case "probe":
@@ -157,11 +157,11 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 		return nil
 	case "client":
 		if e.client != nil {
-			return e.client(cmd, stdout)
+			return e.client(ctx, cmd, stdout)
 		}
 		enc := json.NewEncoder(stdout)
-		_ = enc.Encode(ClientLine{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
-		return enc.Encode(ClientLine{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9e8}}})
+		_ = enc.Encode(agent.Line{Interval: &engine.Interval{Sum: engine.IntervalStream{BitsPerSecond: 1e9}}})
+		return enc.Encode(agent.Line{Result: &engine.Result{SumReceived: engine.Totals{BitsPerSecond: 9e8}}})
 	}
 	return fmt.Errorf("unexpected command %v", cmd)
 }

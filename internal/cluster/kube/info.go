@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -57,14 +58,14 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 		}
 		if ep, ok := c.endpoint(name); ok {
 			if ifs, err := c.netInfo(ctx, ep); err == nil {
-				f.MTU = mtuOf(ifs, ep.Addrs[0])
+				f.MTU = agent.MTUOf(ifs, ep.Addrs[0])
 			} else {
 				errs = append(errs, err)
 			}
 		}
 		if ep, ok := c.firstPod(name); ok {
 			if ifs, err := c.netInfo(ctx, ep); err == nil {
-				f.PodMTU = mtuOf(ifs, ep.Addrs[0])
+				f.PodMTU = agent.MTUOf(ifs, ep.Addrs[0])
 			} else {
 				errs = append(errs, err)
 			}

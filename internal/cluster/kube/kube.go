@@ -3,17 +3,16 @@ package kube
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
@@ -41,7 +40,7 @@ type Cluster struct {
 
 	mu      sync.Mutex
 	closed  bool
-	netinfo map[string][]NetInterface // by pod name
+	netinfo map[string][]agent.NetInterface // by pod name
 	cni     *CNI
 }
 
@@ -56,11 +55,12 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Exec == nil {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
-	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
-	list, err := c.chooseNodes(ctx)
+	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
+	list, choice, err := listAndChooseNodes(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	c.choice = choice
 	for i := range list.Items {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
 	}
@@ -77,28 +77,23 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-// nodeSettle is how long New waits for nodes whose only fault is a taint
-// the node controller removes by itself (a node that just became Ready
-// keeps node.kubernetes.io/not-ready for a moment).
-var nodeSettle = 30 * time.Second
-
-// chooseNodes lists the nodes and chooses the pair, waiting out
-// transient not-ready/unreachable taints.
-func (c *Cluster) chooseNodes(ctx context.Context) (*corev1.NodeList, error) {
-	deadline := time.Now().Add(nodeSettle)
+// listAndChooseNodes lists the nodes and chooses the pair, waiting out
+// transient not-ready/unreachable taints for up to cfg.NodeSettle.
+func listAndChooseNodes(ctx context.Context, cfg Config) (*corev1.NodeList, NodeChoice, error) {
+	deadline := time.Now().Add(cfg.NodeSettle)
 	for {
-		list, err := c.cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		list, err := cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return nil, fmt.Errorf("list nodes: %w", explain(err))
+			return nil, NodeChoice{}, fmt.Errorf("list nodes: %w", explain(err))
 		}
-		c.choice, err = ChooseNodes(list.Items, c.cfg.Nodes, c.cfg.tolerations())
-		if err == nil || !c.choice.transient() || time.Now().After(deadline) {
-			return list, err
+		choice, err := ChooseNodes(list.Items, cfg.Nodes, cfg.tolerations())
+		if err == nil || !choice.transient() || time.Now().After(deadline) {
+			return list, choice, err
 		}
-		c.cfg.Logger.Info("waiting for node taints to clear", "excluded", c.choice.Excluded)
+		cfg.Logger.Info("waiting for node taints to clear", "excluded", choice.Excluded)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, NodeChoice{}, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
@@ -239,11 +234,10 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 	if !ok {
 		return nil, fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
 	}
-	sj, err := json.Marshal(spec)
+	cmd, err := agent.ClientArgs(binaryPath, to.Addr, spec)
 	if err != nil {
 		return nil, err
 	}
-	cmd := []string{binaryPath, "client", to.Addr.Addr().String(), "-p", strconv.Itoa(int(to.Addr.Port())), "--spec-json", string(sj), "--result-json"}
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	type out struct {
@@ -252,7 +246,7 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 	}
 	done := make(chan out, 1)
 	go func() {
-		res, err := readClientLines(pr, engine.IntervalHook(ctx))
+		res, err := agent.ReadLines(pr, engine.IntervalHook(ctx))
 		_, _ = io.Copy(io.Discard, pr)
 		done <- out{res, err}
 	}()
@@ -263,17 +257,17 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 		return o.res, nil
 	}
 	err = o.err
-	if execErr != nil && errors.Is(o.err, errNoResult) {
+	if execErr != nil && errors.Is(o.err, agent.ErrNoResult) {
 		err = fmt.Errorf("exec: %w", explain(execErr))
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			err = fmt.Errorf("%w: %s", err, truncate(msg, 500))
+			err = fmt.Errorf("%w: %s", err, agent.Truncate(msg, 500))
 		}
 	}
 	return nil, fmt.Errorf("run client in %s/%s against %s %s: %w", c.ns, p.name, to.Kind, to.Addr, err)
 }
 
 // netInfo is ep's pod's interfaces, read once by exec of `cnibench netinfo`.
-func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]NetInterface, error) {
+func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]agent.NetInterface, error) {
 	p, ok := c.byName[ep.Name]
 	if !ok {
 		return nil, fmt.Errorf("no endpoint %q", ep.Name)
@@ -285,10 +279,11 @@ func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]NetInterf
 		return ifs, nil
 	}
 	var out, stderr bytes.Buffer
-	if err := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, []string{binaryPath, "netinfo"}, &out, &stderr); err != nil {
-		return nil, fmt.Errorf("read interfaces in %s: %w: %s", p.name, explain(err), truncate(strings.TrimSpace(stderr.String()), 300))
+	if err := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, agent.NetinfoArgs(binaryPath), &out, &stderr); err != nil {
+		return nil, fmt.Errorf("read interfaces in %s: %w: %s", p.name, explain(err), agent.Truncate(strings.TrimSpace(stderr.String()), 300))
 	}
-	if err := json.Unmarshal(out.Bytes(), &ifs); err != nil {
+	ifs, err := agent.ReadInterfaces(out.Bytes())
+	if err != nil {
 		return nil, fmt.Errorf("read interfaces in %s: %w", p.name, err)
 	}
 	c.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
@@ -273,20 +274,20 @@ func TestRunClientExecsAndReadsResult(t *testing.T) {
 	}
 
 	// The client's own error reaches the caller as is.
-	f.exec.client = func(cmd []string, out io.Writer) error {
-		_ = json.NewEncoder(out).Encode(ClientLine{Error: "connect: connection refused"})
+	f.exec.client = func(_ context.Context, cmd []string, out io.Writer) error {
+		_ = json.NewEncoder(out).Encode(agent.Line{Error: "connect: connection refused"})
 		return errors.New("command terminated with exit code 1")
 	}
 	if _, err := c.RunClient(ctx, eps[2], target, spec); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("client error: %v", err)
 	}
 	// An exec that fails before the client prints: the exec error and stderr.
-	f.exec.client = func(cmd []string, out io.Writer) error { return errors.New("container not found") }
+	f.exec.client = func(_ context.Context, cmd []string, out io.Writer) error { return errors.New("container not found") }
 	if _, err := c.RunClient(ctx, eps[2], target, spec); err == nil || !strings.Contains(err.Error(), "container not found") {
 		t.Errorf("exec error: %v", err)
 	}
 	// An image whose client does not speak --result-json.
-	f.exec.client = func(cmd []string, out io.Writer) error {
+	f.exec.client = func(_ context.Context, cmd []string, out io.Writer) error {
 		_, err := io.WriteString(out, "Connecting to host\n")
 		return err
 	}

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -45,18 +46,18 @@ func TestChooseNodes(t *testing.T) {
 		{name: "untainted control plane when needed", nodes: []*corev1.Node{node("a", "1", cpUntainted), node("b", "2")}, pick: [2]string{"b", "a"}},
 		{name: "different zones preferred", nodes: []*corev1.Node{node("a", "1", zone("z1")), node("b", "2", zone("z1")), node("c", "3", zone("z2"))}, pick: [2]string{"a", "c"}, reason: "different zones (z1, z2)"},
 		{name: "same arch only", nodes: []*corev1.Node{node("a", "1", arm), node("b", "2"), node("c", "3")}, pick: [2]string{"b", "c"}},
-		{name: "given", nodes: []*corev1.Node{node("a", "1"), node("b", "2"), node("c", "3")}, want: []string{"c", "a"}, pick: [2]string{"c", "a"}, reason: "given with --nodes"},
+		{name: "given", nodes: []*corev1.Node{node("a", "1"), node("b", "2"), node("c", "3")}, want: []string{"c", "a"}, pick: [2]string{"c", "a"}, reason: "given by name"},
 		{name: "given tainted is tolerated", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2")}, want: []string{"a", "b"}, pick: [2]string{"a", "b"}, reason: "tolerated"},
 		{name: "given not ready", nodes: []*corev1.Node{node("a", "1", notReady), node("b", "2")}, want: []string{"a", "b"}, err: "node a is not Ready"},
 		{name: "given twice", nodes: []*corev1.Node{node("a", "1"), node("b", "2")}, want: []string{"a", "a"}, err: "two different nodes"},
-		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready): name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration KEY[=VALUE]:EFFECT, or allow control-plane nodes with --tolerate-control-plane"},
+		{name: "too few", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, err: "a: tainted node-role.kubernetes.io/control-plane:NoSchedule; c: not Ready): name two nodes (Config.Nodes) to use tainted ones, or tolerate their taints (Config.Tolerations), or allow control-plane nodes (Config.TolerateControlPlane)"},
 		{name: "tolerated control plane", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3", notReady)}, tols: ControlPlaneTolerations(),
 			pick: [2]string{"b", "a"}, reason: "taints tolerated: node-role.kubernetes.io/control-plane:NoSchedule on a"},
 		{name: "tolerated control plane after workers", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2"), node("c", "3")}, tols: ControlPlaneTolerations(),
 			pick: [2]string{"b", "c"}, reason: "workers"},
 		{name: "tolerating control plane only", nodes: []*corev1.Node{node("a", "1", cp), node("b", "2", func(n *corev1.Node) {
 			n.Spec.Taints = []corev1.Taint{{Key: "dedicated", Effect: corev1.TaintEffectNoSchedule}}
-		})}, tols: ControlPlaneTolerations(), err: "b: tainted dedicated:NoSchedule): name two with --nodes A,B to use tainted ones, or tolerate their taints with --toleration"},
+		})}, tols: ControlPlaneTolerations(), err: "b: tainted dedicated:NoSchedule): name two nodes (Config.Nodes) to use tainted ones, or tolerate their taints (Config.Tolerations)"},
 		{name: "dedicated nodes tolerated", nodes: []*corev1.Node{node("a", "1"), node("b", "2", dedicated("bench")), node("c", "3", dedicated("bench"))},
 			tols: []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "bench", Effect: corev1.TaintEffectNoSchedule}},
 			pick: [2]string{"a", "b"}, reason: "taints tolerated: dedicated:NoSchedule on b"},
@@ -73,6 +74,12 @@ func TestChooseNodes(t *testing.T) {
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				// Typed, so that the CLI can say it in its flags' words.
+				var np *NoPairError
+				var se *SettingError
+				if !errors.As(err, &np) && !errors.As(err, &se) {
+					t.Errorf("error %T is neither a *NoPairError nor a *SettingError", err)
 				}
 				return
 			}
@@ -104,9 +111,6 @@ func TestTaintsTolerated(t *testing.T) {
 // A node that just became Ready keeps node.kubernetes.io/not-ready for a
 // moment: New waits for the node controller to remove it.
 func TestNewWaitsOutNotReadyTaint(t *testing.T) {
-	old := nodeSettle
-	nodeSettle = 10 * time.Second
-	defer func() { nodeSettle = old }()
 	tainted := node("node-1", "198.18.0.1", func(n *corev1.Node) {
 		n.Spec.Taints = []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoExecute}}
 	})
@@ -123,7 +127,13 @@ func TestNewWaitsOutNotReadyTaint(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	c := newCluster(t, f)
+	cfg := f.config()
+	cfg.NodeSettle = 10 * time.Second
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
 	if c.NodeChoice().Nodes != [2]string{"node-1", "node-2"} || lists < 2 {
 		t.Errorf("chose %v after %d lists", c.NodeChoice().Nodes, lists)
 	}
@@ -136,8 +146,9 @@ func TestNewToleratesControlPlane(t *testing.T) {
 	}
 	f := newFake(t, node("node-1", "198.18.0.1", cp), node("node-2", "198.18.0.2"))
 	cfg := f.config()
-	if _, err := New(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "--tolerate-control-plane") {
-		t.Fatalf("without the flag: %v", err)
+	var np *NoPairError
+	if _, err := New(context.Background(), cfg); !errors.As(err, &np) || np.ControlPlaneTolerated || !strings.Contains(err.Error(), "allow control-plane nodes") {
+		t.Fatalf("without TolerateControlPlane: %v", err)
 	}
 	cfg.TolerateControlPlane = true
 	c, err := New(context.Background(), cfg)
@@ -180,6 +191,12 @@ func TestParseToleration(t *testing.T) {
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				// Typed, so that the CLI can say it in its flags' words.
+				var np *NoPairError
+				var se *SettingError
+				if !errors.As(err, &np) && !errors.As(err, &se) {
+					t.Errorf("error %T is neither a *NoPairError nor a *SettingError", err)
 				}
 				return
 			}

@@ -33,7 +33,7 @@ type podSpec struct {
 }
 
 // endpointName is the cluster.Endpoint name of a pod: node endpoints are
-// named after their node (as --nodes names them), pods after the pod.
+// named after their node (as Config.Nodes names them), pods after the pod.
 func (p podSpec) endpointName() string {
 	if p.kind == cluster.NodeEndpoint {
 		return p.node

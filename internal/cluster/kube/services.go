@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/cluster"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -81,10 +82,11 @@ func (c *Cluster) probeTargets(ctx context.Context, ts []cluster.Target) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	cmd := []string{binaryPath, "probe", "--timeout", serviceProbeTimeout.String()}
-	for _, t := range ts {
-		cmd = append(cmd, t.Addr.String())
+	addrs := make([]netip.AddrPort, len(ts))
+	for i, t := range ts {
+		addrs[i] = t.Addr
 	}
+	cmd := agent.ProbeArgs(binaryPath, serviceProbeTimeout, addrs)
 	for _, node := range c.choice.Nodes {
 		ep, ok := c.firstPod(node)
 		if !ok {
@@ -98,7 +100,7 @@ func (c *Cluster) probeTargets(ctx context.Context, ts []cluster.Target) error {
 				return ctx.Err()
 			}
 			return fmt.Errorf("the Services of %s do not answer from pod %s on %s (is kube-proxy, or the CNI's Service proxy, running there?): %w: %s",
-				ts[0].Backend.Name, pod, node, explain(err), truncate(strings.TrimSpace(stderr.String()), 500))
+				ts[0].Backend.Name, pod, node, explain(err), agent.Truncate(strings.TrimSpace(stderr.String()), 500))
 		}
 		c.cfg.Logger.Info("services answer", "from", pod, "after", time.Since(start).Round(time.Millisecond))
 	}

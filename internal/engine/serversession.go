@@ -12,7 +12,8 @@ import (
 	"github.com/cnibench/cnibench/internal/iperf3"
 )
 
-// serverTest is one test as the server runs it.
+// serverTest is one test session as the server runs it: from the
+// client's cookie through the exchange of results.
 type serverTest struct {
 	st     *serverState
 	cookie string

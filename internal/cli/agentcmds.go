@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/agent"
+	"github.com/spf13/cobra"
+)
+
+// The hidden commands below are the kube backend's agent: they run inside
+// its pods, whose image holds nothing but the cnibench binary (no shell,
+// no sleep, no nc). Their work and wire format are internal/agent's; the
+// client's hidden --spec-json and --result-json are in client.go.
+
+// newIdleCommand is the hidden `cnibench idle`: it waits until the pod is
+// stopped. With --server-image the cnibench container has nothing to
+// serve; it only stays up for the client and netinfo to be exec'd in.
+func newIdleCommand(Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     agent.CmdIdle,
+		Short:   "Wait until SIGTERM or SIGINT (the kube backend's exec container)",
+		Example: "  cnibench idle",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			<-cmd.Context().Done()
+			return nil
+		},
+	}
+}
+
+// newProbeCommand is the hidden `cnibench probe` (agent.ProbeAll).
+func newProbeCommand(s Streams) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:     agent.CmdProbe + " ADDR:PORT...",
+		Short:   "Wait until every ADDR:PORT accepts a TCP connection (for the kube backend)",
+		Example: "  cnibench probe --timeout 30s 198.18.128.10:5201 198.18.0.2:31234",
+		Hidden:  true,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addrs, err := agent.ParseProbeAddrs(args)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			return agent.ProbeAll(ctx, s.Out, addrs)
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, agent.FlagProbeTimeout, 30*time.Second, "give up after this long")
+	return cmd
+}
+
+// newNetinfoCommand is the hidden `cnibench netinfo`: the interfaces, their
+// MTUs and addresses as JSON (agent.Interfaces).
+func newNetinfoCommand(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     agent.CmdNetinfo,
+		Short:   "Print network interfaces, MTUs and addresses as JSON (for the kube backend)",
+		Example: "  cnibench netinfo",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ifs, err := agent.Interfaces()
+			if err != nil {
+				return err
+			}
+			return agent.WriteInterfaces(s.Out, ifs)
+		},
+	}
+}
