@@ -16,9 +16,10 @@ type Order string
 
 const (
 	// Interleaved runs one repeat of every group per round, so a slow
-	// minute hurts every scenario alike; every second round runs backwards
-	// (A B C, C B A, …) so that a steady drift shifts every group's average
-	// position in time by the same amount.
+	// minute hurts every scenario alike, in an order that is random within
+	// each round (from Plan.Seed) and balanced over the rounds, so a steady
+	// drift shifts every group's average position by the same amount
+	// (roundOrders).
 	Interleaved Order = "interleaved"
 	// Sequential runs every repeat of a group before the next group.
 	Sequential Order = "sequential"
@@ -31,7 +32,7 @@ const (
 const (
 	DefaultDuration = 1 * time.Second
 	DefaultOmit     = 0 * time.Second
-	DefaultRepeats  = 5
+	DefaultRepeats  = 6           // the fewest for which the median has an exact 95% interval
 	DefaultUDPRate  = 500_000_000 // bits/s per stream: half the lab's default link
 	DefaultOrder    = Interleaved
 	// MinRepeatsForSignificance is the fewest repeats with which a
@@ -66,6 +67,10 @@ type Plan struct {
 	RTTProbes int               // handshakes timed before each test (idle RTT); 0 = DefaultRTTProbes, <0 = none
 	Port      int               // servers' port; 0 = engine.DefaultPort
 	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
+	Seed      uint64            // randomises the order within rounds; 0 = 1 (the CLI draws one per run and records it)
+	// RealCluster: the plan runs on a real cluster (kube), where round trips
+	// are long enough for TCP's start-up to weigh on a test without --omit.
+	RealCluster bool
 }
 
 // WithDefaults fills the zero fields. It does not validate.
@@ -93,6 +98,9 @@ func (p Plan) WithDefaults() Plan {
 	}
 	if p.Port == 0 {
 		p.Port = engine.DefaultPort
+	}
+	if p.Seed == 0 {
+		p.Seed = 1
 	}
 	if len(p.Variants) == 0 {
 		p.Variants = []string{""}
@@ -204,6 +212,9 @@ func (p Plan) Warnings() []string {
 		w = append(w, fmt.Sprintf("%d repeats: with fewer than %d the significance test can never call a difference real; use --repeats %d or more",
 			p.Repeats, MinRepeatsForSignificance, DefaultRepeats))
 	}
+	if p.RealCluster && p.Omit == 0 {
+		w = append(w, "--omit 0 on a real cluster: slow start and buffer autotuning fall inside the measured time and weigh more on paths with a longer round trip (encapsulated, Service), biasing their overhead up; use --omit 1s or more")
+	}
 	if p.Scenarios != nil && !slices.Contains(p.Scenarios, runrecord.BaselineScenario) {
 		w = append(w, fmt.Sprintf("added %s: every scenario is compared with the baseline measured in the same run", runrecord.BaselineScenario))
 	}
@@ -283,13 +294,9 @@ func (p Plan) variantTests(variant string) []Test {
 		}
 		return tests
 	}
-	for r := 1; r <= p.Repeats; r++ {
-		round := slices.Clone(groups)
-		if r%2 == 0 {
-			slices.Reverse(round)
-		}
-		for _, g := range round {
-			tests = append(tests, Test{Group: g, Repeat: r, Repeats: p.Repeats})
+	for r, order := range roundOrders(len(groups), p.Repeats, p.Seed, variant) {
+		for _, i := range order {
+			tests = append(tests, Test{Group: groups[i], Repeat: r + 1, Repeats: p.Repeats})
 		}
 	}
 	return tests
@@ -329,6 +336,9 @@ func (p Plan) Record() runrecord.Plan {
 		Scenarios: names, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
+	}
+	if p.Order != Sequential {
+		rp.Seed = p.Seed
 	}
 	if slices.Contains(p.Protocols, engine.UDP) {
 		rp.UDPRate = p.UDPRate

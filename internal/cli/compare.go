@@ -22,29 +22,47 @@ type compareOptions struct {
 func newCompareCommand(s Streams) *cobra.Command {
 	var f compareOptions
 	cmd := &cobra.Command{
-		Use:   "compare OLD.json NEW.json",
-		Short: "Compare two saved runs: what changed, by how much, and whether it is real",
-		Long: `Compare two run records scenario by scenario: both medians, the change in
-percent with its bootstrap 95% confidence interval, and the Mann-Whitney
-p-value. As in benchstat, a change is printed only when it is significant
-(p < 0.05); otherwise the change column says "~": the data cannot tell.
+		Use:   "compare OLD.json NEW.json | OLD.json... -- NEW.json...",
+		Short: "Compare saved runs: what changed, by how much, and whether it is real",
+		Long: `Compare run records scenario by scenario. Goodput is compared as a share of
+the baseline (node-node) measured in the same round of the same run, so host
+drift that moves every row cancels: the change is new / old − 1 of that share,
+with a 95% interval from a hierarchical bootstrap (runs, then repeats within a
+run). "~" means the interval holds 0: the data cannot tell.
+
+Give several runs per side, separated by "--" (files or quoted globs):
+  cnibench compare a1.json a2.json a3.json -- b1.json b2.json b3.json
+With one run per side, run-to-run variation cannot be separated from a change;
+compare says so.
 
 Scenarios match on scenario, protocol and streams; when each run has a single
 variant (e.g. one --datapath routed, the other --datapath vxlan) the variants
 need not match, so two configurations compare directly.
 
-With --fail-on-regression PCT, compare exits with status 3 when any
-scenario's goodput fell significantly by more than PCT percent, or a scenario
-that worked in the old run failed in the new one: a gate for CI.`,
+With --fail-on-regression PCT, compare exits with status 3 when a scenario's
+normalised goodput fell by more than PCT percent at the bound of its interval
+(a one-sided test against the threshold, Holm-corrected over the rows), or a
+scenario that worked in the old runs failed in the new ones: a gate for CI.`,
 		Example: `  # IPIP/VXLAN on vs off, measured as two runs
   cnibench compare routed.json vxlan.json
 
-  # before vs after a CNI upgrade, failing CI on a significant fall of more than 5%
-  cnibench compare before.json after.json --fail-on-regression 5
+  # before vs after a CNI upgrade, three runs each, failing CI on a fall beyond 5%
+  cnibench compare 'before-*.json' -- 'after-*.json' --fail-on-regression 5
 
   # for a pull request comment
   cnibench compare before.json after.json -o markdown`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				if dash == 0 || dash == len(args) {
+					return fmt.Errorf("compare OLD... -- NEW...: want at least one run before and one after \"--\", got %d and %d", dash, len(args)-dash)
+				}
+				return nil
+			}
+			if len(args) != 2 {
+				return fmt.Errorf("compare takes OLD.json NEW.json, or several runs a side as OLD... -- NEW...; got %d argument(s)", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format, err := report.ParseFormat(f.output)
 			if err != nil {
@@ -60,7 +78,19 @@ that worked in the old run failed in the new one: a gate for CI.`,
 				}
 				o.RegressionPct = &f.failOnRegression
 			}
-			c, err := report.CompareFiles(args[0], args[1], o)
+			oldArgs, newArgs := args[:1], args[1:]
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				oldArgs, newArgs = args[:dash], args[dash:]
+			}
+			oldFiles, err := report.ExpandRunFiles(oldArgs)
+			if err != nil {
+				return err
+			}
+			newFiles, err := report.ExpandRunFiles(newArgs)
+			if err != nil {
+				return err
+			}
+			c, err := report.CompareFiles(oldFiles, newFiles, o)
 			if err != nil {
 				return err
 			}
@@ -71,7 +101,7 @@ that worked in the old run failed in the new one: a gate for CI.`,
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(report.Table), "output format: "+report.FormatNames(report.CompareFormats))
-	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when goodput fell significantly by more than this many percent")
+	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when normalised goodput fell by more than this many percent at its interval's bound")
 	return cmd
 }
 
@@ -84,5 +114,5 @@ func regressionError(regs []report.CompareRow, pct float64) error {
 			what = append(what, r.Label()+" failed")
 		}
 	}
-	return fmt.Errorf("%d regression(s) beyond %g%%: %s", len(regs), pct, strings.Join(what, ", "))
+	return fmt.Errorf("%d regression(s) beyond %g%% (interval bound, Holm-corrected): %s", len(regs), pct, strings.Join(what, ", "))
 }

@@ -14,6 +14,8 @@ func TestCompareCommand(t *testing.T) {
 	routed := writeRun(t, dir, "routed.json", runrecordtest.Options{Variants: []string{"datapath=routed"}})
 	rerun := writeRun(t, dir, "rerun.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3})
 	vxlan := writeRun(t, dir, "vxlan.json", runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 2})
+	rerun2 := writeRun(t, dir, "rerun2.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 5})
+	vxlan2 := writeRun(t, dir, "vxlan2.json", runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 6})
 	tests := []struct {
 		name     string
 		args     []string
@@ -21,17 +23,21 @@ func TestCompareCommand(t *testing.T) {
 		wantErr  string
 		wantCode int // exitError code, 0 = none
 	}{
-		{"rerun: no change", []string{routed, rerun, "--fail-on-regression", "0"}, "~", "", 0},
-		{"vxlan: slower, no gate", []string{routed, vxlan}, "-5.8%", "", 0},
-		{"vxlan: gate at 5%", []string{routed, vxlan, "--fail-on-regression", "5"}, "REGRESSION", "1 regression(s) beyond 5%: pod-pod-cross tcp ×1 -5.8%", exitRegression},
+		{"rerun: one run a side says it cannot tell runs from change", []string{routed, rerun, "--fail-on-regression", "3"}, "One run per side", "", 0},
+		{"reruns: several runs a side", []string{routed, rerun, "--", rerun2}, "runs 2+1", "", 0},
+		{"globs", []string{filepath.Join(dir, "r*.json"), "--", filepath.Join(dir, "vxlan*.json")}, "runs 3+2", "", 0},
+		{"a glob that matches nothing", []string{filepath.Join(dir, "x*.json"), "--", vxlan}, "", "matches no file", 0},
+		{"nothing after --", []string{routed, vxlan2, "--"}, "", "want at least one run before and one after", 0},
+		{"vxlan: slower, no gate", []string{routed, vxlan}, "-6.15%", "", 0},
+		{"vxlan: gate at 5%", []string{routed, vxlan, "--fail-on-regression", "5"}, "REGRESSION", "1 regression(s) beyond 5% (interval bound, Holm-corrected): pod-pod-cross tcp ×1 -6.2%", exitRegression},
 		{"vxlan: gate at 10%", []string{routed, vxlan, "--fail-on-regression", "10"}, "vxlan", "", 0},
 		{"stopped working", []string{vxlan, routed, "--fail-on-regression", "50"}, "failed in the new run", "pod-nodeport tcp ×1 failed", exitRegression},
 		{"markdown", []string{routed, vxlan, "-o", "markdown"}, "| scenario | variant |", "", 0},
-		{"json", []string{routed, vxlan, "-o", "json"}, `"schema_version": "cnibench.compare/v1"`, "", 0},
+		{"json", []string{routed, vxlan, "-o", "json"}, `"schema_version": "cnibench.compare/v2"`, "", 0},
 		{"csv", []string{routed, vxlan, "-o", "csv"}, "scenario,protocol,streams,", "", 0},
 		{"html is not for comparisons", []string{routed, vxlan, "-o", "html"}, "", "not available for comparisons", 0},
 		{"negative threshold", []string{routed, vxlan, "--fail-on-regression", "-1"}, "", "want a percentage", 0},
-		{"one argument", []string{routed}, "", "accepts 2 arg", 0},
+		{"one argument", []string{routed}, "", "compare takes OLD.json NEW.json", 0},
 		{"missing file", []string{routed, filepath.Join(dir, "nope.json")}, "", "no such file", 0},
 	}
 	for _, tt := range tests {

@@ -83,7 +83,7 @@ func TestPrinterLiveRate(t *testing.T) {
 	var out bytes.Buffer
 	p := newPrinter(&out, true)
 	_, err = bench.RunVariants(context.Background(), []bench.Variant{{Open: vs[0].Open}},
-		bench.Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}}, bench.Options{Events: p})
+		bench.Plan{Repeats: 1, Scenarios: []string{"pod-pod-cross"}, Order: bench.Sequential}, bench.Options{Events: p})
 	p.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,7 @@ type runOptions struct {
 	msgSize   string
 	rttProbes int
 	order     string
+	seed      uint64
 
 	cluster string
 	dryRun  bool
@@ -58,7 +60,10 @@ func (o runOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{
 		Scenarios: o.scenarios, Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
 		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
-		Protocols: []engine.Protocol{},
+		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube",
+	}
+	for p.Seed == 0 { // a fresh order per run, recorded in run.json (plan.seed) so --seed repeats it
+		p.Seed = rand.Uint64()
 	}
 	for _, pr := range o.protocols {
 		p.Protocols = append(p.Protocols, engine.Protocol(strings.ToLower(pr)))
@@ -119,7 +124,7 @@ Progress goes to stderr, results to stdout. Exit status: 0 every test
 measured; 1 the run could not start; 2 some tests failed (they are in the
 report with their errors); 130 interrupted (partial results written, marked
 incomplete). docs/run.md explains the defaults and how to read the table.`,
-		Example: `  # the seed's experiment on the lab: about 40 s
+		Example: `  # the seed's experiment on the lab: about a minute
   cnibench run
 
   # encapsulation on and off, TCP and UDP
@@ -147,12 +152,13 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.IntSliceVar(&o.streams, "streams", []int{1}, "parallel streams per test, a list like 1,4")
 	f.Var(&o.duration, "duration", "measured time of each test, whole seconds (e.g. 1s, 10s)")
 	f.Var(&o.omit, "omit", "warm-up at the start of each test left out of its result, whole seconds")
-	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (4 or more for the significance test to mean anything)")
+	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (6 or more for an exact 95% interval of the median, 4 or more for the significance test)")
 	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
 	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %dM)", bench.DefaultUDPRate/1_000_000))
 	f.IntVar(&o.rttProbes, "rtt-probes", bench.DefaultRTTProbes, "TCP handshakes timed before each test: the path's idle round-trip time (0 = none)")
 	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
+	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list every test of the plan and exit")
 	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))

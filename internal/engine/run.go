@@ -18,6 +18,9 @@ type testRun struct {
 	streams   []*stream
 	dataStart time.Time
 	cpu       cpuClock
+	// firstByte is when this side first received data (UnixNano, 0 =
+	// not yet): a receiver's measured time starts there (finish).
+	firstByte atomic.Int64
 
 	stopping atomic.Bool // senders stop writing
 	frozen   atomic.Bool // counters no longer move (after the final sample)
@@ -288,11 +291,44 @@ func (t *testRun) finish() {
 	t.frozen.Store(true)
 	short := now.Sub(t.ivStart) < t.spec.Interval/10
 	t.closeInterval(now, t.spec.Interval > 0 && !short)
+	t.startAtFirstByte(now)
 	t.finished = true
 	t.endTime = now
 	t.final = append([]mark(nil), t.marks...)
 	t.cpuTotal, t.cpuUser, t.cpuSys = t.cpu.stop()
 	t.end()
+}
+
+// startAtFirstByte moves a receiver's measured start from TEST_RUNNING to
+// its first byte, so the totals time the data from its first byte to its
+// last (the end is the last byte drained): the idle lead between the state
+// change and the first byte's arrival — a round trip and the sender's start,
+// longer on encapsulated and Service paths — is not counted as time without
+// data. Only without --omit (after the warm-up data is already flowing) and
+// only on a side that does not send (a bidirectional side keeps one clock
+// for both directions). Intervals keep the test's clock.
+func (t *testRun) startAtFirstByte(end time.Time) {
+	if t.spec.Omit > 0 || !t.receives() {
+		return
+	}
+	for _, s := range t.streams {
+		if s.sender {
+			return
+		}
+	}
+	if fb := t.firstByte.Load(); fb != 0 {
+		if at := time.Unix(0, fb); at.After(t.dataStart) && at.Before(end) {
+			t.dataStart = at
+		}
+	}
+}
+
+// received notes the arrival of data for the measured start; now is
+// called only for the first.
+func (t *testRun) received(now func() time.Time) {
+	if t.firstByte.Load() == 0 {
+		t.firstByte.CompareAndSwap(0, now().UnixNano())
+	}
 }
 
 // elapsed is the measured duration (after omit) at the final sample.

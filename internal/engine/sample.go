@@ -37,6 +37,7 @@ func (t *testRun) closeInterval(now time.Time, record bool) {
 	startOff := t.ivStart.Sub(t.dataStart).Seconds()
 	iv := Interval{}
 	var sum, rev IntervalStream
+	var nSum, nRev int
 	bidir := t.spec.Bidir
 	for i, s := range t.streams {
 		cur := s.mark()
@@ -66,17 +67,18 @@ func (t *testRun) closeInterval(now time.Time, record bool) {
 		}
 		t.marks[i] = cur
 		iv.Streams = append(iv.Streams, is)
-		target := &sum
+		target, n := &sum, &nSum
 		if bidir && !s.sender {
-			target = &rev
+			target, n = &rev, &nRev
 		}
 		addToSum(target, is)
+		*n++
 	}
 	if record {
-		finishSum(&sum, startOff, secs, t.omitting)
+		finishSum(&sum, startOff, secs, t.omitting, nSum)
 		iv.Sum = sum
 		if bidir {
-			finishSum(&rev, startOff, secs, t.omitting)
+			finishSum(&rev, startOff, secs, t.omitting, nRev)
 			iv.SumReverse = &rev
 		}
 		t.intervals = append(t.intervals, iv)
@@ -96,10 +98,16 @@ func addToSum(sum *IntervalStream, is IntervalStream) {
 		sum.HasTCPInfo = true
 		sum.Retransmits += is.Retransmits
 	}
-	sum.JitterMs = max(sum.JitterMs, is.JitterMs)
+	sum.JitterMs += is.JitterMs
 }
 
-func finishSum(sum *IntervalStream, start, secs float64, omitted bool) {
+// finishSum closes an interval's sum of n streams. Its jitter is the mean of
+// the streams', as in the totals (sumStreams) and in iperf3's interval and
+// end sums.
+func finishSum(sum *IntervalStream, start, secs float64, omitted bool, n int) {
+	if n > 0 {
+		sum.JitterMs /= float64(n)
+	}
 	sum.Start, sum.End, sum.Seconds, sum.Omitted = start, start+secs, secs, omitted
 	sum.BitsPerSecond = bps(sum.Bytes, secs)
 }

@@ -106,6 +106,9 @@ func (s *stream) recvTCP(t *testRun) error {
 	for {
 		n, err := s.conn.Read(buf)
 		if !t.frozen.Load() {
+			if n > 0 {
+				t.received(time.Now)
+			}
 			s.bytes.Add(uint64(n))
 			t.count(n)
 		}
@@ -176,6 +179,7 @@ func (s *stream) deliver(t *testRun, b []byte, arrival time.Time) {
 	if err != nil {
 		return // short or garbage datagram: not ours to count
 	}
+	t.received(func() time.Time { return arrival })
 	s.bytes.Add(uint64(len(b)))
 	t.count(len(b))
 	s.recv.add(h, arrival)

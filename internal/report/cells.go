@@ -53,7 +53,8 @@ func rateRange(ci *stats.Interval, ref float64) string {
 	return num(ci.Low/div) + "–" + num(ci.High/div)
 }
 
-// pct formats a ratio as a percentage: "7.4%", "0.08%".
+// pct formats a ratio as a percentage with two decimals, whatever its size,
+// so an overhead, its interval and its floor read alike: "7.40%", "0.16%".
 func pct(ratio float64) string { return pctNum(ratio) + "%" }
 
 func pctNum(ratio float64) string {
@@ -61,11 +62,7 @@ func pctNum(ratio float64) string {
 	if p == 0 {
 		return "0"
 	}
-	d := 1
-	if math.Abs(p) < 1 {
-		d = 2
-	}
-	return noNegativeZero(strconv.FormatFloat(p, 'f', d, 64))
+	return noNegativeZero(strconv.FormatFloat(p, 'f', 2, 64))
 }
 
 // noNegativeZero turns "-0.00" (a tiny negative rounded away) into "0.00".
@@ -158,6 +155,9 @@ func summaryCells(s stats.Summary) cells {
 			c.NotSignificant = true
 		}
 		c.OverheadCI, c.P = pctRange(o.CI), pvalue(o.Test.P)
+		if o.FamilySize > 1 {
+			c.P = pvalue(o.AdjustedP) // Holm-corrected: the p the mark is from
+		}
 	}
 	if s.Floor != nil && !s.Baseline {
 		c.Floor = pct(s.Floor.Ratio)
@@ -311,9 +311,20 @@ func shortCommit(c string) string {
 // which every human-readable format shows above the results they explain.
 const clusterWarningsTitle = "Cluster warnings"
 
-// legend explains the columns once, below each table.
-const legend = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
-	"overhead = 1 − median/baseline median (node-node, same variant, protocol, streams); " +
-	"~ = not significantly different from the baseline (Mann-Whitney p ≥ 0.05); " +
+// legend explains the columns once, below each table, with the size of
+// the family of tests the marks are corrected over.
+func legend(run *runrecord.Run) string {
+	family := 0
+	for _, s := range run.Summaries {
+		if o := s.Overhead; o != nil && o.FamilySize > family {
+			family = o.FamilySize
+		}
+	}
+	return fmt.Sprintf(legendFormat, family)
+}
+
+const legendFormat = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
+	"overhead = 1 − goodput/baseline goodput (node-node, same variant, protocol, streams): Hodges–Lehmann estimate on log goodput, with its exact Moses 95%% interval (n/a: too few repeats for one); " +
+	"~ = not significantly different from the baseline (Mann-Whitney, p shown after Holm's correction over the table's %d tests, ≥ 0.05); " +
 	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP) or the fragments of a datagram above it (UDP); " +
 	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

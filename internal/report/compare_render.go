@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
 // CompareFormats are the formats of a comparison.
@@ -45,25 +47,35 @@ func (c *Comparison) cells(r CompareRow) compareCells {
 		cc.Variants = variantPair(r.OldVariant, r.NewVariant)
 	}
 	if d := r.Delta; d != nil {
-		cc.Old, cc.New = rate(d.OldMedian), rate(d.NewMedian)
-		cc.Change = signedPct(d.Change)
-		if !d.Significant {
-			cc.Change = "~"
+		if d.Normalised {
+			cc.Old, cc.New = pct(d.OldLevel)+" of base", pct(d.NewLevel)+" of base"
+		} else {
+			cc.Old, cc.New = rate(d.OldLevel), rate(d.NewLevel)
 		}
+		cc.Change = changeMark(d)
 		cc.CI = pctRange(d.CI)
-		cc.P = fmt.Sprintf("p=%s n=%d+%d", pvalue(d.Test.P), d.OldN, d.NewN)
+		cc.P = fmt.Sprintf("runs %d+%d n=%d+%d", d.OldRuns, d.NewRuns, d.OldN, d.NewN)
+		if d.Normalised && c.RegressionPct != nil {
+			cc.P = fmt.Sprintf("p=%s %s", pvalue(d.AdjustedP), cc.P)
+		}
 	}
 	if d := r.RTTDelta; d != nil {
-		cc.RTT = strings.TrimSuffix(micros(d.OldMedian), " µs") + " → " + micros(d.NewMedian)
-		cc.RTTChange = signedPct(d.Change)
-		if !d.Significant {
-			cc.RTTChange = "~"
-		}
+		cc.RTT = strings.TrimSuffix(micros(d.OldLevel), " µs") + " → " + micros(d.NewLevel)
+		cc.RTTChange = changeMark(d)
 	}
 	if r.Regression {
 		cc.Notes = strings.TrimPrefix(cc.Notes+"; REGRESSION", "; ")
 	}
 	return cc
+}
+
+// changeMark is the change in percent, or "~" when its interval holds 0
+// (or there is none): the runs cannot be told apart.
+func changeMark(d *stats.Change) string {
+	if d.CI == nil || d.CI.Contains(0) {
+		return "~"
+	}
+	return signedPct(d.Change)
 }
 
 func variantPair(o, n string) string {
@@ -95,13 +107,26 @@ func (c *Comparison) heading() []string {
 		}
 		return s + ")"
 	}
-	return []string{side("old", c.Old), side("new", c.New)}
+	if len(c.OldRuns) == 0 && len(c.NewRuns) == 0 {
+		return []string{side("old", c.Old), side("new", c.New)}
+	}
+	var lines []string
+	for _, r := range c.OldRuns {
+		lines = append(lines, side("old", r))
+	}
+	for _, r := range c.NewRuns {
+		lines = append(lines, side("new", r))
+	}
+	return lines
 }
 
 func (c *Comparison) footer() string {
-	s := fmt.Sprintf("change = new median / old median − 1 with its bootstrap 95%% CI; ~ = no significant change (Mann-Whitney p ≥ %g); RTT = idle connect RTT, old → new, and its change", c.Alpha)
+	s := "change = new / old − 1 of goodput as a share of the same round's baseline (host drift cancels), with its hierarchical bootstrap 95% CI (runs, then repeats); ~ = the interval holds 0; RTT = idle connect RTT, old → new, and its change"
 	if c.RegressionPct != nil {
-		s += fmt.Sprintf("; REGRESSION = significant fall of more than %g%% or a scenario that stopped working", *c.RegressionPct)
+		s += fmt.Sprintf("; REGRESSION = a fall beyond %g%% at the interval's bound (one-sided p < %g after Holm over %d rows), or a scenario that stopped working", *c.RegressionPct, c.Alpha, c.FamilySize)
+	}
+	if !c.RunToRun {
+		s += "\nOne run per side: run-to-run variation cannot be separated from a change, so the interval is too narrow and a difference may be the runs, not the change. Give several runs per side: cnibench compare a1.json a2.json -- b1.json b2.json"
 	}
 	return s
 }
@@ -144,25 +169,29 @@ func writeCompareMarkdown(w io.Writer, c *Comparison) error {
 
 // compareColumns are the columns of a comparison's CSV (docs/run-json.md).
 var compareColumns = []string{"scenario", "protocol", "streams", "old_variant", "new_variant", "status",
-	"old_median_bps", "new_median_bps", "old_n", "new_n", "change", "change_ci_low", "change_ci_high",
-	"p_value", "significant", "regression", "note",
-	"old_rtt_us", "new_rtt_us", "rtt_change", "rtt_p_value", "rtt_significant"}
+	"old_level", "new_level", "old_n", "new_n", "change", "change_ci_low", "change_ci_high",
+	"p_value", "normalised", "regression", "note",
+	"old_rtt_us", "new_rtt_us", "rtt_change", "rtt_ci_low", "rtt_ci_high", "old_runs", "new_runs"}
 
 func writeCompareCSV(w io.Writer, c *Comparison) error {
 	cw := csv.NewWriter(w)
 	cw.Write(compareColumns)
 	for _, r := range c.Rows {
 		row := []string{r.Scenario, string(r.Protocol), strconv.Itoa(r.Streams), r.OldVariant, r.NewVariant, r.Status,
-			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", ""}
+			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", "", "", ""}
 		if d := r.Delta; d != nil {
-			row[6], row[7], row[8], row[9], row[10] = f64(d.OldMedian), f64(d.NewMedian), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
+			row[6], row[7], row[8], row[9], row[10] = f64(d.OldLevel), f64(d.NewLevel), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
 			if d.CI != nil {
 				row[11], row[12] = f64(d.CI.Low), f64(d.CI.High)
 			}
-			row[13], row[14] = f64(d.Test.P), strconv.FormatBool(d.Significant)
+			row[13], row[14] = f64(d.AdjustedP), strconv.FormatBool(d.Normalised)
+			row[22], row[23] = strconv.Itoa(d.OldRuns), strconv.Itoa(d.NewRuns)
 		}
 		if d := r.RTTDelta; d != nil {
-			row[17], row[18], row[19], row[20], row[21] = f64(d.OldMedian), f64(d.NewMedian), f64(d.Change), f64(d.Test.P), strconv.FormatBool(d.Significant)
+			row[17], row[18], row[19] = f64(d.OldLevel), f64(d.NewLevel), f64(d.Change)
+			if d.CI != nil {
+				row[20], row[21] = f64(d.CI.Low), f64(d.CI.High)
+			}
 		}
 		cw.Write(row)
 	}

@@ -40,12 +40,12 @@ func TestCompare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Compare(tt.old, tt.new, CompareOptions{RegressionPct: tt.pct})
+			c := Compare([]*runrecord.Run{tt.old}, []*runrecord.Run{tt.new}, CompareOptions{RegressionPct: tt.pct})
 			var statuses []string
 			significant := 0
 			for _, r := range c.Rows {
 				statuses = append(statuses, r.Status)
-				if r.Delta != nil && r.Delta.Significant {
+				if r.Delta != nil && r.Delta.Normalised && changeMark(r.Delta) != "~" {
 					significant++
 				}
 			}
@@ -68,15 +68,15 @@ func TestCompareFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	c, err := CompareFiles(oldPath, newPath, CompareFilesOptions{Format: CSV, Out: &buf})
+	c, err := CompareFiles([]string{oldPath}, []string{newPath}, CompareFilesOptions{Format: CSV, Out: &buf})
 	if err != nil || len(c.Rows) != 2 || !strings.HasPrefix(buf.String(), "scenario,protocol,") || c.Old.File != oldPath {
 		t.Fatalf("got %v, %+v\n%s", err, c, buf.String())
 	}
-	if _, err := CompareFiles(oldPath, newPath, CompareFilesOptions{Format: HTML, Out: &buf}); err == nil || !strings.Contains(err.Error(), "not available for comparisons") {
+	if _, err := CompareFiles([]string{oldPath}, []string{newPath}, CompareFilesOptions{Format: HTML, Out: &buf}); err == nil || !strings.Contains(err.Error(), "not available for comparisons") {
 		t.Errorf("html comparison: %v", err)
 	}
 	os.WriteFile(newPath, []byte(`{"schema_version":"cnibench.run/v9"}`), 0o644)
-	if _, err := CompareFiles(oldPath, newPath, CompareFilesOptions{Out: &buf}); err == nil || !strings.Contains(err.Error(), "new.json") {
+	if _, err := CompareFiles([]string{oldPath}, []string{newPath}, CompareFilesOptions{Out: &buf}); err == nil || !strings.Contains(err.Error(), "new.json") {
 		t.Errorf("unreadable new run: %v", err)
 	}
 }

@@ -20,7 +20,7 @@ var csvColumns = []string{
 	"goodput_bps", // sample: its goodput; summary: median
 	"median_ci_low_bps", "median_ci_high_bps", "mean_bps", "mean_ci_low_bps", "mean_ci_high_bps", "stdev_bps", "cv",
 	"retransmits", "loss_percent", "jitter_ms", "cpu_sender_pct", "cpu_receiver_pct", "cpu_bound",
-	"overhead", "overhead_ci_low", "overhead_ci_high", "p_value", "significant", "floor", "warnings",
+	"overhead", "overhead_ci_low", "overhead_ci_high", "p_value", "significant", "floor", "warnings", "adjusted_p_value",
 	"datapath", "encapsulated", "header_tax", "mtu", "underlay_mtu", // the group's path, on every row
 	"rtt_us", // sample: its median connect RTT; summary: the median of those
 	"rtt_ci_low_us", "rtt_ci_high_us", "rtt_delta_us", "rtt_delta_ci_low_us", "rtt_delta_ci_high_us", "rtt_p_value", "rtt_significant",
@@ -104,6 +104,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 			setInterval(set, "overhead_ci_low", "overhead_ci_high", o.CI)
 			set("p_value", f64(o.Test.P))
 			set("significant", strconv.FormatBool(o.Significant))
+			if o.FamilySize > 0 {
+				set("adjusted_p_value", f64(o.AdjustedP))
+			}
 		}
 		if s.Floor != nil {
 			set("floor", f64(s.Floor.Ratio))

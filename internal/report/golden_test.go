@@ -111,7 +111,7 @@ func TestCompareGolden(t *testing.T) {
 		{"compare-rerun", routed, rerun, nil, []Format{Table}},
 	}
 	for _, tt := range tests {
-		c := Compare(tt.old, tt.new, CompareOptions{RegressionPct: tt.pct, OldFile: "old.json", NewFile: "new.json"})
+		c := Compare([]*runrecord.Run{tt.old}, []*runrecord.Run{tt.new}, CompareOptions{RegressionPct: tt.pct, OldFiles: []string{"old.json"}, NewFiles: []string{"new.json"}})
 		for _, f := range tt.formats {
 			name := tt.name + "." + ext[f]
 			t.Run(name, func(t *testing.T) {

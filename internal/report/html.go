@@ -41,7 +41,7 @@ type protoCharts struct {
 // writeHTML renders run as one self-contained page: no script, no external
 // font, style or image; every chart is inline SVG.
 func writeHTML(w io.Writer, run *runrecord.Run) error {
-	p := page{Run: run, Complete: run.Complete, Legend: legend, CommandRaw: strings.Join(run.CommandLine, " ")}
+	p := page{Run: run, Complete: run.Complete, Legend: legend(run), CommandRaw: strings.Join(run.CommandLine, " ")}
 	p.Title, p.Facts = runFacts(run)
 	for _, sec := range variantSections(run) {
 		hs := htmlSection{Variant: sec.Variant}

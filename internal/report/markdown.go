@@ -55,7 +55,7 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
 		}
 	}
-	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend))
+	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
 	return ew.err
 }
 

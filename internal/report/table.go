@@ -45,7 +45,7 @@ func writeTable(w io.Writer, run *runrecord.Run) error {
 			}
 		}
 	}
-	fmt.Fprintf(ew, "\n%s\n", legend)
+	fmt.Fprintf(ew, "\n%s\n", legend(run))
 	return trimWrite(w, buf.Bytes())
 }
 

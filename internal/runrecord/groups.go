@@ -12,8 +12,10 @@ type Group struct {
 	Samples []Sample
 }
 
-// Groups splits the samples into scenario groups, in order of each group's
-// first sample (with round-robin repeats, the plan's order).
+// Groups splits the samples into scenario groups, in the plan's order
+// (variants as they ran, then scenarios with the baseline first, protocols,
+// streams), whatever order the rounds ran them in; groups the plan does not
+// name keep the order of their first sample, after the others.
 func (r *Run) Groups() []Group {
 	var groups []Group
 	index := map[stats.Key]int{}
@@ -27,6 +29,26 @@ func (r *Run) Groups() []Group {
 		}
 		groups[i].Samples = append(groups[i].Samples, s)
 	}
+	variants := map[string]int{}
+	for _, g := range groups {
+		if _, ok := variants[g.Key.Variant]; !ok {
+			variants[g.Key.Variant] = len(variants)
+		}
+	}
+	rank := func(k stats.Key) [4]int {
+		at := func(i int) int { // unknown: after the known ones
+			if i < 0 {
+				return 1 << 30
+			}
+			return i
+		}
+		return [4]int{variants[k.Variant], at(slices.Index(r.Plan.Scenarios, k.Scenario)),
+			at(slices.Index(r.Plan.Protocols, k.Protocol)), at(slices.Index(r.Plan.Streams, k.Streams))}
+	}
+	slices.SortStableFunc(groups, func(a, b Group) int {
+		ra, rb := rank(a.Key), rank(b.Key)
+		return slices.Compare(ra[:], rb[:])
+	})
 	return groups
 }
 
@@ -80,7 +102,8 @@ func (r *Run) Path(variant, scenario string) *Path {
 }
 
 // Summarize computes every group's summary into r.Summaries, comparing each
-// with the baseline group of the same variant, protocol and streams.
+// with the baseline group of the same variant, protocol and streams, and
+// corrects the significance of all the table's tests together (Holm).
 func (r *Run) Summarize(cfg stats.Config) {
 	groups := r.Groups()
 	inputs := make(map[stats.Key]stats.Group, len(groups))
@@ -97,6 +120,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 		}
 		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
 	}
+	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
 }
 
 // Summary returns the summary of key, or nil.

@@ -172,6 +172,7 @@ func (r *Result) statsSample() stats.Sample {
 		JitterMs:    r.SumReceived.JitterMs,
 		SenderCPU:   r.CPU.HostTotal,
 		ReceiverCPU: r.CPU.RemoteTotal,
+		OfferedBps:  float64(r.Spec.Rate) * float64(max(r.Spec.Streams, 1)),
 	}
 	if r.Spec.Reverse {
 		s.SenderCPU, s.ReceiverCPU = s.ReceiverCPU, s.SenderCPU

@@ -70,6 +70,7 @@ type Plan struct {
 	Nodes     []string         `json:"nodes,omitempty"`      // the node pair measured
 	Order     string           `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
 	RTTProbes int              `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
+	Seed      uint64           `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
 }
 
 // PathRecord is the network one scenario's tests crossed.

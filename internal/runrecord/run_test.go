@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,24 @@ func TestSummarizeIsReproducible(t *testing.T) {
 	b.Summarize(stats.Config{})
 	if !reflect.DeepEqual(a.Summaries, b.Summaries) {
 		t.Error("summarising the same samples twice differs")
+	}
+}
+
+// TestGroupsInPlanOrder: whatever order the interleaved rounds ran the
+// groups in, Groups lists them as the plan does, the baseline first.
+func TestGroupsInPlanOrder(t *testing.T) {
+	r := &runrecord.Run{Plan: runrecord.Plan{Scenarios: []string{"node-node", "pod-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Streams: []int{1}}}
+	for _, sc := range []string{"pod-pod-cross", "node-node", "pod-node", "node-node", "pod-pod-cross", "pod-node"} {
+		r.Samples = append(r.Samples, runrecord.Sample{Scenario: sc, Protocol: stats.TCP, Streams: 1})
+	}
+	var got []string
+	for _, g := range r.Groups() {
+		got = append(got, g.Key.Scenario)
+		if len(g.Samples) != 2 {
+			t.Errorf("%s: %d samples", g.Key.Scenario, len(g.Samples))
+		}
+	}
+	if want := []string{"node-node", "pod-node", "pod-pod-cross"}; !slices.Equal(got, want) {
+		t.Errorf("groups %v, want %v", got, want)
 	}
 }

@@ -8,9 +8,8 @@ const (
 	DefaultAlpha      = 0.05
 	DefaultResamples  = 10000
 	DefaultSeed       = 1
-	DefaultMaxCV      = 0.05 // coefficient of variation above which a group is noisy
-	DefaultMaxCPU     = 90   // percent of one core above which a side is CPU-bound
-	DefaultMinSamples = 3    // fewest samples for which a confidence interval is given
+	DefaultMaxCPU     = 90 // percent of one core above which a side is CPU-bound
+	DefaultMinSamples = 3  // fewest samples for which a confidence interval is given
 )
 
 // Config tunes the statistics. The zero value of every field means its default.
@@ -19,9 +18,11 @@ type Config struct {
 	Alpha      float64 // significance level of the Mann-Whitney test (0.05)
 	Resamples  int     // bootstrap resamples (10000)
 	Seed       uint64  // bootstrap seed, mixed with the group's key (1)
-	MaxCV      float64 // CV warning threshold (0.05)
 	MaxCPU     float64 // CPU-bound threshold in percent of one core (90)
-	MinSamples int     // fewest successful samples for an interval (3)
+	MinSamples int     // fewest successful samples for the mean's interval and a comparison's (3)
+	// EquivalenceMargin is the ± overhead within which a path counts as
+	// costing nothing (0.02); see Equivalence.
+	EquivalenceMargin float64
 }
 
 func (c Config) withDefaults() Config {
@@ -37,11 +38,11 @@ func (c Config) withDefaults() Config {
 	if c.Seed == 0 {
 		c.Seed = DefaultSeed
 	}
-	if c.MaxCV <= 0 {
-		c.MaxCV = DefaultMaxCV
-	}
 	if c.MaxCPU <= 0 {
 		c.MaxCPU = DefaultMaxCPU
+	}
+	if c.EquivalenceMargin <= 0 {
+		c.EquivalenceMargin = DefaultEquivalenceMargin
 	}
 	if c.MinSamples < 2 {
 		c.MinSamples = DefaultMinSamples

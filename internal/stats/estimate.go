@@ -10,7 +10,10 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// Interval is a confidence interval at Level (e.g. 0.95).
+// Interval is a confidence interval. Level is the coverage it achieves,
+// which for the exact rank-based intervals (the median's, the Moses
+// interval) is at least, and usually above, the level asked for (e.g. 0.969
+// for the median of 6 values at 0.95).
 type Interval struct {
 	Low   float64 `json:"low"`
 	High  float64 `json:"high"`
@@ -29,15 +32,16 @@ type Estimate struct {
 	Mean     float64   `json:"mean"`
 	Min      float64   `json:"min"`
 	Max      float64   `json:"max"`
-	Stdev    *float64  `json:"stdev,omitempty"` // sample standard deviation (n−1)
-	CV       *float64  `json:"cv,omitempty"`    // Stdev / Mean
-	MedianCI *Interval `json:"median_ci,omitempty"`
+	Stdev    *float64  `json:"stdev,omitempty"`     // sample standard deviation (n−1)
+	CV       *float64  `json:"cv,omitempty"`        // Stdev / Mean
+	MedianCI *Interval `json:"median_ci,omitempty"` // exact order-statistic interval; nil when none reaches the level
 	MeanCI   *Interval `json:"mean_ci,omitempty"`
 }
 
 // Estimate computes the description of values; nil when there are none.
-// The median's interval is a seeded percentile bootstrap, the mean's a
-// Student t interval.
+// The median's interval is the exact order-statistic interval
+// (MedianInterval: nil below 6 values at 95%), the mean's a Student t
+// interval.
 func (c Config) Estimate(key Key, values []float64) *Estimate {
 	c = c.withDefaults()
 	if len(values) == 0 {
@@ -54,14 +58,8 @@ func (c Config) Estimate(key Key, values []float64) *Estimate {
 			e.CV = &cv
 		}
 	}
+	e.MedianCI = MedianInterval(x, c.Confidence)
 	if len(x) >= c.MinSamples {
-		rng := c.rng(key, "median")
-		buf := make([]float64, len(x))
-		draws := make([]float64, c.Resamples)
-		for i := range draws {
-			draws[i] = resampleMedian(rng, x, buf)
-		}
-		e.MedianCI = percentileInterval(draws, c.Confidence)
 		e.MeanCI = studentInterval(e.Mean, *e.Stdev, len(x), c.Confidence)
 	}
 	return e
@@ -93,16 +91,6 @@ func median(x []float64) float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
 	return medianSorted(s)
-}
-
-// resampleMedian draws len(x) values of x with replacement into buf and
-// returns their median.
-func resampleMedian(rng *rand.Rand, x, buf []float64) float64 {
-	for i := range buf {
-		buf[i] = x[rng.IntN(len(x))]
-	}
-	slices.Sort(buf)
-	return medianSorted(buf)
 }
 
 // percentileInterval is the percentile bootstrap interval of draws at level

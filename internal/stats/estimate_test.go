@@ -14,12 +14,13 @@ func TestEstimate(t *testing.T) {
 		name             string
 		values           []float64
 		median, mean, sd float64 // sd NaN: none
-		wantCI           bool
+		wantCI, medianCI bool
 	}{
-		{"one", []float64{5}, 5, 5, math.NaN(), false},
-		{"two", []float64{4, 6}, 5, 5, math.Sqrt2, false},
-		{"odd", []float64{5, 1, 4, 2, 3}, 3, 3, math.Sqrt(2.5), true},
-		{"even", []float64{4, 1, 3, 2}, 2.5, 2.5, math.Sqrt(5.0 / 3), true},
+		{"one", []float64{5}, 5, 5, math.NaN(), false, false},
+		{"two", []float64{4, 6}, 5, 5, math.Sqrt2, false, false},
+		{"five: a mean interval, none for the median", []float64{5, 1, 4, 2, 3}, 3, 3, math.Sqrt(2.5), true, false},
+		{"four", []float64{4, 1, 3, 2}, 2.5, 2.5, math.Sqrt(5.0 / 3), true, false},
+		{"six: [min, max] at 96.9%", []float64{4, 1, 3, 2, 6, 5}, 3.5, 3.5, math.Sqrt(3.5), true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,15 +34,15 @@ func TestEstimate(t *testing.T) {
 			if e.Stdev != nil && math.Abs(*e.CV-tt.sd/tt.mean) > 1e-12 {
 				t.Errorf("cv %v", *e.CV)
 			}
-			if (e.MedianCI != nil) != tt.wantCI || (e.MeanCI != nil) != tt.wantCI {
-				t.Fatalf("intervals %+v %+v, want some: %v", e.MedianCI, e.MeanCI, tt.wantCI)
+			if (e.MedianCI != nil) != tt.medianCI || (e.MeanCI != nil) != tt.wantCI {
+				t.Fatalf("intervals %+v %+v, want median %v mean %v", e.MedianCI, e.MeanCI, tt.medianCI, tt.wantCI)
+			}
+			if tt.medianCI && (e.MedianCI.Low != e.Min || e.MedianCI.High != e.Max || math.Abs(e.MedianCI.Level-(1-2.0/64)) > 1e-12) {
+				t.Errorf("median interval %+v", e.MedianCI)
 			}
 			if tt.wantCI {
-				if !e.MedianCI.Contains(e.Median) || e.MedianCI.Low < e.Min || e.MedianCI.High > e.Max || e.MedianCI.Level != 0.95 {
-					t.Errorf("median interval %+v", e.MedianCI)
-				}
-				// mean ± t(0.975, n−1)·s/√n; t(0.975, 4) = 2.7764451, t(0.975, 3) = 3.1824463
-				tq := map[int]float64{5: 2.7764451052, 4: 3.1824463053}[e.N]
+				// mean ± t(0.975, n−1)·s/√n
+				tq := map[int]float64{6: 2.5705818366, 5: 2.7764451052, 4: 3.1824463053}[e.N]
 				half := tq * tt.sd / math.Sqrt(float64(e.N))
 				if math.Abs(e.MeanCI.Low-(tt.mean-half)) > 1e-8 || math.Abs(e.MeanCI.High-(tt.mean+half)) > 1e-8 {
 					t.Errorf("mean interval %+v, want %v ± %v", e.MeanCI, tt.mean, half)
@@ -73,7 +74,7 @@ func TestIntervalCoverage(t *testing.T) {
 	}
 	const trials, n = 300, 15
 	rng := rand.New(rand.NewPCG(7, 8))
-	cfg := Config{Resamples: 1000}
+	cfg := Config{}
 	var medianHits, meanHits int
 	for i := 0; i < trials; i++ {
 		v := make([]float64, n)

@@ -24,6 +24,9 @@ type Sample struct {
 	// RTTSamples how many connected, RTTMedianUs their median (µs).
 	RTTProbes, RTTSamples int
 	RTTMedianUs           float64
+	// OfferedBps is what a paced (UDP) test was told to send in all, bits/s
+	// (rate × streams); 0 when it was not paced.
+	OfferedBps float64
 }
 
 // PathFacts are what a floor needs to know of the network a group crossed

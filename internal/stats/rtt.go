@@ -4,12 +4,16 @@ package stats
 // (Sample.RTTMedianUs): latency, unlike goodput, costs by adding.
 type RTTDelta struct {
 	DeltaUs          float64     `json:"delta_us"`     // median − baseline median, µs; negative = faster
-	CI               *Interval   `json:"ci,omitempty"` // µs, bootstrap of both groups
+	CI               *Interval   `json:"ci,omitempty"` // µs, Moses interval of the Hodges–Lehmann shift
 	Ratio            float64     `json:"ratio"`        // median / baseline median − 1
 	BaselineMedianUs float64     `json:"baseline_median_us"`
 	BaselineN        int         `json:"baseline_n"`
-	Test             MannWhitney `json:"test"`        // this group's RTTs against the baseline's
-	Significant      bool        `json:"significant"` // Test.P < Config.Alpha
+	Test             MannWhitney `json:"test"` // this group's RTTs against the baseline's
+	// AdjustedP is Test.P after Holm's correction over the run's family
+	// (FamilySize tests); Significant is AdjustedP < Config.Alpha.
+	AdjustedP   float64 `json:"adjusted_p,omitempty"`
+	FamilySize  int     `json:"family_size,omitempty"`
+	Significant bool    `json:"significant"`
 }
 
 // RTTs returns each successful sample's median connect RTT in µs, for the
@@ -37,19 +41,21 @@ func rttFailures(results []Sample) int {
 }
 
 // rttDelta compares RTTs with the baseline's; nil when either has none.
-func (c Config) rttDelta(key Key, x, base []float64) *RTTDelta {
+// DeltaUs is the Hodges–Lehmann shift, with its Moses interval and the
+// Mann-Whitney test (the family of the overhead, on µs instead of log
+// goodput: latency costs by adding).
+func (c Config) rttDelta(x, base []float64) *RTTDelta {
 	if len(x) == 0 || len(base) == 0 {
 		return nil
 	}
-	mx, mb := median(x), median(base)
-	d := &RTTDelta{DeltaUs: mx - mb, BaselineMedianUs: mb, BaselineN: len(base)}
+	sh := HodgesLehmann(x, base, c.Confidence)
+	mb := median(base)
+	d := &RTTDelta{DeltaUs: sh.Estimate, CI: sh.CI, BaselineMedianUs: mb, BaselineN: len(base)}
 	if mb > 0 {
-		d.Ratio = mx/mb - 1
+		d.Ratio = median(x)/mb - 1
 	}
 	d.Test, _ = MannWhitneyU(x, base)
+	d.AdjustedP, d.FamilySize = d.Test.P, 1
 	d.Significant = d.Test.P < c.Alpha
-	if len(x) >= c.MinSamples && len(base) >= c.MinSamples {
-		d.CI = c.bootstrapRatio(key, "rtt", x, base, func(mx, mb float64) float64 { return mx - mb })
-	}
 	return d
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -18,7 +19,7 @@ const (
 	WarnFailed         = "failed"          // every sample failed
 	WarnFailedSamples  = "failed-samples"  // some samples failed and are excluded
 	WarnFewSamples     = "few-samples"     // too few samples for an interval
-	WarnNoisy          = "noisy"           // CV above Config.MaxCV
+	WarnNoisy          = "noisy"           // the spread hides effects of the size measured
 	WarnCPUBound       = "cpu-bound"       // a side above Config.MaxCPU
 	WarnNoBaseline     = "no-baseline"     // no baseline group to compare with
 	WarnBaselineFailed = "baseline-failed" // the baseline group has no figures
@@ -33,15 +34,32 @@ type Warning struct {
 }
 
 // Overhead is what a scenario costs against the baseline, as a share of the
-// baseline's median goodput: 0.06 means 6% slower, negative means faster.
+// baseline's goodput: 0.06 means 6% slower, negative means faster. Estimate,
+// interval and test are one family (MethodHodgesLehmann): the Hodges–Lehmann
+// shift of log goodput, its Moses interval and the Mann-Whitney test, which
+// the interval inverts, so a mark and an interval never disagree.
 type Overhead struct {
-	Ratio          float64     `json:"ratio"`        // 1 − median / baseline median
-	CI             *Interval   `json:"ci,omitempty"` // bootstrap of both groups
+	Ratio          float64     `json:"ratio"`        // 1 − exp(Hodges–Lehmann shift of log goodput)
+	CI             *Interval   `json:"ci,omitempty"` // Moses interval; nil when none reaches the level
+	Method         string      `json:"method,omitempty"`
 	BaselineMedian float64     `json:"baseline_median"`
 	BaselineN      int         `json:"baseline_n"`
-	Test           MannWhitney `json:"test"`        // this group's goodputs against the baseline's
-	Significant    bool        `json:"significant"` // Test.P < Config.Alpha
+	Test           MannWhitney `json:"test"` // this group's goodputs against the baseline's
+	// AdjustedP is Test.P after Holm's correction over the run's family of
+	// tests (FamilySize of them); Significant is AdjustedP < Config.Alpha.
+	AdjustedP   float64 `json:"adjusted_p,omitempty"`
+	FamilySize  int     `json:"family_size,omitempty"`
+	Significant bool    `json:"significant"`
+	// Equivalence says whether the overhead is within ±margin (TOST);
+	// MinDetectable is the smallest overhead the test would find with 80%
+	// power at these sample sizes and spread (nil: none can be found).
+	Equivalence   *Equivalence `json:"equivalence,omitempty"`
+	MinDetectable *float64     `json:"min_detectable,omitempty"`
 }
+
+// MethodHodgesLehmann names the overhead's estimator in the record; records
+// without a method were written with the ratio of medians and a bootstrap.
+const MethodHodgesLehmann = "hodges-lehmann-log"
 
 // Retransmits are TCP retransmissions of the sending side.
 type Retransmits struct {
@@ -69,9 +87,17 @@ type Summary struct {
 	Retransmits *Retransmits `json:"retransmits,omitempty"`
 	LossPercent *float64     `json:"loss_percent,omitempty"` // UDP: median lost datagrams, %
 	JitterMs    *float64     `json:"jitter_ms,omitempty"`    // UDP: median jitter
-	CPU         *CPUUse      `json:"cpu,omitempty"`
-	Overhead    *Overhead    `json:"overhead,omitempty"`
-	Floor       *Floor       `json:"floor,omitempty"`
+	// UDP with intervals: loss (%), jitter (ms) and the share of the offered
+	// rate delivered, each per sample; LossDelta and JitterDelta what the
+	// group adds to its baseline's, tested.
+	Loss        *Estimate   `json:"loss,omitempty"`
+	Jitter      *Estimate   `json:"jitter,omitempty"`
+	Delivered   *Estimate   `json:"delivered,omitempty"`
+	LossDelta   *Difference `json:"loss_delta,omitempty"`
+	JitterDelta *Difference `json:"jitter_delta,omitempty"`
+	CPU         *CPUUse     `json:"cpu,omitempty"`
+	Overhead    *Overhead   `json:"overhead,omitempty"`
+	Floor       *Floor      `json:"floor,omitempty"`
 	// ConnectRTT describes each sample's median idle round-trip time (µs)
 	// and RTTDelta what it adds to the baseline's; nil when not measured.
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
@@ -107,13 +133,14 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	}
 	goodputs := g.Goodputs()
 	s.Goodput = c.Estimate(g.Key, goodputs)
-	if s.N < c.MinSamples {
-		warn(WarnFewSamples, "only %d successful sample(s): no confidence interval possible; add --repeats", s.N)
-	}
-	if cv := s.Goodput.CV; cv != nil && *cv > c.MaxCV {
-		warn(WarnNoisy, "noisy: CV %.1f%% > %.0f%%: add --repeats or --duration", *cv*100, c.MaxCV*100)
+	if s.Goodput.MedianCI == nil {
+		warn(WarnFewSamples, "only %d successful sample(s): no %g%% interval for the median exists below %d; use --repeats %d or more",
+			s.N, c.Confidence*100, MinRepeatsForMedianCI(c.Confidence), MinRepeatsForMedianCI(c.Confidence))
 	}
 	s.Retransmits, s.LossPercent, s.JitterMs = transportFigures(g.Key.Protocol, g.Samples)
+	if g.Key.Protocol == UDP {
+		c.udpFigures(&s, g.Samples, baseline)
+	}
 	if s.CPU = c.cpuUse(g.Samples); s.CPU != nil && s.CPU.Bound {
 		side, pct := "sender", s.CPU.Sender
 		if s.CPU.Receiver > pct {
@@ -127,7 +154,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 		warn(WarnRTTFailed, "in %d of %d samples every connect-RTT probe failed (the test itself connected): no RTT from them", n, s.N)
 	}
 	if baseline != nil && !s.Baseline {
-		s.RTTDelta = c.rttDelta(g.Key, rtts, baseline.RTTs())
+		s.RTTDelta = c.rttDelta(rtts, baseline.RTTs())
 	}
 	switch {
 	case s.Baseline:
@@ -136,49 +163,40 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	case len(baseline.Goodputs()) == 0:
 		warn(WarnBaselineFailed, "the baseline %s has no successful sample: no overhead", baseline.Key.Scenario)
 	default:
-		s.Overhead = c.overhead(g.Key, goodputs, baseline.Goodputs())
+		s.Overhead = c.overhead(goodputs, baseline.Goodputs())
 		switch o := s.Overhead; {
 		case o == nil:
-			warn(WarnBaselineFailed, "the baseline %s measured 0 bit/s: no overhead", baseline.Key.Scenario)
-		case s.N < c.MinSamples: // already warned
-		case o.CI == nil:
-			warn(WarnFewSamples, "the baseline has only %d successful sample(s): no interval for the overhead", o.BaselineN)
-		case MinPValue(s.N, o.BaselineN) >= c.Alpha:
-			warn(WarnFewSamples, "with %d and %d samples no difference from the baseline can be significant (smallest possible p = %.3f); use --repeats 5 or more",
-				s.N, o.BaselineN, MinPValue(s.N, o.BaselineN))
+			warn(WarnBaselineFailed, "the baseline %s or this group measured 0 bit/s in a sample: no overhead (a ratio needs positive rates)", baseline.Key.Scenario)
+		case o.CI == nil && s.Goodput.MedianCI != nil: // else already warned
+			warn(WarnFewSamples, "with %d and %d samples the overhead has no %g%% interval and no difference can be significant (smallest possible p = %.3f); use --repeats %d or more",
+				s.N, o.BaselineN, c.Confidence*100, MinPValue(s.N, o.BaselineN), MinRepeatsForMedianCI(c.Confidence))
 		}
+	}
+	if msg := c.noisy(s, goodputs); msg != "" {
+		warn(WarnNoisy, "%s", msg)
 	}
 	return s
 }
 
 // overhead compares goodputs with the baseline's; nil when the baseline's
-// median is not positive.
-func (c Config) overhead(key Key, x, base []float64) *Overhead {
+// median is not positive or a goodput is 0 (a ratio needs positive rates).
+func (c Config) overhead(x, base []float64) *Overhead {
 	bm := median(base)
-	if !(bm > 0) {
+	lx, lb := logs(x), logs(base)
+	if !(bm > 0) || lx == nil || lb == nil {
 		return nil
 	}
-	o := &Overhead{Ratio: 1 - median(x)/bm, BaselineMedian: bm, BaselineN: len(base)}
+	sh := HodgesLehmann(lx, lb, c.Confidence)
+	o := &Overhead{Ratio: -math.Expm1(sh.Estimate), Method: MethodHodgesLehmann, BaselineMedian: bm, BaselineN: len(base)}
 	o.Test, _ = MannWhitneyU(x, base) // both groups are non-empty
+	o.AdjustedP, o.FamilySize = o.Test.P, 1
 	o.Significant = o.Test.P < c.Alpha
-	if len(x) >= c.MinSamples && len(base) >= c.MinSamples {
-		o.CI = c.bootstrapRatio(key, "overhead", x, base, func(mx, mb float64) float64 { return 1 - mx/mb })
+	if sh.CI != nil {
+		o.CI = overheadInterval(*sh.CI)
 	}
+	o.Equivalence = c.equivalence(lx, lb)
+	o.MinDetectable = minDetectable(lx, lb, c.Alpha)
 	return o
-}
-
-// bootstrapRatio is the percentile interval of f(median(x*), median(y*))
-// over resamples x* of x and y* of y, drawn independently.
-func (c Config) bootstrapRatio(key Key, purpose string, x, y []float64, f func(mx, my float64) float64) *Interval {
-	rng := c.rng(key, purpose)
-	bx, by := make([]float64, len(x)), make([]float64, len(y))
-	draws := make([]float64, c.Resamples)
-	for i := range draws {
-		mx := resampleMedian(rng, x, bx)
-		my := resampleMedian(rng, y, by)
-		draws[i] = f(mx, my)
-	}
-	return percentileInterval(draws, c.Confidence)
 }
 
 // transportFigures are the TCP retransmits or the UDP loss and jitter.
