@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ w
 
 func TestOpenMetricsGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteOpenMetrics(&b, runrecordtest.Run()); err != nil {
+	if err := WriteOpenMetrics(&b, fullRun()); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "run.om")
@@ -88,7 +88,7 @@ func find(mfs map[string]*dto.MetricFamily, name string, labels map[string]strin
 }
 
 func TestParseBack(t *testing.T) {
-	run := runrecordtest.Run()
+	run := fullRun()
 	var b bytes.Buffer
 	if err := WriteOpenMetrics(&b, run); err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func overhead(s stats.Summary) *float64 {
 func TestFigures(t *testing.T) {
 	two := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 2})
 	failed := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Scenarios: []string{"node-node", "pod-nodeport"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3})
-	udp := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.UDP}, Repeats: 3})
+	udp := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.UDP}, Repeats: 6})
 	tests := []struct {
 		name     string
 		run      *runrecord.Run
@@ -170,7 +170,7 @@ func TestFigures(t *testing.T) {
 			map[string]float64{"samples": 0, "failed_samples": 3},
 			[]string{"goodput_median_bits_per_second", "overhead_ratio", "connect_rtt_median_seconds", "cpu_sender_ratio", "tcp_retransmits_median"}},
 		{"udp: loss and jitter, no retransmits", udp, "pod-pod-cross",
-			map[string]float64{"samples": 3, "udp_loss_ratio": math.NaN(), "udp_jitter_seconds": math.NaN(), "goodput_median_ci_upper_bits_per_second": math.NaN()},
+			map[string]float64{"samples": 6, "udp_loss_ratio": math.NaN(), "udp_jitter_seconds": math.NaN(), "goodput_median_ci_upper_bits_per_second": math.NaN()},
 			[]string{"tcp_retransmits_median"}},
 	}
 	for _, tt := range tests {
@@ -260,7 +260,7 @@ func TestLabels(t *testing.T) {
 // TestDeployUsesTheseMetrics: the Grafana dashboard and the alert rules in
 // deploy/ name only metrics the exporter writes.
 func TestDeployUsesTheseMetrics(t *testing.T) {
-	mfs, err := Gather(runrecordtest.Run(), Options{})
+	mfs, err := Gather(fullRun(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,3 +302,7 @@ func TestAlertRule(t *testing.T) {
 		}
 	}
 }
+
+// fullRun is the fixture at cnibench's default of 6 repeats, the fewest
+// with a 95% interval for the median, so every metric has samples.
+func fullRun() *runrecord.Run { return runrecordtest.Build(runrecordtest.Options{Repeats: 6}) }

@@ -23,7 +23,7 @@ func TestPushToPrometheus(t *testing.T) {
 	prom := promtest.Prometheus(t, gw)
 	runs := []int{1, 2}
 	for _, seed := range runs {
-		run := runrecordtest.Build(runrecordtest.Options{Seed: uint64(seed), Protocols: []stats.Protocol{stats.TCP}})
+		run := runrecordtest.Build(runrecordtest.Options{Seed: uint64(seed), Protocols: []stats.Protocol{stats.TCP}, Repeats: 6})
 		for range 2 { // the second push replaces the first
 			if err := metrics.Push(context.Background(), run, metrics.PushOptions{URL: gw}); err != nil {
 				t.Fatal(err)
@@ -46,7 +46,7 @@ func TestPushToPrometheus(t *testing.T) {
 	// One group per run; the failed group (every pod-nodeport test of the
 	// routed variant) has its counts and no goodput.
 	promtest.Await(t, prom, `count by (run_id) (cnibench_run_complete)`, len(runs))
-	promtest.Await(t, prom, `cnibench_failed_samples{scenario="pod-nodeport",variant="datapath=routed"} == 5`, len(runs))
+	promtest.Await(t, prom, `cnibench_failed_samples{scenario="pod-nodeport",variant="datapath=routed"} == 6`, len(runs))
 	promtest.Await(t, prom, `cnibench_goodput_median_bits_per_second{scenario="pod-nodeport",variant="datapath=routed"}`, 0)
 
 	// Every query of the Grafana dashboard answers, over the runs pushed.
