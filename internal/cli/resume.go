@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
@@ -60,6 +61,11 @@ func resumeRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	again := newRunCommand(s)
 	if err := again.Flags().Parse(args); err != nil {
 		return fmt.Errorf("--resume %s: the recorded command line does not parse any more: %w", o.resume, err)
+	}
+	// The first attempt drew the order's seed (no --seed given): keep it, so
+	// the plan is the record's and what is left runs in the order it had.
+	if f := again.Flags().Lookup("seed"); f != nil && !f.Changed && rec.Plan.Seed != 0 {
+		_ = again.Flags().Set("seed", strconv.FormatUint(rec.Plan.Seed, 10))
 	}
 	// What to show is this invocation's choice.
 	for _, name := range resumeFlags[1:] {
