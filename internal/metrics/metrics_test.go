@@ -208,7 +208,7 @@ func TestFigures(t *testing.T) {
 
 func TestLabels(t *testing.T) {
 	kube := runrecordtest.Build(runrecordtest.Options{Variants: []string{""}, Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 1})
-	kube.Cluster.Kind, kube.Cluster.Name = "kube", "prod (https://10.0.0.1:6443)"
+	kube.Cluster.Kind, kube.Cluster.Name = "kube", "prod (https://api.prod.example:6443)"
 	kube.Cluster.Details = map[string]any{"kubernetes_version": "v1.34.4", "cni": map[string]any{"name": "flannel", "backend": "vxlan", "datapath": "vxlan"}}
 	lab := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed", "datapath=ipip"}, Scenarios: []string{"node-node"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 1})
 	lab.Cluster.Name = "lab-x1, lab-x2"
@@ -221,7 +221,7 @@ func TestLabels(t *testing.T) {
 		o       Options
 		want    map[string]string
 	}{
-		{"kube", kube, "", Options{}, map[string]string{"cluster": "prod (https://10.0.0.1:6443)", "cluster_kind": "kube", "kubernetes_version": "v1.34.4",
+		{"kube", kube, "", Options{}, map[string]string{"cluster": "prod (https://api.prod.example:6443)", "cluster_kind": "kube", "kubernetes_version": "v1.34.4",
 			"cni": "flannel", "datapath": "vxlan", "node_a": "node-1", "node_b": "node-2", "kernel": "6.1.0-28-amd64", "cnibench_version": "v0.1.0-test", "run_id": kube.ID}},
 		{"lab variants", lab, "datapath=ipip", Options{}, map[string]string{"cluster": "lab", "cluster_kind": "lab", "cni": "", "datapath": "ipip", "kubernetes_version": ""}},
 		{"fixture details without datapath", runrecordtest.Run(), "datapath=vxlan", Options{}, map[string]string{"datapath": "vxlan"}},
