@@ -137,15 +137,16 @@ type LatencyResult struct {
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
 	Reordered  int64 `json:"reordered"`
-	// Figures of the histogram in µs (HDR: 3 significant digits); all 0
-	// when no transaction completed.
-	MinUs  float64 `json:"min_us"`
-	MeanUs float64 `json:"mean_us"`
-	P50Us  float64 `json:"p50_us"`
-	P90Us  float64 `json:"p90_us"`
-	P99Us  float64 `json:"p99_us"`
-	P999Us float64 `json:"p99_9_us"`
-	MaxUs  float64 `json:"max_us"`
+	// Figures of the histogram in µs (HDR: 3 significant digits). When no
+	// transaction completed there is no latency: they stay 0 here and are
+	// left out of JSON (a recorded latency is at least 1 ns, never 0).
+	MinUs  float64 `json:"min_us,omitempty"`
+	MeanUs float64 `json:"mean_us,omitempty"`
+	P50Us  float64 `json:"p50_us,omitempty"`
+	P90Us  float64 `json:"p90_us,omitempty"`
+	P99Us  float64 `json:"p99_us,omitempty"`
+	P999Us float64 `json:"p99_9_us,omitempty"`
+	MaxUs  float64 `json:"max_us,omitempty"`
 	// Histogram is every transaction's latency in nanoseconds as an HDR
 	// histogram in its V2 compressed encoding, base64 ("HISTFAAA…", what
 	// HdrHistogram's log readers take); DecodeHistogram reads it.

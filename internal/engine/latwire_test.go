@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -172,5 +173,42 @@ func TestUDPTracker(t *testing.T) {
 			t.Errorf("%s: lost %d dup %d reordered %d in flight %d answered %d, want %d %d %d %d %d",
 				tc.name, tr.lost, tr.dup, tr.reordered, tr.outstanding(), answered, tc.lost, tc.dup, tc.reord, tc.in, tc.answered)
 		}
+	}
+}
+
+// A test in which no transaction completed has no latency: its JSON must
+// not carry figures of 0 µs, while a measured result carries them all.
+func TestLatencyResultJSONOmitsFiguresWithoutTransactions(t *testing.T) {
+	figures := []string{"min_us", "mean_us", "p50_us", "p90_us", "p99_us", "p99_9_us", "max_us"}
+	for _, tc := range []struct {
+		name      string
+		latencies []time.Duration
+	}{
+		{"none completed", nil},
+		{"measured", []time.Duration{40 * time.Microsecond, 50 * time.Microsecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newLatencyHistogram()
+			for _, d := range tc.latencies {
+				record(h, d)
+			}
+			r := &LatencyResult{Seconds: 1}
+			if err := r.summarize(h); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range figures {
+				if _, ok := m[k]; ok != (len(tc.latencies) > 0) {
+					t.Errorf("%s in JSON = %v, want %v: %s", k, ok, len(tc.latencies) > 0, b)
+				}
+			}
+		})
 	}
 }
