@@ -46,6 +46,8 @@ var rules = []rule{
 		why: "bench runs any cluster.Cluster; the CLI picks the backend"},
 	{pkgs: []string{"internal/stats"}, forbid: []string{"..."},
 		why: "statistics are numbers in, numbers out"},
+	{pkgs: []string{"internal/ratesearch", "internal/mesh", "internal/nodecpu", "internal/delayline"}, forbid: []string{"..."},
+		why: "building blocks take their inputs as plain values or functions, so any command can use them"},
 	{pkgs: []string{"internal/report", "internal/runrecord"}, forbid: []string{"internal/cluster/...", "internal/engine", "internal/bench"},
 		why: "a run record is read and rendered without the code that measured it"},
 	{pkgs: []string{"..."}, except: []string{"internal/cli", "cmd/..."}, forbid: []string{"internal/cli"},

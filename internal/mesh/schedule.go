@@ -12,7 +12,7 @@ import (
 const MaxNodes = 5000
 
 // Pair is one test between two nodes (indices into the caller's node list),
-// A < B. Which end sends is the caller's choice (see docs/mesh.md).
+// A < B. Which end sends is the caller's choice.
 type Pair struct{ A, B int }
 
 // Round is a set of pairs that share no node, so they run at once.
