@@ -90,7 +90,11 @@ type Result struct {
 	// resolution, or the first rate passed (the path carries MaxBps).
 	Converged bool `json:"converged"`
 	// SenderLimited: the sender could not offer a rate the search asked
-	// for, so RateBps is a lower bound set by the sender, not the path.
+	// for, so RateBps is what it did send. That is the sender's own limit
+	// (CPU) or the path's backpressure: a qdisc whose queue counts against
+	// the sending socket's memory holds a local sender back instead of
+	// dropping (the lab's shaped uplinks do), and then the rate that passed
+	// is the path's.
 	SenderLimited bool   `json:"sender_limited,omitempty"`
 	Steps         []Step `json:"steps"`
 }
