@@ -108,6 +108,7 @@ type Summary struct {
 	CPU         *CPUUse     `json:"cpu,omitempty"`
 	Overhead    *Overhead   `json:"overhead,omitempty"`
 	Floor       *Floor      `json:"floor,omitempty"`
+	AboveFloor  *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
 	// ConnectRTT describes each sample's median idle round-trip time (µs)
 	// and RTTDelta what it adds to the baseline's; nil when not measured.
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
@@ -185,6 +186,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 				s.N, o.BaselineN, c.Confidence*100, MinPValue(s.N, o.BaselineN), MinRepeatsForMedianCI(c.Confidence))
 		}
 	}
+	s.AboveFloor = aboveFloor(s.Overhead, s.Floor)
 	if msg := c.noisy(s, goodputs); msg != "" {
 		warn(WarnNoisy, "%s", msg)
 	}
