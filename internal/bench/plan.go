@@ -247,6 +247,10 @@ type Test struct {
 	Group
 	Repeat  int // 1-based
 	Repeats int
+	// Round is the round of an interleaved order the test runs in
+	// (1-based; the same as Repeat), 0 in a sequential order, whose repeats
+	// of a group run back to back and share no round with the baseline.
+	Round int
 }
 
 // String names the test the way progress lines show it.
@@ -296,7 +300,7 @@ func (p Plan) variantTests(variant string) []Test {
 	}
 	for r, order := range roundOrders(len(groups), p.Repeats, p.Seed, variant) {
 		for _, i := range order {
-			tests = append(tests, Test{Group: groups[i], Repeat: r + 1, Repeats: p.Repeats})
+			tests = append(tests, Test{Group: groups[i], Repeat: r + 1, Repeats: p.Repeats, Round: r + 1})
 		}
 	}
 	return tests

@@ -187,6 +187,12 @@ func TestTestsOrder(t *testing.T) {
 			if got := names(p.Tests()); !slices.Equal(got, tc.want) {
 				t.Errorf("order:\n got %v\nwant %v", got, tc.want)
 			}
+			// only an interleaved order has rounds, one per repeat
+			for _, tt := range p.Tests() {
+				if want := map[bool]int{true: tt.Repeat, false: 0}[p.Order == Interleaved]; tt.Round != want {
+					t.Errorf("%v: round %d, want %d", tt, tt.Round, want)
+				}
+			}
 		})
 	}
 }

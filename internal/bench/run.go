@@ -310,7 +310,7 @@ func (r *runner) failAll(tests []Test, err error) {
 
 func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 	return runrecord.Sample{
-		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: stats.Protocol(t.Protocol), Streams: t.Streams, Repeat: t.Repeat,
+		Variant: t.Variant, Scenario: t.Scenario.Name, Protocol: stats.Protocol(t.Protocol), Streams: t.Streams, Repeat: t.Repeat, Round: t.Round,
 		From: b.from.Name, To: b.target.Backend.Name, TargetKind: runrecord.TargetKind(t.Scenario.Target), Start: start, Attempt: r.attempt(),
 	}
 }

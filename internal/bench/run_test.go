@@ -13,6 +13,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
 func TestRunRecordsEveryTest(t *testing.T) {
@@ -29,7 +30,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	}
 	for i, s := range run.Samples {
 		w := want[i]
-		if s.Scenario != w.Scenario.Name || string(s.Protocol) != string(w.Protocol) || s.Repeat != w.Repeat || s.Streams != w.Streams {
+		if s.Scenario != w.Scenario.Name || string(s.Protocol) != string(w.Protocol) || s.Repeat != w.Repeat || s.Streams != w.Streams || s.Round != w.Repeat {
 			t.Fatalf("sample %d is %s %s #%d, plan says %v", i, s.Scenario, s.Protocol, s.Repeat, w)
 		}
 		if s.Failed() || s.End.Before(s.Start) || string(s.TargetKind) != string(w.Scenario.Target) {
@@ -91,7 +92,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	}
 	// Overhead against the same run's baseline of the same protocol.
 	s := run.Summary(runrecord.Sample{Scenario: "pod-pod-cross", Protocol: "udp", Streams: 1}.Key())
-	if s == nil || s.Overhead == nil || s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051 {
+	if s == nil || s.Overhead == nil || s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051 || s.Overhead.Method != stats.MethodPairedLogRatio || s.Overhead.Rounds != 3 {
 		t.Errorf("pod-pod-cross udp summary %+v", s)
 	}
 }

@@ -79,7 +79,9 @@ func (g Group) Stats(path *Path) stats.Group {
 		if first == nil {
 			first = s.Result
 		}
-		sg.Samples = append(sg.Samples, s.Result.statsSample())
+		st := s.Result.statsSample()
+		st.Round = s.Round
+		sg.Samples = append(sg.Samples, st)
 	}
 	if path != nil && first != nil {
 		sg.Path = &stats.PathFacts{Datapath: path.Datapath, Encapsulated: path.Encapsulated,
@@ -106,8 +108,14 @@ func (r *Run) Path(variant, scenario string) *Path {
 // corrects the significance of all the table's tests together (Holm).
 func (r *Run) Summarize(cfg stats.Config) {
 	groups := r.Groups()
+	split := r.splitRounds()
 	inputs := make(map[stats.Key]stats.Group, len(groups))
 	for _, g := range groups {
+		for i, s := range g.Samples {
+			if split[roundID{s.Variant, s.Round}] {
+				g.Samples[i].Round = 0 // its round ran in two attempts: no shared drift
+			}
+		}
 		inputs[g.Key] = g.Stats(r.Path(g.Key.Variant, g.Key.Scenario))
 	}
 	r.Summaries = make([]stats.Summary, 0, len(groups))
@@ -121,6 +129,32 @@ func (r *Run) Summarize(cfg stats.Config) {
 		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
 	}
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
+}
+
+// roundID is one round of one variant's interleaved order.
+type roundID struct {
+	variant string
+	round   int
+}
+
+// splitRounds are the rounds whose samples a resumed run measured in more
+// than one attempt: minutes or days apart, they share no drift, so the
+// statistics must not pair them.
+func (r *Run) splitRounds() map[roundID]bool {
+	first := map[roundID]int{}
+	split := map[roundID]bool{}
+	for _, s := range r.Samples {
+		id := roundID{s.Variant, s.Round}
+		if s.Round == 0 {
+			continue
+		}
+		if a, seen := first[id]; !seen {
+			first[id] = s.Attempt
+		} else if a != s.Attempt {
+			split[id] = true
+		}
+	}
+	return split
 }
 
 // Summary returns the summary of key, or nil.

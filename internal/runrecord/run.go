@@ -89,8 +89,9 @@ type Sample struct {
 	Scenario   string         `json:"scenario"`
 	Protocol   stats.Protocol `json:"protocol"`
 	Streams    int            `json:"streams"`
-	Repeat     int            `json:"repeat"` // 1-based
-	From       string         `json:"from"`   // endpoint names
+	Repeat     int            `json:"repeat"`          // 1-based
+	Round      int            `json:"round,omitempty"` // of the interleaved order (1-based, = Repeat); 0 = sequential order or an older record
+	From       string         `json:"from"`            // endpoint names
 	To         string         `json:"to"`
 	TargetKind TargetKind     `json:"target_kind"`
 	Start      time.Time      `json:"start"`

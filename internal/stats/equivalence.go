@@ -21,19 +21,17 @@ const DefaultPower = 0.8
 // this says the difference is small, which is what "no cost" means.
 type Equivalence struct {
 	Margin     float64   `json:"margin"`     // ± share of the baseline's goodput
-	CI         *Interval `json:"ci"`         // the overhead's (1 − 2α) Moses interval
+	CI         *Interval `json:"ci"`         // the overhead's (1 − 2α) interval, by its method
 	Equivalent bool      `json:"equivalent"` // CI within [−Margin, +Margin]
 }
 
-// equivalence is the TOST of an overhead whose log-goodput shift against
-// the baseline is estimated from x and base; nil when no (1 − 2α) interval
-// exists.
-func (c Config) equivalence(logX, logBase []float64) *Equivalence {
-	sh := HodgesLehmann(logX, logBase, 1-2*c.Alpha)
-	if sh.CI == nil {
+// equivalence is the TOST of an overhead from the (1 − 2α) interval of its
+// log-goodput shift (the estimator's own); nil when there is none.
+func (c Config) equivalence(logCI *Interval) *Equivalence {
+	if logCI == nil {
 		return nil
 	}
-	ci := overheadInterval(*sh.CI)
+	ci := overheadInterval(*logCI)
 	return &Equivalence{Margin: c.EquivalenceMargin, CI: ci,
 		Equivalent: ci.Low >= -c.EquivalenceMargin && ci.High <= c.EquivalenceMargin}
 }

@@ -42,7 +42,7 @@ func (c Config) AdjustFamily(sums []Summary) int {
 	var tests []test
 	for i := range sums {
 		if o := sums[i].Overhead; o != nil {
-			tests = append(tests, test{o.Test.P, &o.AdjustedP, &o.FamilySize, &o.Significant})
+			tests = append(tests, test{o.TestP(), &o.AdjustedP, &o.FamilySize, &o.Significant})
 		}
 		if d := sums[i].RTTDelta; d != nil {
 			tests = append(tests, test{d.Test.P, &d.AdjustedP, &d.FamilySize, &d.Significant})

@@ -27,6 +27,12 @@ type Sample struct {
 	// OfferedBps is what a paced (UDP) test was told to send in all, bits/s
 	// (rate × streams); 0 when it was not paced.
 	OfferedBps float64
+	// Round is the round of the run's interleaved order the sample ran in
+	// (1-based): samples of one round ran side by side and share its drift,
+	// so the overhead pairs each with the baseline of its round. 0 when
+	// unknown: a sequential order, an older record, a round a resumed run
+	// measured in two attempts (left out of the pairing).
+	Round int
 }
 
 // PathFacts are what a floor needs to know of the network a group crossed

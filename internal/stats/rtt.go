@@ -42,7 +42,7 @@ func rttFailures(results []Sample) int {
 
 // rttDelta compares RTTs with the baseline's; nil when either has none.
 // DeltaUs is the Hodges–Lehmann shift, with its Moses interval and the
-// Mann-Whitney test (the family of the overhead, on µs instead of log
+// Mann-Whitney test (the unpaired overhead's family, on µs instead of log
 // goodput: latency costs by adding).
 func (c Config) rttDelta(x, base []float64) *RTTDelta {
 	if len(x) == 0 || len(base) == 0 {

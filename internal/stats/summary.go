@@ -2,7 +2,6 @@ package stats
 
 import (
 	"fmt"
-	"math"
 	"slices"
 )
 
@@ -24,6 +23,7 @@ const (
 	WarnNoBaseline     = "no-baseline"     // no baseline group to compare with
 	WarnBaselineFailed = "baseline-failed" // the baseline group has no figures
 	WarnRTTFailed      = "rtt-failed"      // samples whose connect-RTT probes all failed
+	WarnUnpaired       = "unpaired"        // the overhead could not pair rounds: drift stays in its interval
 )
 
 // Warning is something the reader must know before trusting a figure, with
@@ -35,17 +35,27 @@ type Warning struct {
 
 // Overhead is what a scenario costs against the baseline, as a share of the
 // baseline's goodput: 0.06 means 6% slower, negative means faster. Estimate,
-// interval and test are one family (MethodHodgesLehmann): the Hodges–Lehmann
-// shift of log goodput, its Moses interval and the Mann-Whitney test, which
-// the interval inverts, so a mark and an interval never disagree.
+// interval and test are one family, so a mark and an interval never
+// disagree. When the samples carry rounds (MethodPairedLogRatio), each is
+// paired with the baseline of its round, which cancels the drift the two
+// shared: the mean of the rounds' log ratios, its Student t interval and
+// the paired t-test (PairedTest). Otherwise (MethodHodgesLehmann) the
+// Hodges–Lehmann shift of log goodput, its Moses interval and the
+// Mann-Whitney test, which the interval inverts.
 type Overhead struct {
-	Ratio          float64     `json:"ratio"`        // 1 − exp(Hodges–Lehmann shift of log goodput)
-	CI             *Interval   `json:"ci,omitempty"` // Moses interval; nil when none reaches the level
+	Ratio          float64     `json:"ratio"`        // 1 − exp(the method's shift of log goodput)
+	CI             *Interval   `json:"ci,omitempty"` // the method's interval; nil when none reaches the level
 	Method         string      `json:"method,omitempty"`
 	BaselineMedian float64     `json:"baseline_median"`
 	BaselineN      int         `json:"baseline_n"`
-	Test           MannWhitney `json:"test"` // this group's goodputs against the baseline's
-	// AdjustedP is Test.P after Holm's correction over the run's family of
+	Test           MannWhitney `json:"test"` // this group's goodputs against the baseline's, unpaired
+	// Rounds is how many rounds were paired and PairedTest their t-test,
+	// the overhead's test when present (TestP); both absent when unpaired.
+	Rounds     int      `json:"rounds,omitempty"`
+	PairedTest *PairedT `json:"paired_test,omitempty"`
+	// Unpaired says why the rounds were not paired, when they were not.
+	Unpaired string `json:"unpaired,omitempty"`
+	// AdjustedP is TestP after Holm's correction over the run's family of
 	// tests (FamilySize of them); Significant is AdjustedP < Config.Alpha.
 	AdjustedP   float64 `json:"adjusted_p,omitempty"`
 	FamilySize  int     `json:"family_size,omitempty"`
@@ -98,6 +108,7 @@ type Summary struct {
 	CPU         *CPUUse     `json:"cpu,omitempty"`
 	Overhead    *Overhead   `json:"overhead,omitempty"`
 	Floor       *Floor      `json:"floor,omitempty"`
+	AboveFloor  *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
 	// ConnectRTT describes each sample's median idle round-trip time (µs)
 	// and RTTDelta what it adds to the baseline's; nil when not measured.
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
@@ -163,7 +174,10 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	case len(baseline.Goodputs()) == 0:
 		warn(WarnBaselineFailed, "the baseline %s has no successful sample: no overhead", baseline.Key.Scenario)
 	default:
-		s.Overhead = c.overhead(goodputs, baseline.Goodputs())
+		var unpaired bool
+		if s.Overhead, unpaired = c.overhead(g.Samples, baseline.Samples); unpaired {
+			warn(WarnUnpaired, "unpaired overhead: %s; drift between rounds stays in its interval", s.Overhead.Unpaired)
+		}
 		switch o := s.Overhead; {
 		case o == nil:
 			warn(WarnBaselineFailed, "the baseline %s or this group measured 0 bit/s in a sample: no overhead (a ratio needs positive rates)", baseline.Key.Scenario)
@@ -172,31 +186,11 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 				s.N, o.BaselineN, c.Confidence*100, MinPValue(s.N, o.BaselineN), MinRepeatsForMedianCI(c.Confidence))
 		}
 	}
+	s.AboveFloor = aboveFloor(s.Overhead, s.Floor)
 	if msg := c.noisy(s, goodputs); msg != "" {
 		warn(WarnNoisy, "%s", msg)
 	}
 	return s
-}
-
-// overhead compares goodputs with the baseline's; nil when the baseline's
-// median is not positive or a goodput is 0 (a ratio needs positive rates).
-func (c Config) overhead(x, base []float64) *Overhead {
-	bm := median(base)
-	lx, lb := logs(x), logs(base)
-	if !(bm > 0) || lx == nil || lb == nil {
-		return nil
-	}
-	sh := HodgesLehmann(lx, lb, c.Confidence)
-	o := &Overhead{Ratio: -math.Expm1(sh.Estimate), Method: MethodHodgesLehmann, BaselineMedian: bm, BaselineN: len(base)}
-	o.Test, _ = MannWhitneyU(x, base) // both groups are non-empty
-	o.AdjustedP, o.FamilySize = o.Test.P, 1
-	o.Significant = o.Test.P < c.Alpha
-	if sh.CI != nil {
-		o.CI = overheadInterval(*sh.CI)
-	}
-	o.Equivalence = c.equivalence(lx, lb)
-	o.MinDetectable = minDetectable(lx, lb, c.Alpha)
-	return o
 }
 
 // transportFigures are the TCP retransmits or the UDP loss and jitter.

@@ -61,6 +61,10 @@ func TestSummarize(t *testing.T) {
 				if s.Floor == nil || math.Abs(s.Floor.Ratio-50.0/1448) > 1e-12 {
 					t.Errorf("floor %+v", s.Floor)
 				}
+				if a := s.AboveFloor; a == nil || a.Ratio != o.Ratio-s.Floor.Ratio || a.CI == nil ||
+					a.CI.Low != o.CI.Low-s.Floor.Ratio || a.CI.High != o.CI.High-s.Floor.Ratio || a.CI.Level != o.CI.Level {
+					t.Errorf("above floor %+v", a)
+				}
 			},
 		},
 		{

@@ -2,7 +2,7 @@ package stats
 
 // Difference is what a group adds to its baseline's figure (loss in
 // percentage points, jitter in ms): the Hodges–Lehmann shift with its Moses
-// interval and the Mann-Whitney test, the family of the overhead.
+// interval and the Mann-Whitney test, the unpaired overhead's family.
 type Difference struct {
 	Delta       float64     `json:"delta"`
 	CI          *Interval   `json:"ci,omitempty"`

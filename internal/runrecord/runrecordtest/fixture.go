@@ -85,7 +85,7 @@ func Build(o Options) *runrecord.Run {
 			for _, sc := range o.Scenarios {
 				m := lookup(v, sc)
 				for _, p := range o.Protocols {
-					s := runrecord.Sample{Variant: v, Scenario: sc, Protocol: p, Streams: 1, Repeat: rep,
+					s := runrecord.Sample{Variant: v, Scenario: sc, Protocol: p, Streams: 1, Repeat: rep, Round: rep,
 						From: m.from, To: m.to, TargetKind: m.target, Start: at}
 					switch {
 					case m.failAll != "":
