@@ -36,9 +36,9 @@ const (
 	DefaultOmit         = 0 * time.Second
 	DefaultKubeDuration = 10 * time.Second
 	DefaultKubeOmit     = 1 * time.Second
-	DefaultRepeats  = 6           // the fewest for which the median has an exact 95% interval
-	DefaultUDPRate  = 500_000_000 // bits/s per stream: half the lab's default link
-	DefaultOrder    = Interleaved
+	DefaultRepeats      = 6           // the fewest for which the median has an exact 95% interval
+	DefaultUDPRate      = 500_000_000 // bits/s per stream: half the lab's default link
+	DefaultOrder        = Interleaved
 	// MinRepeatsForSignificance is the fewest repeats with which a
 	// two-sided Mann-Whitney test at 5% can ever find a difference (with 3
 	// against 3 the smallest possible p is 0.1).
