@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -75,11 +76,7 @@ func WritePlan(w io.Writer, p Plan) {
 func (p Plan) BlockSizes() string {
 	var parts []string
 	if slices.Contains(p.Protocols, engine.TCP) {
-		n := p.MsgSize
-		if n == 0 {
-			n = engine.DefaultTCPLength
-		}
-		parts = append(parts, "TCP writes of "+units.FormatSize(n))
+		parts = append(parts, "TCP writes of "+units.FormatSize(cmp.Or(p.MsgSize, engine.DefaultTCPLength)))
 	}
 	if slices.Contains(p.Protocols, engine.UDP) {
 		size := "the path's MSS"

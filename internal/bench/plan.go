@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -355,7 +356,10 @@ func (p Plan) Record() runrecord.Plan {
 		rp.Seed = p.Seed
 	}
 	if slices.Contains(p.Protocols, engine.UDP) {
-		rp.UDPRate = p.UDPRate
+		rp.UDPRate, rp.UDPDatagram = p.UDPRate, p.MsgSize
+	}
+	if slices.Contains(p.Protocols, engine.TCP) {
+		rp.TCPWrite = cmp.Or(p.MsgSize, engine.DefaultTCPLength)
 	}
 	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
 		rp.Variants = slices.Clone(p.Variants)
