@@ -25,7 +25,7 @@ func addTextOrJSONFlag(cmd *cobra.Command, s Streams) *textOrJSON {
 	f.StringVarP(&o.format, "output", "o", textOrJSONFormats[0], "output format: text or json")
 	f.BoolVar(&o.json, "json", false, "print as JSON")
 	deprecateFlag(cmd, s, "json", "use -o json")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(textOrJSONFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", fixed(textOrJSONFormats...))
 	return o
 }
 
