@@ -1,41 +1,24 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
-	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/units"
 )
 
 // WriteTests lists a defaulted plan for --dry-run: its parameters, how
 // long it should take, then every test in run order with the route it
 // measures.
 func WriteTests(w io.Writer, p Plan) error {
+	WritePlan(w, p)
 	tests := p.Tests()
-	scen := p.ScenarioList()
-	var protos []string
-	for _, pr := range p.Protocols {
-		protos = append(protos, string(pr))
-	}
-	var streams []string
-	for _, n := range p.Streams {
-		streams = append(streams, fmt.Sprint(n))
-	}
-	variants := len(p.Variants)
-	fmt.Fprintf(w, "%d tests, one at a time: %d variant(s) × %d scenarios × %s × %s stream(s) × %d repeats, %s order\n",
-		len(tests), variants, len(scen), strings.Join(protos, ","), strings.Join(streams, ","), p.Repeats, p.Order)
-	fmt.Fprintf(w, "each test: %v measured after %v warm-up", p.Duration, p.Omit)
-	if p.MsgSize > 0 {
-		fmt.Fprintf(w, ", %d-byte messages", p.MsgSize)
-	}
-	for _, pr := range p.Protocols {
-		if pr == "udp" {
-			fmt.Fprintf(w, ", UDP at %s per stream", FormatRate(float64(p.UDPRate)))
-		}
-	}
-	fmt.Fprintf(w, "; about %v in all\n", p.Estimate().Round(time.Second))
 	a, b := "A", "B"
 	if len(p.Nodes) == 2 {
 		a, b = p.Nodes[0], p.Nodes[1]
@@ -48,7 +31,7 @@ func WriteTests(w io.Writer, p Plan) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	hasVariants := variants > 1 || p.Variants[0] != ""
+	hasVariants := len(p.Variants) > 1 || p.Variants[0] != ""
 	head := "#\tSCENARIO\tPROTO\tSTREAMS\tREPEAT\tROUTE"
 	if hasVariants {
 		head = "#\tVARIANT\tSCENARIO\tPROTO\tSTREAMS\tREPEAT\tROUTE"
@@ -64,24 +47,43 @@ func WriteTests(w io.Writer, p Plan) error {
 	return tw.Flush()
 }
 
-// FormatRate formats bits/s with 4 significant digits: "9.412 Gbit/s".
-func FormatRate(bps float64) string {
-	units := []struct {
-		div  float64
-		name string
-	}{{1e9, "Gbit/s"}, {1e6, "Mbit/s"}, {1e3, "kbit/s"}, {1, "bit/s"}}
-	for _, u := range units {
-		if math.Abs(bps) >= u.div || u.div == 1 {
-			v := bps / u.div
-			prec := 3
-			switch a := math.Abs(v); {
-			case a >= 100:
-				prec = 1
-			case a >= 10:
-				prec = 2
-			}
-			return strings.TrimSpace(fmt.Sprintf("%.*f %s", prec, v, u.name))
-		}
+// WritePlan writes a defaulted plan's parameters in two lines: what runs
+// and how long each test measures, with the settings that change results
+// (warm-up, block size, UDP rate). A run prints them as it starts.
+func WritePlan(w io.Writer, p Plan) {
+	tests, scen := p.Tests(), p.ScenarioList()
+	var protos []string
+	for _, pr := range p.Protocols {
+		protos = append(protos, string(pr))
 	}
-	return ""
+	var streams []string
+	for _, n := range p.Streams {
+		streams = append(streams, fmt.Sprint(n))
+	}
+	variants := len(p.Variants)
+	fmt.Fprintf(w, "%d tests, one at a time: %d variant(s) × %d scenarios × %s × %s stream(s) × %d repeats, %s order\n",
+		len(tests), variants, len(scen), strings.Join(protos, ","), strings.Join(streams, ","), p.Repeats, p.Order)
+	fmt.Fprintf(w, "each test: %v measured after %v warm-up, %s", p.Duration, p.Omit, p.BlockSizes())
+	if slices.Contains(p.Protocols, engine.UDP) {
+		fmt.Fprintf(w, ", UDP at %s per stream", units.FormatRate(float64(p.UDPRate)))
+	}
+	fmt.Fprintf(w, "; about %v in all\n", p.Estimate().Round(time.Second))
+}
+
+// BlockSizes says how many bytes each write carries in the plan's
+// protocols ("TCP writes of 1 MiB"): the block size changes CPU-bound
+// results, so plans and reports state it.
+func (p Plan) BlockSizes() string {
+	var parts []string
+	if slices.Contains(p.Protocols, engine.TCP) {
+		parts = append(parts, "TCP writes of "+units.FormatSize(cmp.Or(p.MsgSize, engine.DefaultTCPLength)))
+	}
+	if slices.Contains(p.Protocols, engine.UDP) {
+		size := "the path's MSS"
+		if p.MsgSize > 0 {
+			size = units.FormatSize(p.MsgSize)
+		}
+		parts = append(parts, "UDP datagrams of "+size)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -262,7 +262,7 @@ func TestWriteTests(t *testing.T) {
 	}
 	for _, want := range []string{
 		"56 tests, one at a time: 2 variant(s) × 7 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
-		"UDP at 500.0 Mbit/s per stream",
+		"UDP at 500 Mbit/s per stream",
 		"note: 2 repeats: with fewer than 4 the significance test can never call a difference real",
 		"#   VARIANT          SCENARIO       PROTO  STREAMS  REPEAT  ROUTE",
 		"1   datapath=routed  node-node      tcp    1        1/2     node-1 → node-2",

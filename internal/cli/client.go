@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/cnibench/cnibench/internal/agent"
 	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/agent"
+	"github.com/cnibench/cnibench/internal/units"
 
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/iperf3"
@@ -138,7 +140,7 @@ func (o clientOptions) spec() (engine.Spec, error) {
 		}
 	}
 	if o.rate != "" {
-		if sp.Rate, err = parseRate(o.rate); err != nil {
+		if sp.Rate, err = units.ParseRate(o.rate); err != nil {
 			return sp, fmt.Errorf("-b: %w", err)
 		}
 	}

@@ -45,7 +45,7 @@ func newImageCommand(s Streams) *cobra.Command {
 func newImageBuildCommand(s Streams) *cobra.Command {
 	o := imageOptions{}
 	build := &cobra.Command{
-		Use:   "build -o cnibench.tar",
+		Use:   "build --file cnibench.tar",
 		Short: "Write cnibench's image as a tarball: the static binary in one layer",
 		Long: `Write cnibench's container image as an image tarball, without Docker: one
 layer holding the static cnibench binary (this executable when it is static,
@@ -56,12 +56,12 @@ Load it where the cluster's nodes can use it:
   ctr -n k8s.io images import cnibench.tar     # on each node (containerd)
   kind load image-archive cnibench.tar         # kind
   crane push cnibench.tar REGISTRY/cnibench:TAG  # a registry (or: cnibench image push)`,
-		Example: `  cnibench image build -o cnibench.tar
-  cnibench image build -o cnibench.tar --tag registry.example.com/cnibench:v1`,
+		Example: `  cnibench image build --file cnibench.tar
+  cnibench image build --file cnibench.tar --tag registry.example.com/cnibench:v1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.output == "" {
-				return errors.New("-o FILE is required: where to write the image tarball")
+				return errors.New("--file FILE is required: where to write the image tarball")
 			}
 			ref, err := image.Build(cmd.Context(), o.output, o.options())
 			if err != nil {
@@ -72,7 +72,11 @@ Load it where the cluster's nodes can use it:
 		},
 	}
 	f := build.Flags()
+	f.StringVar(&o.output, "file", "", "the image tarball to write")
+	// -o FILE, the first spelling: -o is an output format everywhere else.
 	f.StringVarP(&o.output, "output", "o", "", "the image tarball to write")
+	deprecateFlag(build, s, "output", "use --file FILE (-o is an output format in every other command)")
+	_ = build.MarkFlagFilename("file", "tar")
 	f.StringVarP(&o.ref, "tag", "t", "", "image reference (default "+image.DefaultRef()+", the --image default of run --cluster kube)")
 	o.addFlags(f, "GOARCH of the image")
 	return build

@@ -79,8 +79,9 @@ func TestImageFlagErrors(t *testing.T) {
 		{[]string{"push", "127.0.0.1:1/cnibench:x", "--binary", "x", "--arch", "amd64,arm64"}, "a --binary is of one arch, not amd64,arm64"},
 		{[]string{"push", "127.0.0.1:1/cnibench:x", "--arch", "x86"}, `unknown arch "x86"`},
 		{[]string{"push", "Not/A:Ref:x"}, "image reference"},
-		{[]string{"build", "-o", out, "--arch", "amd64,arm64"}, "an image tarball holds one arch"},
-		{[]string{"build"}, "-o FILE is required"},
+		{[]string{"build", "--file", out, "--arch", "amd64,arm64"}, "an image tarball holds one arch"},
+		{[]string{"build", "-o", out, "--arch", "amd64,arm64"}, "an image tarball holds one arch"}, // -o FILE: deprecated, still read
+		{[]string{"build"}, "--file FILE is required"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			_, _, err := runCommand(t, newImageCommand, tc.args...)

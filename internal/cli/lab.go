@@ -2,12 +2,13 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cnibench/cnibench/internal/units"
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/spf13/cobra"
@@ -29,7 +30,7 @@ type labUpOptions struct {
 }
 
 func (o labUpOptions) config(s Streams) (lab.Config, error) {
-	rate, err := lab.ParseRate(o.linkRate)
+	rate, err := units.ParseRate(o.linkRate)
 	if err != nil {
 		return lab.Config{}, err
 	}
@@ -84,7 +85,7 @@ func newLabUpCommand(s Streams, labs lab.Store) *cobra.Command {
 	f.StringVar(&o.datapath, "datapath", string(lab.Routed), "pod datapath: routed, vxlan, ipip or wireguard")
 	f.IntVar(&o.mtu, "mtu", 1500, "underlay MTU")
 	f.IntVar(&o.podMTU, "pod-mtu", 0, "pod MTU (default: underlay MTU minus the datapath's header tax)")
-	f.StringVar(&o.linkRate, "link-rate", "0", "shape each node's uplink, e.g. 1gbit, 10gbit (0 = unshaped)")
+	f.StringVar(&o.linkRate, "link-rate", defaultLabLinkRate, "shape each node's uplink (as run does by default): "+linkRateHelp)
 	f.BoolVar(&o.ipv6, "ipv6", false, "dual-stack: add IPv6 (ULA) addresses")
 	f.IntVar(&o.policyRules, "policy-rules", 0, "non-matching nftables rules in every node's forward path")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log progress to stderr")
@@ -113,16 +114,21 @@ func runLabUp(ctx context.Context, s Streams, labs lab.Store, cfg lab.Config) er
 }
 
 func newLabStatusCommand(s Streams, labs lab.Store) *cobra.Command {
-	var asJSON bool
+	var out *textOrJSON
 	cmd := &cobra.Command{
-		Use:   "status [ID]",
-		Short: "Show kept labs: nodes, pods, addresses, datapath, MTU, link rate",
-		Args:  cobra.MaximumNArgs(1),
+		Use:     "status [ID]",
+		Short:   "Show kept labs: nodes, pods, addresses, datapath, MTU, link rate",
+		Example: "  cnibench lab status\n  cnibench lab status k3x9q2 -o json",
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			asJSON, err := out.asJSON()
+			if err != nil {
+				return err
+			}
 			return runLabStatus(s, labs, args, asJSON)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	out = addTextOrJSONFlag(cmd, s)
 	return cmd
 }
 
@@ -154,9 +160,7 @@ func runLabStatus(s Streams, labs lab.Store, args []string, asJSON bool) error {
 		return fmt.Errorf("no lab %s", args[0])
 	}
 	if asJSON {
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(s.Out, out)
 	}
 	if len(out) == 0 {
 		fmt.Fprintln(s.Err, "no labs")
@@ -180,7 +184,7 @@ func printLab(s Streams, ls labStatus) {
 		state = fmt.Sprintf("incomplete (%d namespaces left)", len(ls.Namespaces))
 	}
 	fmt.Fprintf(s.Out, "lab %s: %s, datapath %s, MTU %d (pods %d), link rate %s, created %s\n",
-		c.ID, state, c.Datapath, c.UnderlayMTU, c.PodMTU, lab.FormatRate(c.LinkRate), ls.Created.Format("2006-01-02 15:04:05Z"))
+		c.ID, state, c.Datapath, c.UnderlayMTU, c.PodMTU, linkRate(c.LinkRate), ls.Created.Format("2006-01-02 15:04:05Z"))
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tNODE\tADDRESSES\tNAMESPACE")
 	for i := 1; i <= c.Nodes; i++ {

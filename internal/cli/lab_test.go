@@ -46,17 +46,19 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 	if err := runCmd(t, newLabCommand(s, labs), &out, "status", id); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"lab " + id + ": up, datapath vxlan, MTU 1500 (pods 1450), link rate 1gbit", "pod-2a", "198.19.2.11", "fd00:198:19:2::11", "cnibench-" + id + "-node-1"} {
+	for _, want := range []string{"lab " + id + ": up, datapath vxlan, MTU 1500 (pods 1450), link rate 1 Gbit/s", "pod-2a", "198.19.2.11", "fd00:198:19:2::11", "cnibench-" + id + "-node-1"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
 	}
-	if err := runCmd(t, newLabCommand(s, labs), &out, "status", "--json"); err != nil {
-		t.Fatal(err)
-	}
-	var st []labStatus
-	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st) == 0 {
-		t.Fatalf("status --json: %v\n%s", err, out.String())
+	for _, asJSON := range [][]string{{"-o", "json"}, {"--json"}} { // --json: the deprecated spelling still works
+		if err := runCmd(t, newLabCommand(s, labs), &out, append([]string{"status"}, asJSON...)...); err != nil {
+			t.Fatal(err)
+		}
+		var st []labStatus
+		if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st) == 0 {
+			t.Fatalf("status %v: %v\n%s", asJSON, err, out.String())
+		}
 	}
 
 	if err := runCmd(t, newCleanupCommand(s, labs), &out, "--dry-run"); err != nil {

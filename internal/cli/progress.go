@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/engine"
 )
@@ -112,9 +114,9 @@ func (p *printer) TestInterval(pr bench.Progress, iv engine.Interval) {
 	if !p.running || pr.Index != p.cur.Index {
 		return
 	}
-	p.rate = "now " + bench.FormatRate(iv.Sum.BitsPerSecond)
+	p.rate = "now " + units.FormatRate(iv.Sum.BitsPerSecond)
 	if iv.Sum.Omitted {
-		p.rate = "warm-up " + bench.FormatRate(iv.Sum.BitsPerSecond)
+		p.rate = "warm-up " + units.FormatRate(iv.Sum.BitsPerSecond)
 	}
 	p.draw()
 }
@@ -126,7 +128,7 @@ func (p *printer) TestFinished(pr bench.Progress) {
 	defer p.mu.Unlock()
 	result := "failed"
 	if pr.Sample != nil && pr.Sample.Result != nil {
-		result = bench.FormatRate(pr.Rate())
+		result = units.FormatRate(pr.Rate())
 	}
 	if p.tty {
 		p.running, p.rate = false, ""

@@ -54,8 +54,8 @@ func TestPrinter(t *testing.T) {
 	for _, w := range []string{
 		"\r\x1b[Kbuilding datapath=vxlan\n",
 		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · 0:02 elapsed, ~0:33 left",
-		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · warm-up 8.100 Gbit/s · 0:02 elapsed, ~0:33 left",
-		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · now 9.300 Gbit/s · 0:02 elapsed, ~0:33 left",
+		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · warm-up 8.1 Gbit/s · 0:02 elapsed, ~0:33 left",
+		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5 · now 9.3 Gbit/s · 0:02 elapsed, ~0:33 left",
 		"\r\x1b[K[ 3/35] datapath=vxlan: pod-pod-cross tcp ×1, repeat 2/5: 9.412 Gbit/s · 0:03 elapsed, ~0:32 left",
 		"\r\x1b[Kdatapath=vxlan pod-pod-cross tcp ×1 #2/5 failed: connect: connection refused\n",
 	} {
@@ -66,7 +66,7 @@ func TestPrinter(t *testing.T) {
 	if !strings.HasSuffix(out, "\r\x1b[K") {
 		t.Errorf("Close leaves the live line: %q", out)
 	}
-	if strings.Contains(out, "1.000 Mbit/s") || strings.Contains(out, "9.412 Gbit/s · now") {
+	if strings.Contains(out, "1 Mbit/s") || strings.Contains(out, "9.412 Gbit/s · now") {
 		t.Errorf("an interval of another test, or a live rate after the test finished:\n%q", out)
 	}
 }

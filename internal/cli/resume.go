@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/spf13/cobra"
@@ -66,6 +67,13 @@ func resumeRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	// the plan is the record's and what is left runs in the order it had.
 	if f := again.Flags().Lookup("seed"); f != nil && !f.Changed && rec.Plan.Seed != 0 {
 		_ = again.Flags().Set("seed", strconv.FormatUint(rec.Plan.Seed, 10))
+	}
+	// Defaults change between versions (and by cluster): the timing is the
+	// record's, whatever today's defaults are.
+	for name, v := range map[string]runrecord.Duration{"duration": rec.Plan.Duration, "omit": rec.Plan.Omit} {
+		if f := again.Flags().Lookup(name); f != nil && !f.Changed && rec.Plan.Duration != 0 {
+			_ = again.Flags().Set(name, time.Duration(v).String())
+		}
 	}
 	// What to show is this invocation's choice.
 	for _, name := range resumeFlags[1:] {

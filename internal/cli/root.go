@@ -101,6 +101,7 @@ can be the other end of any test.`,
 		newIdleCommand(s),
 		newProbeCommand(s),
 	)
+	registerCompletions(root, labs)
 	return root
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/report"
@@ -70,7 +72,7 @@ func (o runOptions) plan() (bench.Plan, error) {
 	}
 	var errs []error
 	if o.udpRate != "" {
-		r, err := parseRate(o.udpRate)
+		r, err := units.ParseRate(o.udpRate)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("--udp-rate: %w", err))
@@ -103,7 +105,7 @@ func (o runOptions) plan() (bench.Plan, error) {
 }
 
 func newRunCommand(s Streams) *cobra.Command {
-	o := runOptions{duration: secondsValue(bench.DefaultDuration), omit: secondsValue(bench.DefaultOmit)}
+	o := runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Measure the pod network against the bare nodes: every scenario, repeated, with statistics",
@@ -150,13 +152,12 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringSliceVar(&o.scenarios, "scenarios", nil, "scenarios to run (default: every one the cluster supports): "+strings.Join(bench.ScenarioNames(), ","))
 	f.StringSliceVar(&o.protocols, "protocol", []string{"tcp"}, "protocols: tcp, udp or tcp,udp")
 	f.IntSliceVar(&o.streams, "streams", []int{1}, "parallel streams per test, a list like 1,4")
-	f.Var(&o.duration, "duration", "measured time of each test, whole seconds (e.g. 1s, 10s)")
-	f.Var(&o.omit, "omit", "warm-up at the start of each test left out of its result, whole seconds")
+	addTimingFlags(f, &o)
 	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (6 or more for an exact 95% interval of the median, 4 or more for the significance test)")
 	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
-	f.StringVar(&o.udpRate, "udp-rate", "", fmt.Sprintf("target bits/s per stream of UDP tests, K/M/G suffix (default %dM)", bench.DefaultUDPRate/1_000_000))
+	f.StringVar(&o.udpRate, "udp-rate", "", "target rate per stream of UDP tests, like 500M or 500mbit (tc's mbps = megaBYTES/s) (default "+units.FormatRate(bench.DefaultUDPRate)+")")
 	f.IntVar(&o.rttProbes, "rtt-probes", bench.DefaultRTTProbes, "TCP handshakes timed before each test: the path's idle round-trip time (0 = none)")
-	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: the engine's, 128K for TCP, the path MSS for UDP)")
+	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP)")
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")
@@ -187,6 +188,7 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	if err := checkClusterFlags(cmd.Flags(), o.cluster); err != nil {
 		return err
 	}
+	o.timingDefaults(cmd.Flags())
 	if err := o.push.check(); err != nil {
 		return err
 	}
@@ -218,6 +220,9 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		if err := os.MkdirAll(o.outDir, 0o755); err != nil {
 			return err
 		}
+	}
+	if !o.quiet {
+		bench.WritePlan(s.Err, planOf(plan, vs))
 	}
 	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
 		ID: runID, CommandLine: commandLine(s.Args), Events: ev, Resume: res.record(),

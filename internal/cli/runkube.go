@@ -69,7 +69,7 @@ func (k *kubeOptions) warnUnpublished(s Streams, f *pflag.FlagSet) {
 	}
 	fmt.Fprintf(s.Err, "warning: --image defaults to %s, which is not published: this cnibench is a development build.\n"+
 		"  Unless you pushed that image yourself, make one the nodes can pull and pass it with --image:\n"+
-		"  cnibench image push REGISTRY/cnibench:TAG, or cnibench image build -o cnibench.tar and load it on the nodes (docs/kube.md).\n", k.image)
+		"  cnibench image push REGISTRY/cnibench:TAG, or cnibench image build --file cnibench.tar and load it on the nodes (docs/kube.md).\n", k.image)
 }
 
 // quietKlog sends client-go's own log lines (klog) to our logger when

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/report"
@@ -12,10 +14,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// defaultLabLinkRate shapes the lab's uplinks unless told otherwise: an
-// unshaped lab measures how fast this machine's CPUs move bytes between
-// namespaces, which on a small shared machine is mostly noise.
+// defaultLabLinkRate shapes the lab's uplinks unless told otherwise, in
+// `run` and `lab up` alike: an unshaped lab measures how fast this
+// machine's CPUs move bytes between namespaces, which on a small shared
+// machine is mostly noise.
 const defaultLabLinkRate = "1gbit"
+
+// linkRateHelp is the --link-rate flags' syntax, in run and lab up.
+const linkRateHelp = "a rate like 1gbit, 500M or 100mbps (tc's mbps = megaBYTES/s); 0 = unshaped, which measures this machine's CPU"
 
 // labRunOptions are run's flags for --cluster lab, each a list: the
 // matrix runs once per combination.
@@ -32,7 +38,7 @@ func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
 	l := &labRunOptions{}
 	forCluster(f, "lab", func(f *pflag.FlagSet) {
 		f.StringSliceVar(&l.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
-		f.StringSliceVar(&l.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list like 1gbit,10gbit (0 = unshaped: measures this machine's CPU)")
+		f.StringSliceVar(&l.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list of rates like 1gbit,10gbit: "+linkRateHelp)
 		f.IntSliceVar(&l.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
 		f.IntSliceVar(&l.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
 		f.IntSliceVar(&l.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
@@ -51,7 +57,7 @@ func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.V
 		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
 	}
 	for _, r := range l.linkRates {
-		v, err := lab.ParseRate(r)
+		v, err := units.ParseRate(r)
 		if err != nil {
 			return nil, fmt.Errorf("--link-rate: %w", err)
 		}
@@ -98,9 +104,18 @@ func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, p
 	return measure(cmd, s, o, format, plan, runID, vs)
 }
 
+// shaped says how a lab's uplinks are shaped: "shaped to 1 Gbit/s".
 func shaped(rate uint64) string {
 	if rate == 0 {
 		return "unshaped"
 	}
-	return "shaped to " + lab.FormatRate(rate)
+	return "shaped to " + linkRate(rate)
+}
+
+// linkRate prints a lab's link rate: "1 Gbit/s", or "unshaped".
+func linkRate(rate uint64) string {
+	if rate == 0 {
+		return "unshaped"
+	}
+	return units.FormatRate(float64(rate))
 }

@@ -8,16 +8,10 @@ import (
 )
 
 // parseSize reads iperf3-style sizes (-l, -w, -n): a number with an
-// optional K, M, G or T suffix in powers of 1024.
+// optional K, M, G or T suffix in powers of 1024. Rates are read by
+// units.ParseRate, the one parser of every rate flag.
 func parseSize(s string) (int64, error) {
 	return parseUnits(s, 1024)
-}
-
-// parseRate reads iperf3-style rates (-b): bits per second with an
-// optional K, M, G or T suffix in powers of 1000.
-func parseRate(s string) (uint64, error) {
-	v, err := parseUnits(s, 1000)
-	return uint64(v), err
 }
 
 func parseUnits(s string, base float64) (int64, error) {

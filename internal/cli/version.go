@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/cnibench/cnibench/internal/version"
@@ -9,23 +8,25 @@ import (
 )
 
 func newVersionCommand(s Streams) *cobra.Command {
-	var asJSON bool
+	var out *textOrJSON
 	cmd := &cobra.Command{
 		Use:     "version",
 		Short:   "Print cnibench's version, commit and Go version",
-		Example: "  cnibench version\n  cnibench version --json",
+		Example: "  cnibench version\n  cnibench version -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			asJSON, err := out.asJSON()
+			if err != nil {
+				return err
+			}
 			v := version.Get()
 			if asJSON {
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return writeJSON(s.Out, v)
 			}
-			_, err := fmt.Fprintf(s.Out, "cnibench %s\ncommit: %s\ngo: %s %s\n", v.Version, v.Commit, v.GoVersion, v.Platform)
+			_, err = fmt.Fprintf(s.Out, "cnibench %s\ncommit: %s\ngo: %s %s\n", v.Version, v.Commit, v.GoVersion, v.Platform)
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	out = addTextOrJSONFlag(cmd, s)
 	return cmd
 }

@@ -24,6 +24,7 @@ var csvColumns = []string{
 	"datapath", "encapsulated", "header_tax", "mtu", "underlay_mtu", // the group's path, on every row
 	"rtt_us", // sample: its median connect RTT; summary: the median of those
 	"rtt_ci_low_us", "rtt_ci_high_us", "rtt_delta_us", "rtt_delta_ci_low_us", "rtt_delta_ci_high_us", "rtt_p_value", "rtt_significant",
+	"block_bytes", // sample: bytes per write (TCP) or datagram (UDP)
 }
 
 // writeCSV renders one row per sample, then one per summary.
@@ -52,6 +53,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 			set("error", s.Error)
 		}
 		if r := s.Result; r != nil && !s.Failed() {
+			set("block_bytes", strconv.Itoa(r.Spec.Length))
 			set("goodput_bps", f64(r.Goodput()))
 			if s.Protocol == stats.UDP {
 				set("loss_percent", f64(r.SumReceived.LostPercent))

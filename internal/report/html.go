@@ -93,6 +93,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	if pl.MsgSize > 0 {
 		p.Plan = append(p.Plan, [2]string{"message size", joinAny([]int{pl.MsgSize}) + " B"})
 	}
+	if b := blockLine(run); b != "" {
+		p.Plan = append(p.Plan, [2]string{"block size", strings.TrimPrefix(b, "block size: ")})
+	}
 	for _, s := range run.Samples {
 		if s.Failed() {
 			p.Failures = append(p.Failures, s)

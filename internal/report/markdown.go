@@ -19,6 +19,9 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintf(ew, "- %s\n", mdEscape(f))
 		}
 	}
+	if b := blockLine(run); b != "" {
+		fmt.Fprintf(ew, "\n%s\n", mdEscape(b))
+	}
 	if len(run.CommandLine) > 0 {
 		fmt.Fprintf(ew, "\n`%s`\n", strings.ReplaceAll(strings.Join(run.CommandLine, " "), "`", "'"))
 	}

@@ -20,6 +20,9 @@ func writeTable(w io.Writer, run *runrecord.Run) error {
 	for _, f := range run.Cluster.Facts {
 		fmt.Fprintf(ew, "  %s\n", f)
 	}
+	if b := blockLine(run); b != "" {
+		fmt.Fprintf(ew, "  %s\n", b)
+	}
 	if ws := run.Cluster.Warnings; len(ws) > 0 {
 		fmt.Fprintf(ew, "\n%s\n", clusterWarningsTitle)
 		for _, w := range ws {

@@ -64,13 +64,19 @@ type Plan struct {
 	Duration  Duration         `json:"duration"` // measured time of each test, after Omit
 	Omit      Duration         `json:"omit"`     // warm-up discarded from each test
 	Repeats   int              `json:"repeats"`
-	UDPRate   uint64           `json:"udp_rate,omitempty"`   // bits/s per stream; 0 = engine default
-	MsgSize   int              `json:"msg_size,omitempty"`   // bytes per write/datagram; 0 = engine default
-	Variants  []string         `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
-	Nodes     []string         `json:"nodes,omitempty"`      // the node pair measured
-	Order     string           `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
-	RTTProbes int              `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
-	Seed      uint64           `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
+	UDPRate   uint64           `json:"udp_rate,omitempty"` // bits/s per stream; 0 = engine default
+	MsgSize   int              `json:"msg_size,omitempty"` // bytes per write/datagram; 0 = engine default
+	// TCPWrite is the bytes of each TCP write, default included, when the
+	// plan has TCP; UDPDatagram the bytes of each UDP datagram when fixed
+	// (absent: each test's path MSS, in its result's spec.length). Both
+	// change CPU-bound results; records before them say only msg_size.
+	TCPWrite    int      `json:"tcp_write,omitempty"`
+	UDPDatagram int      `json:"udp_datagram,omitempty"`
+	Variants    []string `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
+	Nodes       []string `json:"nodes,omitempty"`      // the node pair measured
+	Order       string   `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
+	RTTProbes   int      `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
+	Seed        uint64   `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
 }
 
 // PathRecord is the network one scenario's tests crossed.

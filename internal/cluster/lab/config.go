@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
-	"strings"
+
+	"github.com/cnibench/cnibench/internal/units"
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runid"
@@ -125,7 +126,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("pod MTU %d: IPv6 needs at least %d", c.PodMTU, MinMTU))
 	}
 	if c.LinkRate != 0 && c.LinkRate < 1000*8 {
-		errs = append(errs, fmt.Errorf("link rate %d bit/s: use at least 8kbit, or 0 for unshaped", c.LinkRate))
+		errs = append(errs, fmt.Errorf("link rate %s: use at least 8kbit, or 0 for unshaped", units.FormatRate(float64(c.LinkRate))))
 	}
 	if c.PolicyRules < 0 || c.PolicyRules > MaxPolicyRules {
 		errs = append(errs, fmt.Errorf("policy rules %d: use 0..%d", c.PolicyRules, MaxPolicyRules))
@@ -157,7 +158,7 @@ func (c Config) facts() []string {
 	}
 	dp := fmt.Sprintf("datapath %s, MTU %d (pods) / %d (underlay), ", c.Datapath, c.PodMTU, c.UnderlayMTU)
 	if c.LinkRate > 0 {
-		dp += "uplinks shaped to " + FormatRate(c.LinkRate)
+		dp += "uplinks shaped to " + units.FormatRate(float64(c.LinkRate))
 	} else {
 		dp += "uplinks unshaped (the figures measure this host's CPU)"
 	}
@@ -173,45 +174,4 @@ func count(n int, noun string) string {
 		noun += "s"
 	}
 	return strconv.Itoa(n) + " " + noun
-}
-
-// ParseRate reads a link rate like tc does: "1gbit", "10Gbit", "500mbit",
-// "25g", "1e9", "0" (bits per second; k/m/g/t are powers of 1000).
-func ParseRate(s string) (uint64, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "bit/s"), "bit")
-	t = strings.TrimSuffix(t, "bps")
-	mult := 1.0
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'k':
-			mult, t = 1e3, t[:n-1]
-		case 'm':
-			mult, t = 1e6, t[:n-1]
-		case 'g':
-			mult, t = 1e9, t[:n-1]
-		case 't':
-			mult, t = 1e12, t[:n-1]
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v*mult > 1e15 {
-		return 0, fmt.Errorf("link rate %q: use a rate like 1gbit, 10gbit, 500mbit or 0", s)
-	}
-	return uint64(v * mult), nil
-}
-
-// FormatRate writes bits/s the way ParseRate reads them.
-func FormatRate(r uint64) string {
-	switch {
-	case r == 0:
-		return "unshaped"
-	case r%1e9 == 0:
-		return fmt.Sprintf("%dgbit", r/1e9)
-	case r%1e6 == 0:
-		return fmt.Sprintf("%dmbit", r/1e6)
-	case r%1e3 == 0:
-		return fmt.Sprintf("%dkbit", r/1e3)
-	}
-	return fmt.Sprintf("%dbit", r)
 }

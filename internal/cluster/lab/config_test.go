@@ -47,26 +47,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestParseRate(t *testing.T) {
-	for in, want := range map[string]uint64{"1gbit": 1e9, "10Gbit": 10e9, "500mbit": 500e6, "25g": 25e9, "0": 0, "1e9": 1e9, "100kbit": 1e5} {
-		got, err := ParseRate(in)
-		if err != nil || got != want {
-			t.Errorf("ParseRate(%q) = %d, %v; want %d", in, got, err, want)
-		}
-		if want > 0 {
-			back, _ := ParseRate(FormatRate(want))
-			if back != want {
-				t.Errorf("FormatRate round trip %d → %s → %d", want, FormatRate(want), back)
-			}
-		}
-	}
-	for _, bad := range []string{"", "fast", "-1gbit", "1x"} {
-		if _, err := ParseRate(bad); err == nil {
-			t.Errorf("ParseRate(%q) accepted", bad)
-		}
-	}
-}
-
 func TestAddressingPlan(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{NodeIP(2).String(), "198.18.0.2"},
@@ -134,7 +114,7 @@ func TestInfoFacts(t *testing.T) {
 			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)"},
 		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
 			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
-			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1gbit, 100 policy rules"},
+			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules"},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
 		if err != nil || !slices.Equal(info.Facts, want) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/netns"
@@ -312,7 +314,7 @@ func (l *Lab) String() string {
 	fmt.Fprintf(&b, "lab %s: %d nodes × %d pods, %s, MTU %d/%d", l.cfg.ID, l.cfg.Nodes, l.cfg.PodsPerNode,
 		l.cfg.Datapath, l.cfg.UnderlayMTU, l.cfg.PodMTU)
 	if l.cfg.LinkRate > 0 {
-		fmt.Fprintf(&b, ", %s", FormatRate(l.cfg.LinkRate))
+		fmt.Fprintf(&b, ", %s", units.FormatRate(float64(l.cfg.LinkRate)))
 	}
 	return b.String()
 }

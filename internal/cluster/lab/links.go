@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/netns"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -192,7 +194,7 @@ func addTBF(h *netlink.Handle, l netlink.Link, rate uint64, mtu int) error {
 		Buffer:     netlink.Xmittime(bytesPerSec, uint32(min(burst, 1<<31))),
 	}
 	if err := h.QdiscAdd(q); err != nil {
-		return fmt.Errorf("tc qdisc add dev %s root tbf rate %s: %w", l.Attrs().Name, FormatRate(rate), err)
+		return fmt.Errorf("tc qdisc add dev %s root tbf rate %s: %w", l.Attrs().Name, units.FlagRate(rate), err)
 	}
 	return nil
 }

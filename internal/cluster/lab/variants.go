@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cnibench/cnibench/internal/units"
+
 	"github.com/cnibench/cnibench/internal/cluster"
 )
 
@@ -60,7 +62,7 @@ func (m Matrix) knobs() []knob {
 		{"datapath", len(m.Datapaths), func(c *Config, i int) { c.Datapath = m.Datapaths[i] },
 			func(i int) string { return string(m.Datapaths[i]) }},
 		{"link-rate", len(m.LinkRates), func(c *Config, i int) { c.LinkRate = m.LinkRates[i] },
-			func(i int) string { return FormatRate(m.LinkRates[i]) }},
+			func(i int) string { return linkRateLabel(m.LinkRates[i]) }},
 		{"mtu", len(m.MTUs), func(c *Config, i int) { c.UnderlayMTU = m.MTUs[i] },
 			func(i int) string { return strconv.Itoa(m.MTUs[i]) }},
 		{"pod-mtu", len(m.PodMTUs), func(c *Config, i int) { c.PodMTU = m.PodMTUs[i] },
@@ -68,6 +70,14 @@ func (m Matrix) knobs() []knob {
 		{"policy-rules", len(m.PolicyRules), func(c *Config, i int) { c.PolicyRules = m.PolicyRules[i] },
 			func(i int) string { return strconv.Itoa(m.PolicyRules[i]) }},
 	}
+}
+
+// linkRateLabel spells a link rate as the flag does ("500mbit").
+func linkRateLabel(r uint64) string {
+	if r == 0 {
+		return "unshaped"
+	}
+	return units.FlagRate(r)
 }
 
 func podMTULabel(v int) string {

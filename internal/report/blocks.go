@@ -1,0 +1,33 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/units"
+)
+
+// blockLine says the bytes per write and per datagram the run's tests
+// used, for every report's header: the block size changes CPU-bound
+// results. "" when no test measured anything.
+func blockLine(run *runrecord.Run) string {
+	sizes := run.BlockSizes()
+	var parts []string
+	for _, p := range []struct {
+		proto stats.Protocol
+		what  string
+	}{{stats.TCP, "TCP writes of "}, {stats.UDP, "UDP datagrams of "}} {
+		if ns := sizes[p.proto]; len(ns) > 0 {
+			var s []string
+			for _, n := range ns {
+				s = append(s, units.FormatSize(n))
+			}
+			parts = append(parts, p.what+strings.Join(s, " or "))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "block size: " + strings.Join(parts, ", ")
+}
