@@ -96,13 +96,14 @@ func (k *kubeOptions) client() (*rest.Config, kubernetes.Interface, error) {
 	return rc, cs, nil
 }
 
-// cleanup removes (or lists) the namespaces crashed runs left.
-func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool) error {
+// cleanup removes (or lists) the namespaces crashed runs left, of the
+// runs named (every run when none is).
+func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool, runs []string) error {
 	_, cs, err := k.client()
 	if err != nil {
 		return err
 	}
-	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now())
+	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now(), runs...)
 	verb := "removed"
 	if dryRun {
 		verb = "would remove"
