@@ -152,4 +152,3 @@ func (s Store) Kept() ([]State, error) {
 
 // Namespaces lists the named namespaces of lab id that exist now.
 func Namespaces(id string) ([]string, error) { return netns.ListNamed(nsPrefix(id)) }
-
