@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
+	"github.com/cnibench/cnibench/internal/testenv"
 )
 
 // TestKubePreflight: run and cleanup with --cluster kube and a cluster
@@ -28,12 +28,7 @@ func TestKubePreflight(t *testing.T) {
 	t.Setenv("HOME", home)
 	t.Setenv("KUBECONFIG", empty)
 	t.Setenv("KUBERNETES_SERVICE_HOST", "")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "https://" + ln.Addr().String()
-	ln.Close()
+	closed := "https://" + testenv.ClosedPort(t)
 	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)

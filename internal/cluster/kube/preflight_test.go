@@ -3,13 +3,13 @@ package kube
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/testenv"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,18 +17,6 @@ import (
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 )
-
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // TestPreflight: a real client against loopback API servers that cannot
 // be used, and the fake one for what the API server answers.
@@ -44,7 +32,7 @@ func TestPreflight(t *testing.T) {
 	}
 	unauthorized := status(http.StatusUnauthorized, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`)
 	broken := status(http.StatusInternalServerError, `oops`)
-	closed := "https://" + closedPort(t)
+	closed := "https://" + testenv.ClosedPort(t)
 	for _, tc := range []struct {
 		name string
 		host string
