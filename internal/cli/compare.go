@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,9 +10,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// exitRegression is the exit status of `cnibench compare --fail-on-regression`
-// when it finds one.
-const exitRegression = 3
+// Exit statuses of `cnibench compare --fail-on-regression` besides 0 (no
+// regression) and 1 (bad arguments or files).
+const (
+	exitRegression  = 3 // a regression: a fall beyond the threshold, or a scenario that stopped working
+	exitCannotJudge = 4 // the gate cannot decide (too few samples, nothing in common, the baseline moved): never a pass
+)
 
 // compareOptions are the flags of `cnibench compare`.
 type compareOptions struct {
@@ -42,7 +46,12 @@ need not match, so two configurations compare directly.
 With --fail-on-regression PCT, compare exits with status 3 when a scenario's
 normalised goodput fell by more than PCT percent at the bound of its interval
 (a one-sided test against the threshold, Holm-corrected over the rows), or a
-scenario that worked in the old runs failed in the new ones: a gate for CI.`,
+scenario that worked in the old runs failed in the new ones: a gate for CI.
+A gate that cannot decide fails too, with status 4 and the reason: a
+scenario with too few samples for an interval (raise --repeats), no
+scenario besides the baseline in common, a scenario missing from the new
+runs, or a baseline that itself moved beyond PCT (the hosts differ, so
+shares of it cannot be compared).`,
 		Example: `  # IPIP/VXLAN on vs off, measured as two runs
   cnibench compare routed.json vxlan.json
 
@@ -94,15 +103,29 @@ scenario that worked in the old runs failed in the new ones: a gate for CI.`,
 			if err != nil {
 				return err
 			}
-			if regs := c.Regressions(); len(regs) > 0 {
-				return &exitError{code: exitRegression, err: regressionError(regs, f.failOnRegression)}
-			}
-			return nil
+			return gateStatus(c, f.failOnRegression)
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(report.Table), "output format: "+report.FormatNames(report.CompareFormats))
-	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when normalised goodput fell by more than this many percent at its interval's bound")
+	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when normalised goodput fell by more than this many percent at its interval's bound, 4 when that cannot be decided")
 	return cmd
+}
+
+// gateStatus is the gate's decision as the command's error: status 3 for
+// regressions, 4 when it cannot decide (with every reason), nil to pass.
+func gateStatus(c *report.Comparison, pct float64) error {
+	regs := c.Regressions()
+	var undecided error
+	if len(c.CannotJudge) > 0 {
+		undecided = fmt.Errorf("--fail-on-regression %g cannot decide:\n  %s", pct, strings.Join(c.CannotJudge, "\n  "))
+	}
+	switch {
+	case len(regs) > 0:
+		return &exitError{code: exitRegression, err: errors.Join(regressionError(regs, pct), undecided)}
+	case undecided != nil:
+		return &exitError{code: exitCannotJudge, err: undecided}
+	}
+	return nil
 }
 
 func regressionError(regs []report.CompareRow, pct float64) error {

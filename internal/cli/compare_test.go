@@ -14,6 +14,10 @@ func TestCompareCommand(t *testing.T) {
 	routed := writeRun(t, dir, "routed.json", runrecordtest.Options{Variants: []string{"datapath=routed"}})
 	rerun := writeRun(t, dir, "rerun.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3})
 	vxlan := writeRun(t, dir, "vxlan.json", runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 2})
+	podNode := writeRun(t, dir, "pod-node.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Scenarios: []string{"node-node", "pod-node"}})
+	cross := writeRun(t, dir, "cross.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Scenarios: []string{"node-node", "pod-pod-cross"}})
+	few := writeRun(t, dir, "few.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Repeats: 2})
+	few2 := writeRun(t, dir, "few2.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Repeats: 2, Seed: 3})
 	rerun2 := writeRun(t, dir, "rerun2.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 5})
 	vxlan2 := writeRun(t, dir, "vxlan2.json", runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 6})
 	tests := []struct {
@@ -32,6 +36,9 @@ func TestCompareCommand(t *testing.T) {
 		{"vxlan: gate at 5%", []string{routed, vxlan, "--fail-on-regression", "5"}, "REGRESSION", "1 regression(s) beyond 5% (interval bound, Holm-corrected): pod-pod-cross tcp ×1 -6.2%", exitRegression},
 		{"vxlan: gate at 10%", []string{routed, vxlan, "--fail-on-regression", "10"}, "vxlan", "", 0},
 		{"stopped working", []string{vxlan, routed, "--fail-on-regression", "50"}, "failed in the new run", "pod-nodeport tcp ×1 failed", exitRegression},
+		{"nothing in common cannot pass", []string{podNode, cross, "--fail-on-regression", "5"}, "not in the old run", "cannot decide:\n  pod-node tcp ×1: not in the new runs", exitCannotJudge},
+		{"too few samples cannot pass", []string{few, few2, "--fail-on-regression", "5"}, "", "too few samples for an interval (2 old, 2 new", exitCannotJudge},
+		{"too few samples without a gate", []string{few, few2}, "", "", 0},
 		{"markdown", []string{routed, vxlan, "-o", "markdown"}, "| scenario | variant |", "", 0},
 		{"json", []string{routed, vxlan, "-o", "json"}, `"schema_version": "cnibench.compare/v2"`, "", 0},
 		{"csv", []string{routed, vxlan, "-o", "csv"}, "scenario,protocol,streams,", "", 0},

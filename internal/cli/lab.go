@@ -157,7 +157,7 @@ func runLabStatus(s Streams, labs lab.Store, args []string, asJSON bool) error {
 		out = append(out, labStatus{State: st, Namespaces: names, Complete: c.Nodes > 0 && len(names) == 1+c.Nodes*(1+c.PodsPerNode)})
 	}
 	if len(args) == 1 && len(out) == 0 {
-		return fmt.Errorf("no lab %s", args[0])
+		return &lab.UnknownLabError{ID: args[0], Known: labIDs(kept)}
 	}
 	if asJSON {
 		return writeJSON(s.Out, out)
@@ -170,6 +170,15 @@ func runLabStatus(s Streams, labs lab.Store, args []string, asJSON bool) error {
 		printLab(s, ls)
 	}
 	return nil
+}
+
+// labIDs are the IDs of labs.
+func labIDs(labs []lab.State) []string {
+	var ids []string
+	for _, st := range labs {
+		ids = append(ids, st.Config.ID)
+	}
+	return ids
 }
 
 func printLab(s Streams, ls labStatus) {
@@ -217,80 +226,96 @@ func newLabDownCommand(s Streams, labs lab.Store) *cobra.Command {
 			if all == (len(args) > 0) {
 				return fmt.Errorf("name the labs to remove, or use --all")
 			}
-			if all {
-				ids, err := labs.Cleanup(false)
-				for _, id := range ids {
-					fmt.Fprintf(s.Err, "removed lab %s\n", id)
-				}
-				return err
-			}
-			for _, id := range args {
-				if err := labs.Down(id); err != nil {
-					return fmt.Errorf("lab down %s: %w", id, err)
-				}
-				fmt.Fprintf(s.Err, "removed lab %s\n", id)
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&all, "all", false, "remove every lab")
-	return cmd
-}
-
-// newCleanupCommand builds `cnibench cleanup`: remove every lab of ours
-// (those kept in labs, and leftovers of a crashed process), or with
-// --cluster kube a cluster's leftover namespaces.
-func newCleanupCommand(s Streams, labs lab.Store) *cobra.Command {
-	var dryRun bool
-	var which string
-	var olderThan time.Duration
-	var k *kubeOptions
-	cmd := &cobra.Command{
-		Use:   "cleanup",
-		Short: "Remove everything cnibench left behind (labs, or a Kubernetes cluster's namespaces)",
-		Long: `Remove every lab of cnibench's: kept labs and namespaces named cnibench-*
-left by a crashed process. Labs that benchmarks build themselves need no
-cleanup: they live in namespaces only their process holds, which the
-kernel removes when it ends, crash or SIGKILL included.
-
-With --cluster kube: delete the Kubernetes namespaces cnibench-* labelled
-app.kubernetes.io/managed-by=cnibench that a killed run left (a run deletes
-its own, Ctrl-C included); --older-than spares runs still going.`,
-		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup\n  cnibench cleanup --cluster kube --older-than 1h --dry-run",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkClusterFlags(cmd.Flags(), which); err != nil {
-				return err
-			}
-			switch which {
-			case "kube":
-				return k.cleanup(cmd.Context(), s, olderThan, dryRun)
-			case "lab":
-			default:
-				return fmt.Errorf("unknown cluster %q: use lab or kube", which)
-			}
-			ids, err := labs.Cleanup(dryRun)
-			verb := "removed"
-			if dryRun {
-				verb = "would remove"
-			}
-			for _, id := range ids {
-				fmt.Fprintf(s.Out, "%s lab %s\n", verb, id)
-			}
-			if len(ids) == 0 {
-				fmt.Fprintln(s.Err, "nothing to clean up")
+			f := lab.Filter{IDs: args, IncludeKept: true}
+			removed, err := labs.Cleanup(f, false)
+			for _, st := range removed {
+				fmt.Fprintf(s.Err, "removed lab %s\n", st.Config.ID)
 			}
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be removed, remove nothing")
-	cmd.Flags().StringVar(&which, "cluster", "lab", "lab, or kube (the cluster of your kubeconfig)")
-	forCluster(cmd.Flags(), "kube", func(f *pflag.FlagSet) {
-		f.DurationVar(&olderThan, "older-than", 0, "kube: only namespaces older than this (e.g. 1h)")
+	cmd.Flags().BoolVar(&all, "all", false, "remove every lab, kept or left over")
+	return cmd
+}
+
+// cleanupOptions are the flags of `cnibench cleanup`.
+type cleanupOptions struct {
+	dryRun      bool
+	cluster     string
+	olderThan   time.Duration
+	includeKept bool
+	kube        *kubeOptions
+}
+
+// newCleanupCommand builds `cnibench cleanup`: remove the labs crashed
+// processes left (and kept ones when asked), or with --cluster kube a
+// cluster's leftover namespaces.
+func newCleanupCommand(s Streams, labs lab.Store) *cobra.Command {
+	var o cleanupOptions
+	cmd := &cobra.Command{
+		Use:   "cleanup [ID...]",
+		Short: "Remove what cnibench left behind (labs, or a Kubernetes cluster's namespaces)",
+		Long: `Remove the labs that crashed processes left: namespaces named cnibench-*
+without the record "lab up" writes. Labs kept on purpose with "lab up" stay
+unless --all is given or they are named. Labs that benchmarks build
+themselves need no cleanup: they live in namespaces only their process
+holds, which the kernel removes when it ends, crash or SIGKILL included.
+
+With --cluster kube: delete the Kubernetes namespaces cnibench-* labelled
+app.kubernetes.io/managed-by=cnibench that a killed run left (a run deletes
+its own, Ctrl-C included).
+
+Name lab IDs (or with --cluster kube, run IDs) to remove only those; an ID
+that does not exist is an error. --older-than spares what is younger, such
+as a lab being built or a run still going.`,
+		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup --older-than 1h\n  cnibench cleanup --all\n" +
+			"  cnibench cleanup --cluster kube --older-than 1h --dry-run\n  cnibench cleanup --cluster kube 3f9c2a",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkClusterFlags(cmd.Flags(), o.cluster); err != nil {
+				return err
+			}
+			if o.olderThan < 0 {
+				return fmt.Errorf("--older-than %s: want a duration ≥ 0, like 1h", o.olderThan)
+			}
+			switch o.cluster {
+			case "kube":
+				return o.kube.cleanup(cmd.Context(), s, o.olderThan, o.dryRun, args)
+			case "lab":
+				return cleanupLabs(s, labs, o, args)
+			}
+			return fmt.Errorf("unknown cluster %q: use lab or kube", o.cluster)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.dryRun, "dry-run", false, "list what would be removed, remove nothing")
+	f.StringVar(&o.cluster, "cluster", "lab", "lab, or kube (the cluster of your kubeconfig)")
+	f.DurationVar(&o.olderThan, "older-than", 0, "only what is older than this (e.g. 1h)")
+	forCluster(f, "lab", func(f *pflag.FlagSet) {
+		f.BoolVar(&o.includeKept, "all", false, "lab: also remove labs kept on purpose with 'lab up'")
 	})
-	k = addKubeConnFlags(cmd.Flags())
+	o.kube = addKubeConnFlags(f)
 	groupClusterFlags(cmd)
 	return cmd
+}
+
+// cleanupLabs removes (or lists) the labs the cleanup flags choose.
+func cleanupLabs(s Streams, labs lab.Store, o cleanupOptions, ids []string) error {
+	found, err := labs.Cleanup(lab.Filter{IDs: ids, OlderThan: o.olderThan, IncludeKept: o.includeKept}, o.dryRun)
+	verb := "removed"
+	if o.dryRun {
+		verb = "would remove"
+	}
+	for _, st := range found {
+		what := "leftover namespaces"
+		if st.Recorded() {
+			what = "kept with 'lab up'"
+		}
+		fmt.Fprintf(s.Out, "%s lab %s (%s)\n", verb, st.Config.ID, what)
+	}
+	if len(found) == 0 && err == nil {
+		fmt.Fprintln(s.Err, "nothing to clean up")
+	}
+	return err
 }
 
 // rootless re-executes the command in a user namespace when not root, and

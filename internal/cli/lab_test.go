@@ -61,14 +61,42 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 		}
 	}
 
-	if err := runCmd(t, newCleanupCommand(s, labs), &out, "--dry-run"); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "would remove lab "+id) {
-		t.Errorf("cleanup --dry-run: %q", out.String())
+	// cleanup leaves a kept lab alone unless asked: by --all or by its ID
+	kept := "would remove lab " + id + " (kept with 'lab up')"
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"--dry-run"}, false},
+		{[]string{"--dry-run", "--all"}, true},
+		{[]string{"--dry-run", "--all", "--older-than", "1h"}, false},
+		{[]string{"--dry-run", id}, true},
+		{[]string{"--dry-run", id, "--older-than", "1h"}, false},
+	} {
+		if err := runCmd(t, newCleanupCommand(s, labs), &out, tt.args...); err != nil {
+			t.Fatalf("cleanup %v: %v", tt.args, err)
+		}
+		if got := strings.Contains(out.String(), kept); got != tt.want {
+			t.Errorf("cleanup %v: lists the kept lab %v, want %v:\n%s", tt.args, got, tt.want, out.String())
+		}
 	}
 	if names, _ := lab.Namespaces(id); len(names) != 5 {
 		t.Fatalf("dry run removed something: %v", names)
+	}
+
+	// unknown IDs are errors naming the labs there are, and remove nothing
+	unknown := `lab "nosuch1" not found: the labs are `
+	for _, args := range [][]string{{"down", "nosuch1"}, {"down", id, "nosuch1"}, {"status", "nosuch1"}} {
+		err := runCmd(t, newLabCommand(s, labs), &out, args...)
+		if err == nil || !strings.Contains(err.Error(), unknown) || !strings.Contains(err.Error(), id) {
+			t.Errorf("lab %v: %v, want %q naming %s", args, err, unknown, id)
+		}
+	}
+	if err := runCmd(t, newCleanupCommand(s, labs), &out, "nosuch1"); err == nil || !strings.Contains(err.Error(), unknown) {
+		t.Errorf("cleanup nosuch1: %v, want %q", err, unknown)
+	}
+	if names, _ := lab.Namespaces(id); len(names) != 5 {
+		t.Fatalf("an unknown ID removed something: %v", names)
 	}
 
 	if err := runCmd(t, newLabCommand(s, labs), &out, "down"); err == nil {
@@ -80,8 +108,8 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 	if names, _ := lab.Namespaces(id); len(names) != 0 {
 		t.Fatalf("after down: %v", names)
 	}
-	if err := runCmd(t, newLabCommand(s, labs), &out, "down", id); err != nil {
-		t.Fatalf("second down: %v", err)
+	if err := runCmd(t, newLabCommand(s, labs), &out, "down", id); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("second down: %v, want not found", err)
 	}
 }
 
@@ -98,10 +126,18 @@ func TestCleanupRemovesCrashLeftovers(t *testing.T) {
 	labs := lab.Store{Dir: t.TempDir()} // the record is lost, the namespaces stay
 	var out, errb bytes.Buffer
 	s := Streams{Out: &out, Err: &errb}
-	if err := runCmd(t, newCleanupCommand(s, labs), &out); err != nil {
+	leftover := "lab " + id + " (leftover namespaces)"
+	if err := runCmd(t, newCleanupCommand(s, labs), &out, "--dry-run"); err != nil || !strings.Contains(out.String(), "would remove "+leftover) {
+		t.Errorf("cleanup --dry-run: %v, output %q lacks %q", err, out.String(), leftover)
+	}
+	if err := runCmd(t, newCleanupCommand(s, labs), &out, "--dry-run", "--older-than", "1h"); err != nil || strings.Contains(out.String(), leftover) {
+		t.Errorf("cleanup --dry-run --older-than 1h: %v, lists a lab made now: %q", err, out.String())
+	}
+	// named, so that only this test's lab goes (other labs may be in /run/netns)
+	if err := runCmd(t, newCleanupCommand(s, labs), &out, id); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "removed lab "+id) {
+	if !strings.Contains(out.String(), "removed "+leftover) {
 		t.Errorf("cleanup output %q", out.String())
 	}
 	if names, _ := lab.Namespaces(id); len(names) != 0 {

@@ -199,11 +199,22 @@ func runRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkOutDir(outDirOf(cmd, o)); err != nil {
+		return err
+	}
 	runID := runid.New()
 	if o.cluster == "kube" {
 		return runKube(cmd, s, o, format, plan, runID)
 	}
 	return runLab(cmd, s, o, format, plan, runID)
+}
+
+// outDirOf is where the run writes: the record's directory when resuming.
+func outDirOf(cmd *cobra.Command, o runOptions) string {
+	if res := resumedRun(cmd.Context()); res != nil {
+		return res.dir
+	}
+	return o.outDir
 }
 
 // measure runs the plan on the variants and reports it.

@@ -96,13 +96,14 @@ func (k *kubeOptions) client() (*rest.Config, kubernetes.Interface, error) {
 	return rc, cs, nil
 }
 
-// cleanup removes (or lists) the namespaces crashed runs left.
-func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool) error {
-	_, cs, err := k.client()
+// cleanup removes (or lists) the namespaces crashed runs left, of the
+// runs named (every run when none is).
+func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool, runs []string) error {
+	_, cs, err := k.connect(ctx)
 	if err != nil {
 		return err
 	}
-	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now())
+	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now(), runs...)
 	verb := "removed"
 	if dryRun {
 		verb = "would remove"
@@ -174,6 +175,9 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	if err := k.parseTolerations(); err != nil {
 		return err
 	}
+	if err := k.checkImage(); err != nil {
+		return err
+	}
 	if o.dryRun {
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
@@ -181,12 +185,20 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		plan.Variants = []string{""}
 		return bench.WriteTests(s.Out, plan)
 	}
+	if _, _, err := k.connect(cmd.Context()); err != nil {
+		return err
+	}
 	k.warnUnpublished(s, cmd.Flags())
 	vs, err := k.variants(s, runID, plan.Nodes, o.verbose)
 	if err != nil {
 		return err
 	}
-	return measure(cmd, s, o, format, plan, runID, vs)
+	v, release, err := openFirst(cmd.Context(), s, o.quiet, vs[0])
+	if err != nil {
+		return err
+	}
+	defer release()
+	return measure(cmd, s, o, format, plan, runID, []bench.Variant{v})
 }
 
 // kubeFlags are the flags of run that set the kube backend's settings.

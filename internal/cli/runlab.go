@@ -80,7 +80,13 @@ func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, p
 	for _, v := range variants {
 		plan.Variants = append(plan.Variants, v.Label)
 	}
+	if err := checkLabNodes(variants, plan.Nodes); err != nil {
+		return err
+	}
 	if o.dryRun {
+		if err := checkLabDatapaths(s.Err, variants); err != nil {
+			return err
+		}
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{lab.NodeName(1), lab.NodeName(2)}
 		}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +37,7 @@ func TestClusterFlagScope(t *testing.T) {
 		}},
 		{newRunCommand, []string{"--datapath", "vxlan", "--mtu", "9000", "--nodes", "node-1,node-3"}, nil},
 		{newRunCommand, []string{"--cluster", "kube", "--image", "x", "--server-image", "y", "--ready-timeout", "1m", "--context", "c", "--nodes", "a,b"}, nil},
-		{cleanupCommand, []string{"--older-than", "1h"}, []string{"--older-than applies to --cluster kube; add --cluster kube, or drop --older-than"}},
+		{cleanupCommand, []string{"--cluster", "kube", "--all"}, []string{"--all applies to --cluster lab; drop --cluster kube (lab is the default), or drop --all"}},
 		{cleanupCommand, []string{"--kubeconfig", missing}, []string{"--kubeconfig applies to --cluster kube"}},
 		// passes the check, then fails to read the kubeconfig
 		{cleanupCommand, []string{"--cluster", "kube", "--kubeconfig", missing, "--older-than", "1h"}, []string{"kubeconfig", "no-kubeconfig"}},
@@ -121,17 +123,29 @@ func TestRunHelpGroupsFlags(t *testing.T) {
 }
 
 // TestRunKubeWarnsUnpublishedImage: a development build's default image
-// is not published; the run says so up front and goes on (here to fail on
-// a kubeconfig that is not there).
+// is not published; once the cluster answers, the run says so and goes on
+// (here to fail on a loopback API server without nodes).
 func TestRunKubeWarnsUnpublishedImage(t *testing.T) {
 	if image.Release() {
 		t.Skip("a release build: its default image is published")
 	}
-	missing := filepath.Join(t.TempDir(), "no-kubeconfig")
-	_, errOut, err := runCommand(t, newRunCommand, "--cluster", "kube", "--kubeconfig", missing)
-	if err == nil || !strings.Contains(err.Error(), "kubeconfig") {
-		t.Fatalf("error %v, want the kubeconfig's", err)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/version":
+			_, _ = w.Write([]byte(`{"major":"1","minor":"30","gitVersion":"v1.30.0"}`))
+		case "/api/v1/nodes":
+			_, _ = w.Write([]byte(`{"kind":"NodeList","apiVersion":"v1","items":[]}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer api.Close()
+	_, errOut, err := runCommand(t, newRunCommand, "--cluster", "kube", "--server", api.URL, "--scenarios", "node-node", "--repeats", "1", "-q")
+	if err == nil || !strings.Contains(err.Error(), "need two Ready") {
+		t.Fatalf("error %v, want no node pair", err)
 	}
+	missing := filepath.Join(t.TempDir(), "no-kubeconfig")
 	for _, w := range []string{"warning: --image defaults to " + image.DefaultRef() + ", which is not published", "cnibench image push", "cnibench image build", "--image"} {
 		if !strings.Contains(errOut, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errOut)

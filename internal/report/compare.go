@@ -21,16 +21,19 @@ const CompareSchemaVersion = "cnibench.compare/v2"
 
 // Comparison is two sets of runs side by side, one row per scenario group.
 type Comparison struct {
-	SchemaVersion string       `json:"schema_version"`
-	Old           RunRef       `json:"old"` // the first run of each side
-	New           RunRef       `json:"new"`
-	OldRuns       []RunRef     `json:"old_runs,omitempty"` // every run of the side, when several
-	NewRuns       []RunRef     `json:"new_runs,omitempty"`
-	Alpha         float64      `json:"alpha"`
-	RegressionPct *float64     `json:"regression_pct,omitempty"` // the --fail-on-regression threshold, when given
-	FamilySize    int          `json:"family_size,omitempty"`    // rows in the gate's Holm correction
-	RunToRun      bool         `json:"run_to_run"`               // both sides have several runs
-	Rows          []CompareRow `json:"rows"`
+	SchemaVersion string   `json:"schema_version"`
+	Old           RunRef   `json:"old"` // the first run of each side
+	New           RunRef   `json:"new"`
+	OldRuns       []RunRef `json:"old_runs,omitempty"` // every run of the side, when several
+	NewRuns       []RunRef `json:"new_runs,omitempty"`
+	Alpha         float64  `json:"alpha"`
+	RegressionPct *float64 `json:"regression_pct,omitempty"` // the --fail-on-regression threshold, when given
+	FamilySize    int      `json:"family_size,omitempty"`    // rows in the gate's Holm correction
+	// CannotJudge says why the gate cannot decide (only with RegressionPct):
+	// too few samples, no scenario in common, a baseline that moved.
+	CannotJudge []string     `json:"cannot_judge,omitempty"`
+	RunToRun    bool         `json:"run_to_run"` // both sides have several runs
+	Rows        []CompareRow `json:"rows"`
 }
 
 // RunRef says which run a side of a comparison is.
@@ -187,6 +190,9 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 		if d := r.Delta; d != nil && d.Normalised && o.RegressionPct != nil {
 			r.Regression = d.Regression(alpha)
 		}
+	}
+	if o.RegressionPct != nil {
+		c.CannotJudge = undecided(c, threshold, minSamples(cfg))
 	}
 	return c
 }

@@ -29,6 +29,13 @@ func TestCleanup(t *testing.T) {
 	if _, err := cs.CoreV1().Namespaces().Get(ctx, "cnibench-old", metav1.GetOptions{}); err != nil {
 		t.Fatalf("dry run deleted: %v", err)
 	}
+	if _, err := Cleanup(ctx, cs, 0, false, now, "new", "nosuch"); err == nil || err.Error() != "run nosuch not found: the runs with a namespace left are new, old" {
+		t.Fatalf("an unknown run: %v", err)
+	}
+	found, err = Cleanup(ctx, cs, 0, true, now, "new")
+	if err != nil || len(found) != 1 || found[0].Run != "new" {
+		t.Fatalf("one run named: %+v, %v", found, err)
+	}
 	found, err = Cleanup(ctx, cs, 0, false, now)
 	if err != nil || len(found) != 2 {
 		t.Fatalf("cleanup: %+v, %v", found, err)

@@ -414,7 +414,15 @@ func TestNewErrors(t *testing.T) {
 				p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: containerName, State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
 					Reason: "ErrImageNeverPull", Message: `Container image "cnibench.invalid/cnibench:test" is not present with pull policy of Never`}}}}
 			}
-		}, want: []string{"cannot start", "ErrImageNeverPull", "not present"}, nsGone: true},
+		}, want: []string{"no image: pod host-1 on node-1 cannot use cnibench.invalid/cnibench:test: ErrImageNeverPull", "not present"}, nsGone: true},
+		{name: "image not found", nodes: twoNodes(), setup: func(f *fakeCluster) {
+			f.podState = func(p *corev1.Pod) {
+				p.Status.Phase = corev1.PodPending
+				p.Status.Conditions = nil
+				p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: containerName, Image: "cnibench.invalid/cnibench:test", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{
+					Reason: "ImagePullBackOff", Message: `Back-off pulling image "cnibench.invalid/cnibench:test"`}}}}
+			}
+		}, want: []string{"no image: pod host-1 on node-1 cannot use cnibench.invalid/cnibench:test: ImagePullBackOff: Back-off pulling image"}, nsGone: true},
 		{name: "timeout names what pods wait on", nodes: twoNodes(), cfg: func(c *Config) { c.ReadyTimeout = 300e6 }, setup: func(f *fakeCluster) {
 			f.podState = func(p *corev1.Pod) {
 				p.Status = corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}

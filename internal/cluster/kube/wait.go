@@ -33,7 +33,7 @@ func hopeless(p *corev1.Pod) string {
 	for _, cs := range p.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil {
 			switch w.Reason {
-			case "ErrImageNeverPull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError":
+			case "CreateContainerConfigError", "CreateContainerError":
 				return fmt.Sprintf("container %s: %s: %s", cs.Name, w.Reason, w.Message)
 			}
 		}
@@ -42,6 +42,21 @@ func hopeless(p *corev1.Pod) string {
 		}
 	}
 	return ""
+}
+
+// cannotStart is why pod p, one of names, will never become Ready (nil =
+// it may): an image it cannot use (ImageError), or hopeless's reason.
+func (c *Cluster) cannotStart(ctx context.Context, p *corev1.Pod, names []string) error {
+	if !slices.Contains(names, p.Name) {
+		return nil
+	}
+	if e := imageErr(p); e != nil {
+		return e
+	}
+	if why := hopeless(p); why != "" {
+		return fmt.Errorf("pod %s on %s cannot start: %s%s", p.Name, p.Spec.NodeName, why, c.lastEvent(ctx, p.Name))
+	}
+	return nil
 }
 
 // waitReady waits with a watch until every named pod of the namespace is
@@ -70,8 +85,8 @@ func (c *Cluster) waitReady(ctx context.Context, names []string, timeout time.Du
 		for i := range list.Items {
 			p := &list.Items[i]
 			pods[p.Name] = p
-			if why := hopeless(p); why != "" && slices.Contains(names, p.Name) {
-				return nil, fmt.Errorf("pod %s on %s cannot start: %s%s", p.Name, p.Spec.NodeName, why, c.lastEvent(ctx, p.Name))
+			if err := c.cannotStart(ctx, p, names); err != nil {
+				return nil, err
 			}
 		}
 		if len(pending()) == 0 {
@@ -104,8 +119,8 @@ func (c *Cluster) waitReady(ctx context.Context, names []string, timeout time.Du
 						return fmt.Errorf("pod %s was deleted", p.Name)
 					}
 					pods[p.Name] = p
-					if why := hopeless(p); why != "" && slices.Contains(names, p.Name) {
-						return fmt.Errorf("pod %s on %s cannot start: %s%s", p.Name, p.Spec.NodeName, why, c.lastEvent(ctx, p.Name))
+					if err := c.cannotStart(ctx, p, names); err != nil {
+						return err
 					}
 					if len(pending()) == 0 {
 						return nil

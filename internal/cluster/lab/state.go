@@ -84,8 +84,9 @@ func (l *Lab) detach() {
 	l.closed = true
 }
 
-// Down removes kept lab id: its namespaces (everything in them goes with
-// them) and its record. Removing a lab that is already gone is success.
+// Down removes lab id: its namespaces (everything in them goes with them)
+// and its record. An ID with neither is an UnknownLabError naming the
+// labs there are.
 func (s Store) Down(id string) error {
 	if !idRE.MatchString(id) {
 		return fmt.Errorf("lab ID %q: use 1 to 8 lowercase letters or digits", id)
@@ -93,6 +94,9 @@ func (s Store) Down(id string) error {
 	names, err := netns.ListNamed(nsPrefix(id))
 	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(s.path(id)); len(names) == 0 && errors.Is(err, os.ErrNotExist) {
+		return s.unknown(id)
 	}
 	var errs []error
 	for _, n := range names {
@@ -105,7 +109,8 @@ func (s Store) Down(id string) error {
 }
 
 // Kept lists kept labs: every recorded lab, plus any lab ID found only in
-// leftover namespaces (a crashed `lab up`), sorted by ID.
+// leftover namespaces (a crashed `lab up`: Config has only the ID, Created
+// is when its oldest namespace was made), sorted by ID.
 func (s Store) Kept() ([]State, error) {
 	byID := map[string]State{}
 	ents, err := os.ReadDir(s.Dir)
@@ -132,8 +137,8 @@ func (s Store) Kept() ([]State, error) {
 	for _, n := range names {
 		id, _, ok := strings.Cut(strings.TrimPrefix(n, "cnibench-"), "-")
 		if ok && idRE.MatchString(id) {
-			if _, known := byID[id]; !known {
-				byID[id] = State{Config: Config{ID: id}}
+			if st, known := byID[id]; !known || st.Config.Nodes == 0 && nsCreated(n).Before(st.Created) {
+				byID[id] = State{Config: Config{ID: id}, Created: nsCreated(n)}
 			}
 		}
 	}
@@ -147,23 +152,3 @@ func (s Store) Kept() ([]State, error) {
 
 // Namespaces lists the named namespaces of lab id that exist now.
 func Namespaces(id string) ([]string, error) { return netns.ListNamed(nsPrefix(id)) }
-
-// Cleanup removes every lab of ours it can find (recorded or leftover) and
-// returns their IDs; with dryRun it only lists them. Labs built with
-// anonymous namespaces need no cleanup: the kernel removed them when their
-// process ended.
-func (s Store) Cleanup(dryRun bool) ([]string, error) {
-	labs, err := s.Kept()
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	var errs []error
-	for _, st := range labs {
-		ids = append(ids, st.Config.ID)
-		if !dryRun {
-			errs = append(errs, s.Down(st.Config.ID))
-		}
-	}
-	return ids, errors.Join(errs...)
-}

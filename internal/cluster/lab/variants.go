@@ -148,7 +148,8 @@ func (m Matrix) Variants(runID string) ([]Variant, error) {
 }
 
 // SupportedAll checks that this kernel can build every variant's datapath,
-// before any lab is built (it needs the privileges of a lab build).
+// before any lab is built (it needs the privileges of a lab build); the
+// error names the missing module and the datapaths this kernel supports.
 func SupportedAll(vs []Variant) error {
 	seen := map[Datapath]bool{}
 	for _, v := range vs {
@@ -156,8 +157,8 @@ func SupportedAll(vs []Variant) error {
 			continue
 		}
 		seen[v.Config.Datapath] = true
-		if err := Supported(v.Config.Datapath); err != nil {
-			return fmt.Errorf("datapath %s: %w", v.Config.Datapath, err)
+		if err := checkDatapath(v.Config.Datapath); err != nil {
+			return err
 		}
 	}
 	return nil
