@@ -52,7 +52,9 @@ type runOptions struct {
 	kube *kubeOptions   // --cluster kube
 	push *pushOptions
 
-	resume string // --resume DIR/run.json (resume.go)
+	resume   string // --resume DIR/run.json (resume.go)
+	planFile string // -f plan.yaml (planfile.go)
+	from     string // --from run.json: repeat a recorded run (planfile.go)
 }
 
 // plan turns the flags into a validated plan.
@@ -140,6 +142,9 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
   cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.applyPlanSources(cmd.Flags()); err != nil {
+				return err
+			}
 			if o.resume != "" {
 				return resumeRun(cmd, s, o)
 			}
@@ -164,6 +169,8 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
 	f.StringVar(&o.resume, "resume", "", "finish the killed run recorded in DIR/run.json: its plan, without the tests it has (docs/reliability.md)")
+	f.StringVarP(&o.planFile, "filename", "f", "", "read the run's settings from this plan file (YAML, keys are these flags' names); flags given override it (docs/run.md)")
+	f.StringVar(&o.from, "from", "", "repeat the run recorded in this run.json: its plan, its seed; flags given override it")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
 	o.lab = addLabRunFlags(f)
@@ -221,6 +228,7 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	}
 	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
 		ID: runID, CommandLine: commandLine(s.Args), Events: ev, Resume: res.record(),
+		PlanFile: recordedPlan(cmd.Flags(), o.cluster, plan.Seed),
 	})
 	ev.close()
 	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {
