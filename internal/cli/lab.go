@@ -251,8 +251,11 @@ kernel removes when it ends, crash or SIGKILL included.
 
 With --cluster kube: delete the Kubernetes namespaces cnibench-* labelled
 app.kubernetes.io/managed-by=cnibench that a killed run left (a run deletes
-its own, Ctrl-C included); --older-than spares runs still going.`,
-		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup\n  cnibench cleanup --cluster kube --older-than 1h --dry-run",
+its own, Ctrl-C included); --older-than spares runs still going. With -n NS
+as well: delete, in that namespace, the pods and Services labelled
+app.kubernetes.io/managed-by=cnibench and cnibench.io/run that runs given
+-n NS left, and nothing else.`,
+		Example: "  cnibench cleanup --dry-run\n  cnibench cleanup\n  cnibench cleanup --cluster kube --older-than 1h --dry-run\n  cnibench cleanup --cluster kube -n benchmarks",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkClusterFlags(cmd.Flags(), which); err != nil {
@@ -285,6 +288,9 @@ its own, Ctrl-C included); --older-than spares runs still going.`,
 		f.DurationVar(&olderThan, "older-than", 0, "kube: only namespaces older than this (e.g. 1h)")
 	})
 	k = addKubeConnFlags(cmd.Flags())
+	forCluster(cmd.Flags(), "kube", func(f *pflag.FlagSet) {
+		addNamespaceFlag(f, k, "kube: clean up in this namespace, which runs were given with -n: only the pods and Services labelled by a cnibench run, never the namespace")
+	})
 	groupClusterFlags(cmd)
 	return cmd
 }

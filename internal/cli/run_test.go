@@ -175,7 +175,7 @@ func TestRunOnTheLab(t *testing.T) {
 	if err != nil || !run.Complete || len(run.Samples) != 4 || len(run.Summaries) != 2 || run.ID == "" || run.CommandLine[0] != "cnibench" {
 		t.Fatalf("run.json: %v", err)
 	}
-	if got := fmt.Sprint(run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {
+	if got := fmt.Sprintf("%v %v %v", run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {
 		t.Errorf("the embedded plan has datapath, repeats, seed %s", got)
 	}
 }
