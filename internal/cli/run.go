@@ -118,7 +118,8 @@ against the node-node baseline measured in the same run.
 The cluster is the built-in lab (network namespaces on this machine; without
 root cnibench runs it in a user namespace of its own), or with --cluster kube
 the Kubernetes cluster of your kubeconfig (kubectl's connection flags; pods
-in a namespace of the run's own, deleted at the end: docs/kube.md). Every lab flag takes a
+in a namespace of the run's own, or with -n in one you were given, deleted
+at the end: docs/kube.md). Every lab flag takes a
 list: the matrix then runs once per value, each on its own lab, so
 "--datapath routed,vxlan" answers "what does encapsulation cost" in one run.
 
@@ -139,7 +140,11 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
   cnibench run --cluster kube --nodes worker-1,worker-2
 
   # what would run, without running it
-  cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
+  cnibench run --datapath routed,vxlan --streams 1,4 --dry-run
+
+  # the plan a CI pipeline keeps in its repository; then repeat a run
+  cnibench run -f plan.yaml --out-dir results
+  cnibench run --from results/run.json --out-dir again`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.applyPlanSources(cmd.Flags()); err != nil {
