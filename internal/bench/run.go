@@ -39,6 +39,9 @@ type Options struct {
 	// Resume is the record of a killed run to finish (resume.go): its
 	// plan must be this one; its samples are kept and not measured again.
 	Resume *runrecord.Run
+	// PlanFile is the run's settings as a plan file holds them, embedded
+	// in the record (runrecord.Run.PlanFile); nil = none.
+	PlanFile map[string]any
 }
 
 // Run measures the plan on one cluster, which the caller owns: it is
@@ -85,6 +88,7 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	r.start = r.now()
 	r.rec = runrecord.New(o.CommandLine, runrecord.ClusterInfo{}, p.Record(), r.start)
 	r.rec.ID = o.ID
+	r.rec.PlanFile = o.PlanFile
 	if o.Resume != nil {
 		if err := r.resume(o.Resume); err != nil {
 			return nil, err

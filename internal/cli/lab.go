@@ -294,6 +294,9 @@ as a lab being built or a run still going.`,
 		f.BoolVar(&o.includeKept, "all", false, "lab: also remove labs kept on purpose with 'lab up'")
 	})
 	o.kube = addKubeConnFlags(f)
+	forCluster(f, "kube", func(f *pflag.FlagSet) {
+		addNamespaceFlag(f, o.kube, "kube: clean up in this namespace, which runs were given with -n: only the pods and Services labelled by a cnibench run, never the namespace")
+	})
 	groupClusterFlags(cmd)
 	return cmd
 }

@@ -55,13 +55,9 @@ func resumeRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	if rec.Complete {
 		return fmt.Errorf("--resume %s: the run is complete (%d tests), nothing is left to measure", o.resume, len(rec.Samples))
 	}
-	args, err := recordedRunArgs(rec)
+	again, err := recordedRunCommand(s, rec, o.resume)
 	if err != nil {
-		return fmt.Errorf("--resume %s: %w", o.resume, err)
-	}
-	again := newRunCommand(s)
-	if err := again.Flags().Parse(args); err != nil {
-		return fmt.Errorf("--resume %s: the recorded command line does not parse any more: %w", o.resume, err)
+		return err
 	}
 	// The first attempt drew the order's seed (no --seed given): keep it, so
 	// the plan is the record's and what is left runs in the order it had.
@@ -83,6 +79,26 @@ func resumeRun(cmd *cobra.Command, s Streams, o runOptions) error {
 	}
 	again.SetContext(context.WithValue(cmd.Context(), resumeKey{}, &resumed{rec: rec, dir: filepath.Dir(o.resume)}))
 	return again.RunE(again, nil)
+}
+
+// recordedRunCommand is run's command with the record's settings: its
+// embedded plan, or for older records its command line.
+func recordedRunCommand(s Streams, rec *runrecord.Run, path string) (*cobra.Command, error) {
+	again := newRunCommand(s)
+	if rec.PlanFile != nil {
+		if err := applyPlan(again.Flags(), rec.PlanFile, path+" (its plan)"); err != nil {
+			return nil, fmt.Errorf("--resume: %w", err)
+		}
+		return again, nil
+	}
+	args, err := recordedRunArgs(rec)
+	if err != nil {
+		return nil, fmt.Errorf("--resume %s: %w", path, err)
+	}
+	if err := again.Flags().Parse(args); err != nil {
+		return nil, fmt.Errorf("--resume %s: the recorded command line does not parse any more: %w", path, err)
+	}
+	return again, nil
 }
 
 // recordedRunArgs are the flags of the record's `cnibench run` command line.

@@ -54,7 +54,9 @@ type runOptions struct {
 	kube *kubeOptions   // --cluster kube
 	push *pushOptions
 
-	resume string // --resume DIR/run.json (resume.go)
+	resume   string // --resume DIR/run.json (resume.go)
+	planFile string // -f plan.yaml (planfile.go)
+	from     string // --from run.json: repeat a recorded run (planfile.go)
 }
 
 // plan turns the flags into a validated plan.
@@ -118,7 +120,8 @@ against the node-node baseline measured in the same run.
 The cluster is the built-in lab (network namespaces on this machine; without
 root cnibench runs it in a user namespace of its own), or with --cluster kube
 the Kubernetes cluster of your kubeconfig (kubectl's connection flags; pods
-in a namespace of the run's own, deleted at the end: docs/kube.md). Every lab flag takes a
+in a namespace of the run's own, or with -n in one you were given, deleted
+at the end: docs/kube.md). Every lab flag takes a
 list: the matrix then runs once per value, each on its own lab, so
 "--datapath routed,vxlan" answers "what does encapsulation cost" in one run.
 
@@ -139,9 +142,16 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
   cnibench run --cluster kube --nodes worker-1,worker-2
 
   # what would run, without running it
-  cnibench run --datapath routed,vxlan --streams 1,4 --dry-run`,
+  cnibench run --datapath routed,vxlan --streams 1,4 --dry-run
+
+  # the plan a CI pipeline keeps in its repository; then repeat a run
+  cnibench run -f plan.yaml --out-dir results
+  cnibench run --from results/run.json --out-dir again`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.applyPlanSources(cmd.Flags()); err != nil {
+				return err
+			}
 			if o.resume != "" {
 				return resumeRun(cmd, s, o)
 			}
@@ -165,6 +175,8 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVarP(&o.output, "output", "o", string(report.Table), "output format on stdout: "+report.FormatNames(report.Formats))
 	f.StringVar(&o.outDir, "out-dir", "", "also write run.json and every format into this directory (run.json is saved after every test)")
 	f.StringVar(&o.resume, "resume", "", "finish the killed run recorded in DIR/run.json: its plan, without the tests it has (docs/reliability.md)")
+	f.StringVarP(&o.planFile, "filename", "f", "", "read the run's settings from this plan file (YAML, keys are these flags' names); flags given override it (docs/run.md)")
+	f.StringVar(&o.from, "from", "", "repeat the run recorded in this run.json: its plan, its seed; flags given override it")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log the lab's steps to stderr")
 	o.lab = addLabRunFlags(f)
@@ -237,6 +249,7 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	}
 	run, runErr := bench.RunVariants(cmd.Context(), vs, plan, bench.Options{
 		ID: runID, CommandLine: commandLine(s.Args), Events: ev, Resume: res.record(),
+		PlanFile: recordedPlan(cmd.Flags(), o.cluster, plan.Seed),
 	})
 	ev.close()
 	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {

@@ -176,6 +176,9 @@ func TestRunOnTheLab(t *testing.T) {
 	if err != nil || !run.Complete || len(run.Samples) != 4 || len(run.Summaries) != 2 || run.ID == "" || run.CommandLine[0] != "cnibench" {
 		t.Fatalf("run.json: %v", err)
 	}
+	if got := fmt.Sprintf("%v %v %v", run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {
+		t.Errorf("the embedded plan has datapath, repeats, seed %s", got)
+	}
 }
 
 // TestRunInterrupted: Ctrl-C (the command's context ends) mid-run exits

@@ -33,11 +33,14 @@ type kubeOptions struct {
 	tolerateCP   bool
 	tolerations  []string
 	tols         []corev1.Toleration // parsed by parseTolerations
+	namespace    string              // -n: an existing namespace to run in
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
-// --as, ...) but not --cluster, which is run's own, nor --namespace: each
-// run creates its own namespace cnibench-<run id>.
+// --as, ...) but not --cluster, which is run's own, nor kubectl's
+// --namespace: a run creates its own namespace cnibench-<run id> unless
+// -n names one (addNamespaceFlag), and the kubeconfig's default namespace
+// is not that.
 func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 	k := addKubeConnFlags(f)
 	forCluster(f, "kube", func(f *pflag.FlagSet) {
@@ -46,9 +49,17 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 		f.StringVar(&k.pullPolicy, "image-pull-policy", string(corev1.PullIfNotPresent), "kube: the pods' image pull policy: Always, IfNotPresent or Never")
 		f.DurationVar(&k.readyTimeout, "ready-timeout", kube.DefaultReadyTimeout, "kube: how long the pods may take to be Ready")
 		f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
+		addNamespaceFlag(f, k, "kube: run in this existing namespace instead of one of the run's own (for users who may create pods only there): "+
+			"only the run's labelled pods and Services are created and deleted, never the namespace (docs/kube.md)")
 		f.StringArrayVar(&k.tolerations, "toleration", nil, "kube: let the node choice use nodes with this taint, KEY[=VALUE][:EFFECT] (e.g. dedicated=benchmark:NoSchedule; repeatable); their pods tolerate it")
 	})
 	return k
+}
+
+// addNamespaceFlag adds kubectl's -n/--namespace, which only an explicit
+// value sets (never the kubeconfig's namespace).
+func addNamespaceFlag(f *pflag.FlagSet, k *kubeOptions, usage string) {
+	f.StringVarP(&k.namespace, "namespace", "n", "", usage)
 }
 
 // addKubeConnFlags adds kubectl's connection flags only.
@@ -97,11 +108,15 @@ func (k *kubeOptions) client() (*rest.Config, kubernetes.Interface, error) {
 }
 
 // cleanup removes (or lists) the namespaces crashed runs left, of the
-// runs named (every run when none is).
+// runs named (every run when none is), or with -n the objects they left in
+// that namespace.
 func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Duration, dryRun bool, runs []string) error {
 	_, cs, err := k.connect(ctx)
 	if err != nil {
 		return err
+	}
+	if k.namespace != "" {
+		return k.cleanupIn(ctx, s, cs, olderThan, dryRun, runs)
 	}
 	found, err := kube.Cleanup(ctx, cs, olderThan, dryRun, time.Now(), runs...)
 	verb := "removed"
@@ -113,6 +128,23 @@ func (k *kubeOptions) cleanup(ctx context.Context, s Streams, olderThan time.Dur
 	}
 	if len(found) == 0 && err == nil {
 		fmt.Fprintln(s.Err, "nothing to clean up")
+	}
+	return err
+}
+
+// cleanupIn removes (or lists) the objects of crashed runs in the
+// namespace of -n, run by run; the namespace stays.
+func (k *kubeOptions) cleanupIn(ctx context.Context, s Streams, cs kubernetes.Interface, olderThan time.Duration, dryRun bool, runs []string) error {
+	found, err := kube.CleanupNamespace(ctx, cs, k.namespace, olderThan, dryRun, time.Now(), runs...)
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	for _, l := range found {
+		fmt.Fprintf(s.Out, "%s %d pods and Services of run %s in namespace %s (%s old)\n", verb, l.Objects, l.Run, l.Namespace, l.Age.Round(time.Second))
+	}
+	if len(found) == 0 && err == nil {
+		fmt.Fprintf(s.Err, "nothing to clean up in namespace %s\n", k.namespace)
 	}
 	return err
 }
@@ -154,7 +186,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	cfg := kube.Config{
-		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
+		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Namespace: k.namespace, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: k.tols, Logger: logger(s, verbose),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
@@ -207,6 +239,7 @@ var kubeFlags = map[kube.Setting]string{
 	kube.SettingPullPolicy: "--image-pull-policy",
 	kube.SettingNodes:      "--nodes",
 	kube.SettingToleration: "--toleration",
+	kube.SettingNamespace:  "--namespace",
 }
 
 // noPairHint is what a user of run can do when no node pair qualifies.

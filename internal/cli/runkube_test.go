@@ -32,6 +32,8 @@ func TestInFlagWords(t *testing.T) {
 			"kube: --image: none given\n--nodes \"a,b,c\": give two nodes, A,B"},
 		{"unknown node", &kube.SettingError{Setting: kube.SettingNodes, Err: errors.New(`no node "node-9": the cluster has node-1, node-2`)},
 			`--nodes: no node "node-9": the cluster has node-1, node-2`},
+		{"missing namespace", &kube.SettingError{Setting: kube.SettingNamespace, Err: errors.New(`namespaces "nosuch" not found`)},
+			`--namespace: namespaces "nosuch" not found`},
 		{"other errors as they are", plain, plain.Error()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,6 +38,9 @@ func TestClusterFlagScope(t *testing.T) {
 		{newRunCommand, []string{"--datapath", "vxlan", "--mtu", "9000", "--nodes", "node-1,node-3"}, nil},
 		{newRunCommand, []string{"--cluster", "kube", "--image", "x", "--server-image", "y", "--ready-timeout", "1m", "--context", "c", "--nodes", "a,b"}, nil},
 		{cleanupCommand, []string{"--cluster", "kube", "--all"}, []string{"--all applies to --cluster lab; drop --cluster kube (lab is the default), or drop --all"}},
+		{newRunCommand, []string{"-n", "benchmarks"}, []string{"--namespace applies to --cluster kube; add --cluster kube, or drop --namespace"}},
+		{newRunCommand, []string{"--cluster", "kube", "-n", "benchmarks"}, nil},
+		{cleanupCommand, []string{"-n", "benchmarks"}, []string{"--namespace applies to --cluster kube"}},
 		{cleanupCommand, []string{"--kubeconfig", missing}, []string{"--kubeconfig applies to --cluster kube"}},
 		// passes the check, then fails to read the kubeconfig
 		{cleanupCommand, []string{"--cluster", "kube", "--kubeconfig", missing, "--older-than", "1h"}, []string{"kubeconfig", "no-kubeconfig"}},

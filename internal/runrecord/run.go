@@ -41,6 +41,11 @@ type Run struct {
 	// Attempts are the invocations that measured the samples when the run
 	// was resumed (attempts.go); absent for a run measured in one go.
 	Attempts []Attempt `json:"attempts,omitempty"`
+	// PlanFile is every setting of the run by the name of the flag that
+	// sets it, as a plan file (`cnibench run -f`) holds them: what
+	// `cnibench run --from` repeats the run with. Absent in records of
+	// runs not made by the cnibench command.
+	PlanFile map[string]any `json:"plan_file,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,

@@ -18,6 +18,10 @@ type Leftover struct {
 	Namespace string
 	Run       string
 	Age       time.Duration
+	// Objects is how many pods and Services of the run CleanupNamespace
+	// found in a namespace the run was given; 0 = the namespace is the
+	// run's own (Cleanup).
+	Objects int
 }
 
 // Cleanup finds the namespaces cnibench created (label

@@ -56,8 +56,13 @@ type Config struct {
 	// Name is how the run record names the cluster (the kubeconfig
 	// context or the API server's address).
 	Name string
-	// ID is the run ID: the namespace is cnibench-<ID>.
+	// ID is the run ID: the namespace is cnibench-<ID>, unless Namespace.
 	ID string
+	// Namespace, when set, is an existing namespace to run in instead of
+	// one of the run's own (for users who may create pods only there):
+	// the run's objects are then named cnibench-<ID>-..., and Close deletes
+	// them by their run label, never the namespace (namespaced.go).
+	Namespace string
 	// Nodes is the node pair (client side, server side); empty = chosen.
 	Nodes []string
 	// TolerateControlPlane lets the node choice take control-plane nodes
@@ -210,3 +215,20 @@ func (e *SettingError) Unwrap() error { return e.Err }
 
 // Namespace is the namespace of run id.
 func Namespace(id string) string { return NamespacePrefix + id }
+
+// namespace is where the run's objects live: Namespace, or the run's own.
+func (c Config) namespace() string {
+	if c.Namespace != "" {
+		return c.Namespace
+	}
+	return Namespace(c.ID)
+}
+
+// objectPrefix starts the names of the run's objects: none in a namespace
+// of the run's own, cnibench-<ID>- in a given one, which other runs share.
+func (c Config) objectPrefix() string {
+	if c.Namespace != "" {
+		return NamespacePrefix + c.ID + "-"
+	}
+	return ""
+}

@@ -16,7 +16,7 @@ import (
 // message does) and where the needed permissions are listed.
 func explain(err error) error {
 	if apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "PodSecurity") {
-		return fmt.Errorf("%w (RBAC: cnibench needs the permissions of deploy/rbac.yaml; see docs/kube.md)", err)
+		return fmt.Errorf("%w (RBAC: cnibench needs the permissions of deploy/rbac.yaml, or of deploy/rbac-namespaced.yaml in a namespace it was given; see docs/kube.md)", err)
 	}
 	return err
 }

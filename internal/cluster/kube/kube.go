@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Exec == nil {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
-	c := &Cluster{cfg: cfg, ns: Namespace(cfg.ID), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
+	c := &Cluster{cfg: cfg, ns: cfg.namespace(), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
 	list, choice, err := listAndChooseNodes(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -65,8 +65,8 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
 	}
 	cfg.Logger.Info("node pair", "nodes", c.choice.Nodes, "reason", c.choice.Reason)
-	if _, err := cfg.Client.CoreV1().Namespaces().Create(ctx, namespaceObject(cfg.ID), metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("create namespace %s: %w", c.ns, explainNamespace(err))
+	if err := c.prepareNamespace(ctx); err != nil {
+		return nil, err
 	}
 	if err := c.start(ctx); err != nil {
 		if cerr := c.Close(ctx); cerr != nil {
@@ -75,6 +75,18 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// prepareNamespace creates the run's namespace, or checks the one it was
+// given.
+func (c *Cluster) prepareNamespace(ctx context.Context) error {
+	if c.cfg.Namespace != "" {
+		return c.useNamespace(ctx)
+	}
+	if _, err := c.cfg.Client.CoreV1().Namespaces().Create(ctx, namespaceObject(c.cfg.ID), metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace %s: %w", c.ns, explainNamespace(err))
+	}
+	return nil
 }
 
 // listAndChooseNodes lists the nodes and chooses the pair, waiting out
@@ -101,16 +113,21 @@ func listAndChooseNodes(ctx context.Context, cfg Config) (*corev1.NodeList, Node
 
 // start creates the endpoint pods and waits for them.
 func (c *Cluster) start(ctx context.Context) error {
-	if err := c.waitServiceAccount(ctx); err != nil {
-		return err
+	if c.cfg.Namespace == "" { // a given namespace has had its ServiceAccount for long
+		if err := c.waitServiceAccount(ctx); err != nil {
+			return err
+		}
 	}
-	c.pods = podNames(c.choice.Nodes, c.cfg.PodsPerNode)
+	c.pods = podNames(c.choice.Nodes, c.cfg.PodsPerNode, c.cfg.objectPrefix())
 	names := make([]string, len(c.pods))
 	for i := range c.pods {
 		c.pods[i].taint = c.choice.taints[c.pods[i].node]
 		p := c.pods[i]
 		names[i] = p.name
 		if _, err := c.cfg.Client.CoreV1().Pods(c.ns).Create(ctx, podObject(c.cfg, p), metav1.CreateOptions{}); err != nil {
+			if c.cfg.Namespace != "" {
+				return fmt.Errorf("create pod %s on %s: %w", p.name, p.node, explainPodIn(err, c.ns))
+			}
 			return fmt.Errorf("create pod %s on %s: %w", p.name, p.node, explainPod(err, c.ns))
 		}
 	}
@@ -293,7 +310,8 @@ func (c *Cluster) netInfo(ctx context.Context, ep cluster.Endpoint) ([]agent.Net
 }
 
 // Close deletes the run's namespace, and so everything in it, and waits
-// until it is gone. When ctx has already ended (Ctrl-C) it uses a fresh
+// until it is gone; in a namespace it was given, only the run's objects
+// (deleteRunObjects). When ctx has already ended (Ctrl-C) it uses a fresh
 // context of its own. Closing twice is fine.
 func (c *Cluster) Close(ctx context.Context) error {
 	c.mu.Lock()
@@ -307,6 +325,9 @@ func (c *Cluster) Close(ctx context.Context) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
+	}
+	if c.cfg.Namespace != "" {
+		return deleteRunObjects(ctx, c.cfg.Client, c.ns, c.cfg.ID)
 	}
 	return DeleteNamespace(ctx, c.cfg.Client, c.ns)
 }

@@ -27,6 +27,7 @@ func namespaceObject(id string) *corev1.Namespace {
 // podSpec is one endpoint's pod to create.
 type podSpec struct {
 	name  string // the pod's name
+	short string // its name without the run's object prefix
 	node  string // the node it is pinned to
 	kind  cluster.EndpointKind
 	taint []corev1.Taint // the node's taints, tolerated
@@ -38,19 +39,23 @@ func (p podSpec) endpointName() string {
 	if p.kind == cluster.NodeEndpoint {
 		return p.node
 	}
-	return p.name
+	return p.short
 }
 
 // podNames lists the pods for the node pair: on node i (1, 2) a
-// hostNetwork pod host-i and pods pod-ia, pod-ib, ...
-func podNames(nodes [2]string, perNode int) []podSpec {
+// hostNetwork pod host-i and pods pod-ia, pod-ib, ..., each name after
+// prefix.
+func podNames(nodes [2]string, perNode int, prefix string) []podSpec {
 	var out []podSpec
+	add := func(short, node string, kind cluster.EndpointKind) {
+		out = append(out, podSpec{name: prefix + short, short: short, node: node, kind: kind})
+	}
 	for i, n := range nodes {
-		out = append(out, podSpec{name: fmt.Sprintf("host-%d", i+1), node: n, kind: cluster.NodeEndpoint})
+		add(fmt.Sprintf("host-%d", i+1), n, cluster.NodeEndpoint)
 	}
 	for i, n := range nodes {
 		for j := 0; j < perNode; j++ {
-			out = append(out, podSpec{name: fmt.Sprintf("pod-%d%c", i+1, 'a'+j), node: n, kind: cluster.PodEndpoint})
+			add(fmt.Sprintf("pod-%d%c", i+1, 'a'+j), n, cluster.PodEndpoint)
 		}
 	}
 	return out
@@ -79,7 +84,7 @@ func podObject(cfg Config, p podSpec) *corev1.Pod {
 		tolerations = append(tolerations, corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOpExists, Effect: t.Effect})
 	}
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: Namespace(cfg.ID), Labels: l},
+		ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: cfg.namespace(), Labels: l},
 		Spec: corev1.PodSpec{
 			HostNetwork:                   p.kind == cluster.NodeEndpoint,
 			DNSPolicy:                     corev1.DNSDefault,
@@ -162,7 +167,7 @@ func serviceObject(cfg Config, name, pod string, typ corev1.ServiceType) *corev1
 	l[LabelEndpoint] = pod
 	port := int32(cfg.Port)
 	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace(cfg.ID), Labels: l},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: cfg.namespace(), Labels: l},
 		Spec: corev1.ServiceSpec{
 			Type:     typ,
 			Selector: map[string]string{LabelRun: cfg.ID, LabelEndpoint: pod},

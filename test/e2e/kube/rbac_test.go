@@ -95,7 +95,13 @@ func documentedRole(t *testing.T) rbacv1.ClusterRole {
 // only, and returns a client authenticated as it.
 func boundClient(ctx context.Context, t *testing.T, admin kubernetes.Interface, adminCfg *rest.Config, rules []rbacv1.PolicyRule) (kubernetes.Interface, *rest.Config) {
 	t.Helper()
-	name := boundServiceAccount(ctx, t, admin, rules)
+	return tokenClient(ctx, t, admin, adminCfg, boundServiceAccount(ctx, t, admin, rules))
+}
+
+// tokenClient is a client authenticated as ServiceAccount name of
+// saNamespace, with a token of its own.
+func tokenClient(ctx context.Context, t *testing.T, admin kubernetes.Interface, adminCfg *rest.Config, name string) (kubernetes.Interface, *rest.Config) {
+	t.Helper()
 	exp := int64(600)
 	tok, err := admin.CoreV1().ServiceAccounts(saNamespace).CreateToken(ctx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &exp}}, metav1.CreateOptions{})
 	if err != nil {
