@@ -27,6 +27,8 @@ type Sample struct {
 	// OfferedBps is what a paced (UDP) test was told to send in all, bits/s
 	// (rate × streams); 0 when it was not paced.
 	OfferedBps float64
+	// SentBps is what the sender achieved, bits/s; 0 when unknown.
+	SentBps float64
 }
 
 // PathFacts are what a floor needs to know of the network a group crossed
