@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -124,9 +125,13 @@ func legend(run *runrecord.Run) string {
 			family = o.FamilySize
 		}
 	}
-	return fmt.Sprintf(legendFormat, family)
+	udp := ""
+	if slices.ContainsFunc(run.Summaries, func(s stats.Summary) bool { return s.Protocol == stats.UDP }) {
+		udp = "SENT = the UDP sender's rate; "
+	}
+	return fmt.Sprintf(legendFormat, family, udp)
 }
 
 const legendFormat = "GOODPUT = median rate at the receiver; OVERHEAD = 1 − goodput/baseline goodput (Hodges–Lehmann, exact 95%% CI); " +
 	"* = differs from the baseline (Mann-Whitney p < 0.05 after Holm over %d tests); FLOOR = what the path's header or MTU must cost; " +
-	"SENT = UDP sender's rate; verdicts: docs/run.md; -o wide: every column"
+	"%sverdicts: docs/run.md; -o wide: every column"
