@@ -131,7 +131,7 @@ func (c *Comparison) footer() string {
 }
 
 // writeCompareTable renders c for a terminal; without wide it leaves out
-// the test and RTT columns and wraps the prose to tableWidth.
+// the RTT columns and wraps the prose to tableWidth.
 func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	var buf strings.Builder
 	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
@@ -139,14 +139,14 @@ func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	if wide {
 		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tRTT\tRTT CHANGE\tNOTES")
 	} else {
-		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tNOTES")
+		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tNOTES")
 	}
 	for _, r := range c.Rows {
 		cc := c.cells(r)
 		if wide {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes)
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.Notes)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes)
 		}
 	}
 	tw.Flush()
