@@ -36,19 +36,24 @@ func warningLines(run *runrecord.Run, wide bool) []string {
 	var kinds []*kind
 	byCode := map[string]*kind{}
 	var lines []string
+	oneVariant := len(run.Variants()) <= 1
 	for _, s := range run.Summaries {
+		name := s.Key.String()
+		if oneVariant {
+			name = label(s.Key)
+		}
 		for _, wn := range s.Warnings {
 			if wide {
-				lines = append(lines, wrap("! "+s.Key.String()+": "+wn.Message, tableWidth, "    "))
+				lines = append(lines, wrap("! "+name+": "+wn.Message, tableWidth, "    "))
 				continue
 			}
 			k := byCode[wn.Code]
 			if k == nil {
-				k = &kind{code: wn.Code, first: s.Key.String() + ": " + wn.Message}
+				k = &kind{code: wn.Code, first: name + ": " + wn.Message}
 				byCode[wn.Code] = k
 				kinds = append(kinds, k)
 			}
-			k.labels = append(k.labels, s.Key.String())
+			k.labels = append(k.labels, name)
 		}
 	}
 	for _, k := range kinds {
