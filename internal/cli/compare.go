@@ -32,7 +32,7 @@ func newCompareCommand(s Streams) *cobra.Command {
 the baseline (node-node) measured in the same round of the same run, so host
 drift that moves every row cancels: the change is new / old − 1 of that share,
 with a 95% interval from a hierarchical bootstrap (runs, then repeats within a
-run). "~" means the interval holds 0: the data cannot tell.
+run). The change is always shown; "*" marks one whose interval excludes 0.
 
 Give several runs per side, separated by "--" (files or quoted globs):
   cnibench compare a1.json a2.json a3.json -- b1.json b2.json b3.json

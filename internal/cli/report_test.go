@@ -45,8 +45,9 @@ func TestReportCommand(t *testing.T) {
 		wantErr string
 	}{
 		{"default table", []string{run}, "OVERHEAD", ""},
-		{"markdown", []string{run, "-o", "markdown"}, "| scenario | proto |", ""},
-		{"md alias", []string{run, "-o", "md"}, "| scenario | proto |", ""},
+		{"wide table", []string{run, "-o", "wide"}, "CPU S/R", ""},
+		{"markdown", []string{run, "-o", "markdown"}, "| SCENARIO | N |", ""},
+		{"md alias", []string{run, "-o", "md"}, "| SCENARIO | N |", ""},
 		{"csv", []string{run, "-o", "csv"}, "record,variant,scenario,", ""},
 		{"json", []string{run, "--output", "json"}, `"schema_version": "cnibench.run/v1"`, ""},
 		{"html", []string{run, "-o", "html"}, "<!DOCTYPE html>", ""},

@@ -59,9 +59,6 @@ func pct(ratio float64) string { return pctNum(ratio) + "%" }
 
 func pctNum(ratio float64) string {
 	p := ratio * 100
-	if p == 0 {
-		return "0"
-	}
 	return noNegativeZero(strconv.FormatFloat(p, 'f', 2, 64))
 }
 
@@ -76,7 +73,7 @@ func noNegativeZero(s string) string {
 // signedPct formats a change: "+3.1%", "-4.5%".
 func signedPct(ratio float64) string {
 	s := pct(ratio)
-	if ratio >= 0 {
+	if ratio >= 0 && strings.Trim(s, "0.%") != "" { // no sign on a change that rounds to 0
 		s = "+" + s
 	}
 	return s
@@ -118,6 +115,20 @@ func pvalue(p float64) string {
 	return strconv.FormatFloat(p, 'f', 3, 64)
 }
 
+// sigMark follows a figure that differs significantly from the baseline
+// (or, in a comparison, whose change's interval excludes 0). The figure is
+// shown either way; the mark alone says whether it is significant, in every
+// format and in run and compare alike.
+const sigMark = "*"
+
+// mark is v followed by sigMark when significant.
+func mark(v string, significant bool) string {
+	if significant {
+		return v + sigMark
+	}
+	return v
+}
+
 // cells are one summary's figures as text, shared by every renderer.
 type cells struct {
 	Scenario, Protocol, Streams, N   string
@@ -126,19 +137,23 @@ type cells struct {
 	Overhead, OverheadCI, P, Floor   string
 	Retr, Loss, Jitter, CPU, Notes   string
 	RetrOrLoss                       string
+	Sent                             string // UDP: the sender's achieved rate
 	RTT, RTTDelta                    string // idle connect RTT and what it adds to the baseline's
+	Verdict                          string
 	Failed, Baseline, NotSignificant bool
 }
 
 const none = "-"
 
-func summaryCells(s stats.Summary) cells {
+func summaryCells(s stats.Summary, baseline *stats.Summary) cells {
 	c := cells{
 		Scenario: s.Scenario, Protocol: string(s.Protocol), Streams: strconv.Itoa(s.Streams),
 		N: strconv.Itoa(s.N), Median: "failed", MedianCI: none, Overhead: none, OverheadCI: none, P: none, Floor: none,
-		Retr: none, Loss: none, Jitter: none, CPU: none, RetrOrLoss: none, RTT: none, RTTDelta: none,
+		Retr: none, Loss: none, Jitter: none, CPU: none, RetrOrLoss: none, Sent: none, RTT: none, RTTDelta: none,
 		Failed: s.Status == stats.StatusFailed, Baseline: s.Baseline,
 	}
+	v := stats.Judge(s, baseline)
+	c.Verdict = v.Text
 	if s.Failed > 0 {
 		c.N = fmt.Sprintf("%d/%d", s.N, s.N+s.Failed)
 	}
@@ -148,13 +163,12 @@ func summaryCells(s stats.Summary) cells {
 	switch o := s.Overhead; {
 	case s.Baseline:
 		c.Overhead = "baseline"
+	case o != nil && v.Kind == stats.VerdictNotComparable:
+		// a sender-limited UDP figure is the host's, not the path's
 	case o != nil:
-		c.Overhead = pct(o.Ratio)
-		if !o.Significant {
-			c.Overhead = "~" + c.Overhead
-			c.NotSignificant = true
-		}
-		c.OverheadCI, c.P = pctRange(o.CI), pvalue(o.Test.P)
+		c.Overhead = mark(pct(o.Ratio), o.Significant)
+		c.NotSignificant = !o.Significant
+		c.OverheadCI, c.P = pctRange(o.CI), pvalue(o.TestP())
 		if o.FamilySize > 1 {
 			c.P = pvalue(o.AdjustedP) // Holm-corrected: the p the mark is from
 		}
@@ -169,10 +183,7 @@ func summaryCells(s stats.Summary) cells {
 		}
 	}
 	if d := s.RTTDelta; d != nil {
-		c.RTTDelta = signedMicros(d.DeltaUs)
-		if !d.Significant {
-			c.RTTDelta = "~" + c.RTTDelta
-		}
+		c.RTTDelta = mark(signedMicros(d.DeltaUs), d.Significant)
 	}
 	if r := s.Retransmits; r != nil {
 		c.Retr = strconv.FormatFloat(r.Median, 'f', -1, 64)
@@ -184,6 +195,9 @@ func summaryCells(s stats.Summary) cells {
 	}
 	if s.JitterMs != nil {
 		c.Jitter = strconv.FormatFloat(*s.JitterMs, 'f', 3, 64) + " ms"
+	}
+	if e := s.Sent; e != nil {
+		c.Sent = rate(e.Median)
 	}
 	if u := s.CPU; u != nil {
 		c.CPU = fmt.Sprintf("%.0f/%.0f%%", u.Sender, u.Receiver)
@@ -198,7 +212,7 @@ func summaryCells(s stats.Summary) cells {
 
 // runCells are summaryCells with the path the summary's tests crossed.
 func runCells(run *runrecord.Run, s stats.Summary) cells {
-	c := summaryCells(s)
+	c := summaryCells(s, baselineOf(run, s))
 	c.Path = pathCell(run.Path(s.Variant, s.Scenario))
 	return c
 }
@@ -234,6 +248,17 @@ func orUnknown(n int) string {
 		return "?"
 	}
 	return strconv.Itoa(n)
+}
+
+// baselineOf is the summary s was compared with: the baseline of its
+// variant, protocol and streams; nil when the run has none.
+func baselineOf(run *runrecord.Run, s stats.Summary) *stats.Summary {
+	for i, b := range run.Summaries {
+		if b.Baseline && b.Variant == s.Variant && b.Protocol == s.Protocol && b.Streams == s.Streams {
+			return &run.Summaries[i]
+		}
+	}
+	return nil
 }
 
 // variantSections splits the summaries by variant, in run order.
@@ -310,21 +335,3 @@ func shortCommit(c string) string {
 // clusterWarningsTitle heads the cluster's warnings (an MTU mismatch, …),
 // which every human-readable format shows above the results they explain.
 const clusterWarningsTitle = "Cluster warnings"
-
-// legend explains the columns once, below each table, with the size of
-// the family of tests the marks are corrected over.
-func legend(run *runrecord.Run) string {
-	family := 0
-	for _, s := range run.Summaries {
-		if o := s.Overhead; o != nil && o.FamilySize > family {
-			family = o.FamilySize
-		}
-	}
-	return fmt.Sprintf(legendFormat, family)
-}
-
-const legendFormat = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
-	"overhead = 1 − goodput/baseline goodput (node-node, same variant, protocol, streams): Hodges–Lehmann estimate on log goodput, with its exact Moses 95%% interval (n/a: too few repeats for one); " +
-	"~ = not significantly different from the baseline (Mann-Whitney, p shown after Holm's correction over the table's %d tests, ≥ 0.05); " +
-	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP) or the fragments of a datagram above it (UDP); " +
-	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

@@ -227,7 +227,7 @@ func overheadChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 				class, value = class+" ns", "~"+value
 			}
 			s.rect(x.at(0), r.y-7, x.at(o.Ratio*100)-x.at(0), 14, class,
-				fmt.Sprintf("%s: overhead %s, 95%% CI %s, Mann-Whitney p=%s", r.s.Key, pct(o.Ratio), pctRange(o.CI), pvalue(o.Test.P)))
+				fmt.Sprintf("%s: overhead %s, 95%% CI %s, p=%s", r.s.Key, pct(o.Ratio), pctRange(o.CI), pvalue(o.TestP())))
 			end := max(x.at(0), x.at(o.Ratio*100))
 			if ci := o.CI; ci != nil {
 				s.whisker(x.at(ci.Low*100), x.at(ci.High*100), r.y, 5)

@@ -13,13 +13,15 @@ import (
 )
 
 // CompareFormats are the formats of a comparison.
-var CompareFormats = []Format{Table, JSON, CSV, Markdown}
+var CompareFormats = []Format{Table, Wide, JSON, CSV, Markdown}
 
 // RenderComparison writes c in format f.
 func RenderComparison(w io.Writer, c *Comparison, f Format) error {
 	switch f {
 	case Table, "":
-		return writeCompareTable(w, c)
+		return writeCompareTable(w, c, false)
+	case Wide:
+		return writeCompareTable(w, c, true)
 	case JSON:
 		b, err := json.MarshalIndent(c, "", "  ")
 		if err != nil {
@@ -38,7 +40,7 @@ func RenderComparison(w io.Writer, c *Comparison, f Format) error {
 // compareCells are one row's figures as text.
 type compareCells struct {
 	Label, Variants, Old, New, Change, CI, P, Notes string
-	RTT, RTTChange                                  string // "40 → 58 µs", "+45%" or "~"
+	RTT, RTTChange                                  string // "40 → 58 µs", "+45.00%*"
 }
 
 func (c *Comparison) cells(r CompareRow) compareCells {
@@ -69,13 +71,10 @@ func (c *Comparison) cells(r CompareRow) compareCells {
 	return cc
 }
 
-// changeMark is the change in percent, or "~" when its interval holds 0
-// (or there is none): the runs cannot be told apart.
+// changeMark is the change in percent, always, with sigMark when its
+// interval excludes 0: the runs can be told apart.
 func changeMark(d *stats.Change) string {
-	if d.CI == nil || d.CI.Contains(0) {
-		return "~"
-	}
-	return signedPct(d.Change)
+	return mark(signedPct(d.Change), d.CI != nil && !d.CI.Contains(0))
 }
 
 func variantPair(o, n string) string {
@@ -121,7 +120,7 @@ func (c *Comparison) heading() []string {
 }
 
 func (c *Comparison) footer() string {
-	s := "change = new / old − 1 of goodput as a share of the same round's baseline (host drift cancels), with its hierarchical bootstrap 95% CI (runs, then repeats); ~ = the interval holds 0; RTT = idle connect RTT, old → new, and its change"
+	s := "change = new / old − 1 of goodput as a share of the same round's baseline (host drift cancels), with its hierarchical bootstrap 95% CI (runs, then repeats); * = the interval excludes 0; RTT = idle connect RTT, old → new, and its change"
 	if c.RegressionPct != nil {
 		s += fmt.Sprintf("; REGRESSION = a fall beyond %g%% at the interval's bound (one-sided p < %g after Holm over %d rows), or a scenario that stopped working", *c.RegressionPct, c.Alpha, c.FamilySize)
 	}
@@ -131,17 +130,35 @@ func (c *Comparison) footer() string {
 	return s
 }
 
-func writeCompareTable(w io.Writer, c *Comparison) error {
+// writeCompareTable renders c for a terminal; without wide it leaves out
+// the RTT columns and wraps the prose to tableWidth.
+func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	var buf strings.Builder
 	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tRTT\tRTT CHANGE\tNOTES")
+	if wide {
+		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tRTT\tRTT CHANGE\tNOTES")
+	} else {
+		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tNOTES")
+	}
 	for _, r := range c.Rows {
 		cc := c.cells(r)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes)
+		if wide {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes)
+		}
 	}
 	tw.Flush()
-	fmt.Fprintf(&buf, "\n%s\n", c.footer())
+	footer := c.footer()
+	if !wide {
+		var lines []string
+		for _, l := range strings.Split(footer, "\n") {
+			lines = append(lines, wrap(l, tableWidth, ""))
+		}
+		footer = strings.Join(lines, "\n")
+	}
+	fmt.Fprintf(&buf, "\n%s\n", footer)
 	return trimWrite(w, []byte(buf.String()))
 }
 
@@ -171,14 +188,15 @@ func writeCompareMarkdown(w io.Writer, c *Comparison) error {
 var compareColumns = []string{"scenario", "protocol", "streams", "old_variant", "new_variant", "status",
 	"old_level", "new_level", "old_n", "new_n", "change", "change_ci_low", "change_ci_high",
 	"p_value", "normalised", "regression", "note",
-	"old_rtt_us", "new_rtt_us", "rtt_change", "rtt_ci_low", "rtt_ci_high", "old_runs", "new_runs"}
+	"old_rtt_us", "new_rtt_us", "rtt_change", "rtt_ci_low", "rtt_ci_high", "old_runs", "new_runs",
+	"significant"} // the change's interval excludes 0: the * of the table
 
 func writeCompareCSV(w io.Writer, c *Comparison) error {
 	cw := csv.NewWriter(w)
 	cw.Write(compareColumns)
 	for _, r := range c.Rows {
 		row := []string{r.Scenario, string(r.Protocol), strconv.Itoa(r.Streams), r.OldVariant, r.NewVariant, r.Status,
-			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", "", "", ""}
+			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", "", "", "", ""}
 		if d := r.Delta; d != nil {
 			row[6], row[7], row[8], row[9], row[10] = f64(d.OldLevel), f64(d.NewLevel), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
 			if d.CI != nil {
@@ -186,6 +204,7 @@ func writeCompareCSV(w io.Writer, c *Comparison) error {
 			}
 			row[13], row[14] = f64(d.AdjustedP), strconv.FormatBool(d.Normalised)
 			row[22], row[23] = strconv.Itoa(d.OldRuns), strconv.Itoa(d.NewRuns)
+			row[24] = strconv.FormatBool(d.CI != nil && !d.CI.Contains(0))
 		}
 		if d := r.RTTDelta; d != nil {
 			row[17], row[18], row[19] = f64(d.OldLevel), f64(d.NewLevel), f64(d.Change)

@@ -45,7 +45,7 @@ func TestCompare(t *testing.T) {
 			significant := 0
 			for _, r := range c.Rows {
 				statuses = append(statuses, r.Status)
-				if r.Delta != nil && r.Delta.Normalised && changeMark(r.Delta) != "~" {
+				if r.Delta != nil && r.Delta.Normalised && strings.HasSuffix(changeMark(r.Delta), sigMark) {
 					significant++
 				}
 			}

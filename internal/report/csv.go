@@ -24,6 +24,9 @@ var csvColumns = []string{
 	"datapath", "encapsulated", "header_tax", "mtu", "underlay_mtu", // the group's path, on every row
 	"rtt_us", // sample: its median connect RTT; summary: the median of those
 	"rtt_ci_low_us", "rtt_ci_high_us", "rtt_delta_us", "rtt_delta_ci_low_us", "rtt_delta_ci_high_us", "rtt_p_value", "rtt_significant",
+	"sent_bps", "offered_bps", // UDP: the sender's achieved and offered rate (summary: medians)
+	"sender_limited",          // summary: samples below 95% of the offered rate
+	"verdict", "verdict_text", // summary: stats.Judge's kind and line
 	"block_bytes", // sample: bytes per write (TCP) or datagram (UDP)
 }
 
@@ -56,6 +59,10 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 			set("block_bytes", strconv.Itoa(r.Spec.Length))
 			set("goodput_bps", f64(r.Goodput()))
 			if s.Protocol == stats.UDP {
+				set("sent_bps", f64(r.SumSent.BitsPerSecond))
+				if r.Spec.Rate > 0 {
+					set("offered_bps", f64(float64(r.Spec.Rate)*float64(max(r.Spec.Streams, 1))))
+				}
 				set("loss_percent", f64(r.SumReceived.LostPercent))
 				set("jitter_ms", f64(r.SumReceived.JitterMs))
 			} else if r.SumSent.Retransmits >= 0 {
@@ -104,7 +111,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		if o := s.Overhead; o != nil {
 			set("overhead", f64(o.Ratio))
 			setInterval(set, "overhead_ci_low", "overhead_ci_high", o.CI)
-			set("p_value", f64(o.Test.P))
+			set("p_value", f64(o.TestP()))
 			set("significant", strconv.FormatBool(o.Significant))
 			if o.FamilySize > 0 {
 				set("adjusted_p_value", f64(o.AdjustedP))
@@ -123,6 +130,14 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 			set("rtt_p_value", f64(d.Test.P))
 			set("rtt_significant", strconv.FormatBool(d.Significant))
 		}
+		if e := s.Sent; e != nil {
+			set("sent_bps", f64(e.Median))
+			set("offered_bps", f64(s.OfferedBps))
+			set("sender_limited", strconv.Itoa(s.SenderLimited))
+		}
+		v := stats.Judge(s, baselineOf(run, s))
+		set("verdict", v.Kind)
+		set("verdict_text", v.Text)
 		var codes []string
 		for _, wn := range s.Warnings {
 			codes = append(codes, wn.Code)

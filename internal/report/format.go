@@ -17,7 +17,10 @@ import (
 type Format string
 
 const (
-	Table    Format = "table"
+	Table Format = "table"
+	// Wide is the table with every column and every warning in full
+	// (kubectl's -o wide); Table fits 120 columns.
+	Wide     Format = "wide"
 	JSON     Format = "json"
 	CSV      Format = "csv"
 	Markdown Format = "markdown"
@@ -27,7 +30,7 @@ const (
 )
 
 // Formats are every format of a run, in the order --help lists them.
-var Formats = []Format{Table, JSON, CSV, Markdown, HTML, OpenMetrics}
+var Formats = []Format{Table, Wide, JSON, CSV, Markdown, HTML, OpenMetrics}
 
 // ext is each format's file name extension in an --out-dir.
 var ext = map[Format]string{Table: "txt", JSON: "json", CSV: "csv", Markdown: "md", HTML: "html", OpenMetrics: "om"}
@@ -60,7 +63,9 @@ func Render(w io.Writer, run *runrecord.Run, f Format) error {
 	run = summarized(run)
 	switch f {
 	case Table, "":
-		return writeTable(w, run)
+		return writeTable(w, run, false)
+	case Wide:
+		return writeTable(w, run, true)
 	case JSON:
 		return runrecord.Write(w, run)
 	case CSV:
@@ -105,6 +110,9 @@ func Write(run *runrecord.Run, o Options) ([]string, error) {
 			name = "run"
 		}
 		for _, f := range Formats {
+			if ext[f] == "" {
+				continue // wide: run.txt has the table, run.csv every figure
+			}
 			path := filepath.Join(o.OutDir, name+"."+ext[f])
 			if err := writeFile(path, func(w io.Writer) error { return Render(w, run, f) }); err != nil {
 				return written, fmt.Errorf("write %s: %w", path, err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
@@ -80,12 +81,12 @@ func TestRenderGolden(t *testing.T) {
 		run    string
 		format Format
 	}{
-		{"run", Table}, {"run", Markdown}, {"run", CSV}, {"run", HTML},
+		{"run", Table}, {"run", Wide}, {"run", Markdown}, {"run", CSV}, {"run", HTML},
 		{"partial", Table}, {"partial", Markdown},
 		{"small", JSON}, {"small", CSV},
 	}
 	for _, tt := range tests {
-		name := tt.run + "." + ext[tt.format]
+		name := tt.run + "." + goldenExt(tt.format)
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := Render(&buf, runs[tt.run], tt.format); err != nil {
@@ -113,7 +114,7 @@ func TestCompareGolden(t *testing.T) {
 	for _, tt := range tests {
 		c := Compare([]*runrecord.Run{tt.old}, []*runrecord.Run{tt.new}, CompareOptions{RegressionPct: tt.pct, OldFiles: []string{"old.json"}, NewFiles: []string{"new.json"}})
 		for _, f := range tt.formats {
-			name := tt.name + "." + ext[f]
+			name := tt.name + "." + goldenExt(f)
 			t.Run(name, func(t *testing.T) {
 				var buf bytes.Buffer
 				if err := RenderComparison(&buf, c, f); err != nil {
@@ -122,5 +123,41 @@ func TestCompareGolden(t *testing.T) {
 				golden(t, name, buf.Bytes())
 			})
 		}
+	}
+}
+
+// goldenExt is the extension of a format's golden file.
+func goldenExt(f Format) string {
+	if f == Wide {
+		return "wide.txt"
+	}
+	return ext[f]
+}
+
+// TestTableFitsTerminal renders default tables of runs as users make them
+// (TCP and UDP, one and four streams, two datapaths, failures) and checks
+// every line fits 120 columns; -o wide may be wider.
+func TestTableFitsTerminal(t *testing.T) {
+	runs := fixtures()
+	multi := runrecordtest.Build(runrecordtest.Options{})
+	four := runrecordtest.Build(runrecordtest.Options{Seed: 4})
+	for _, s := range four.Samples {
+		s.Streams = 4
+		multi.Samples = append(multi.Samples, s)
+	}
+	multi.Summarize(stats.Config{})
+	runs["multi"] = multi
+	for name, run := range runs {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, run, Table); err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range strings.Split(buf.String(), "\n") {
+				if n := utf8.RuneCountInString(l); n > tableWidth {
+					t.Errorf("line %d is %d characters, more than %d:\n%s", i+1, n, tableWidth, l)
+				}
+			}
+		})
 	}
 }

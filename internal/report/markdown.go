@@ -31,32 +31,36 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintf(ew, "- %s\n", mdEscape(w))
 		}
 	}
-	for _, sec := range variantSections(run) {
-		if sec.Variant != "" {
-			fmt.Fprintf(ew, "\n#### %s\n", mdEscape(sec.Variant))
-		}
-		fmt.Fprint(ew, "\n| scenario | proto | streams | n | path | median | 95% CI | overhead | 95% CI | p | floor | RTT | RTT + | retr | loss | jitter | CPU s/r | notes |\n")
-		fmt.Fprint(ew, "|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
-		for _, s := range sec.Summaries {
-			c := runCells(run, s)
-			row := []string{c.Scenario, c.Protocol, c.Streams, c.N, c.Path, c.Median, c.MedianCI, c.Overhead, c.OverheadCI, c.P, c.Floor, c.RTT, c.RTTDelta, c.Retr, c.Loss, c.Jitter, c.CPU, c.Notes}
-			for i := range row {
-				row[i] = mdEscape(row[i])
+	for _, t := range subTables(run) {
+		fmt.Fprintf(ew, "\n#### %s\n\n", mdEscape(t.heading()))
+		cols := t.columns(true, 0)
+		heads, aligns := make([]string, len(cols)), make([]string, len(cols))
+		for i, c := range cols {
+			heads[i], aligns[i] = c.head, "--:"
+			if c.left {
+				aligns[i] = "---"
 			}
-			if c.Baseline {
+		}
+		fmt.Fprintf(ew, "| %s |\n|%s|\n", strings.Join(heads, " | "), strings.Join(aligns, "|"))
+		for _, r := range t.rows(run) {
+			row := make([]string, len(cols))
+			for i, c := range cols {
+				row[i] = mdEscape(c.cell(r.cells, r.figures))
+			}
+			if r.cells.Baseline {
 				row[0] = "**" + row[0] + "**"
 			}
 			fmt.Fprintf(ew, "| %s |\n", strings.Join(row, " | "))
 		}
-		var warnings []string
-		for _, s := range sec.Summaries {
-			for _, wn := range s.Warnings {
-				warnings = append(warnings, fmt.Sprintf("- **%s**: %s", mdEscape(label(s.Key)), mdEscape(wn.Message)))
-			}
+	}
+	var warnings []string
+	for _, s := range run.Summaries {
+		for _, wn := range s.Warnings {
+			warnings = append(warnings, fmt.Sprintf("- **%s**: %s", mdEscape(s.Key.String()), mdEscape(wn.Message)))
 		}
-		if len(warnings) > 0 {
-			fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
-		}
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
 	}
 	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
 	return ew.err

@@ -25,7 +25,7 @@ func TestGroupStats(t *testing.T) {
 	}}
 	path := &runrecord.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9}
 	got := g.Stats(path)
-	base := stats.Sample{Goodput: 9e9, Retransmits: 7, LostPercent: 0.5, JitterMs: 0.02}
+	base := stats.Sample{Goodput: 9e9, Retransmits: 7, LostPercent: 0.5, JitterMs: 0.02, SentBps: 9.5e9}
 	want := []stats.Sample{base, base, base}
 	want[0].SenderCPU, want[0].ReceiverCPU, want[0].RTTProbes, want[0].RTTSamples, want[0].RTTMedianUs = 95, 50, 3, 3, 41
 	want[1].SenderCPU, want[1].ReceiverCPU, want[1].RTTProbes = 50, 95, 3

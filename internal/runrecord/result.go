@@ -173,6 +173,7 @@ func (r *Result) statsSample() stats.Sample {
 		SenderCPU:   r.CPU.HostTotal,
 		ReceiverCPU: r.CPU.RemoteTotal,
 		OfferedBps:  float64(r.Spec.Rate) * float64(max(r.Spec.Streams, 1)),
+		SentBps:     r.SumSent.BitsPerSecond,
 	}
 	if r.Spec.Reverse {
 		s.SenderCPU, s.ReceiverCPU = s.ReceiverCPU, s.SenderCPU

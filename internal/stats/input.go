@@ -33,6 +33,8 @@ type Sample struct {
 	// unknown: a sequential order, an older record, a round a resumed run
 	// measured in two attempts (left out of the pairing).
 	Round int
+	// SentBps is what the sender achieved, bits/s; 0 when unknown.
+	SentBps float64
 }
 
 // PathFacts are what a floor needs to know of the network a group crossed

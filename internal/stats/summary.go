@@ -24,6 +24,7 @@ const (
 	WarnBaselineFailed = "baseline-failed" // the baseline group has no figures
 	WarnRTTFailed      = "rtt-failed"      // samples whose connect-RTT probes all failed
 	WarnUnpaired       = "unpaired"        // the overhead could not pair rounds: drift stays in its interval
+	WarnSenderLimited  = "sender-limited"  // UDP samples whose sender could not reach the offered rate
 )
 
 // Warning is something the reader must know before trusting a figure, with
@@ -105,10 +106,16 @@ type Summary struct {
 	Delivered   *Estimate   `json:"delivered,omitempty"`
 	LossDelta   *Difference `json:"loss_delta,omitempty"`
 	JitterDelta *Difference `json:"jitter_delta,omitempty"`
-	CPU         *CPUUse     `json:"cpu,omitempty"`
-	Overhead    *Overhead   `json:"overhead,omitempty"`
-	Floor       *Floor      `json:"floor,omitempty"`
-	AboveFloor  *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
+	// UDP: the rate the sender was told to send (OfferedBps) and achieved
+	// (Sent, bits/s), and how many samples fell below SenderLimitedShare of
+	// it: those measure the sending host, not the path (Judge).
+	OfferedBps    float64     `json:"offered_bps,omitempty"`
+	Sent          *Estimate   `json:"sent,omitempty"`
+	SenderLimited int         `json:"sender_limited,omitempty"`
+	CPU           *CPUUse     `json:"cpu,omitempty"`
+	Overhead      *Overhead   `json:"overhead,omitempty"`
+	Floor         *Floor      `json:"floor,omitempty"`
+	AboveFloor    *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
 	// ConnectRTT describes each sample's median idle round-trip time (µs)
 	// and RTTDelta what it adds to the baseline's; nil when not measured.
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
@@ -151,6 +158,10 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	s.Retransmits, s.LossPercent, s.JitterMs = transportFigures(g.Key.Protocol, g.Samples)
 	if g.Key.Protocol == UDP {
 		c.udpFigures(&s, g.Samples, baseline)
+	}
+	if s.SenderLimited > 0 {
+		warn(WarnSenderLimited, "in %d of %d samples the sender reached less than %.0f%% of the offered %.0f Mbit/s (median %.0f Mbit/s sent): the host, not the path, set the rate; lower --udp-rate",
+			s.SenderLimited, s.N, SenderLimitedShare*100, s.OfferedBps/1e6, s.Sent.Median/1e6)
 	}
 	if s.CPU = c.cpuUse(g.Samples); s.CPU != nil && s.CPU.Bound {
 		side, pct := "sender", s.CPU.Sender

@@ -32,6 +32,7 @@ func (c Config) udpFigures(s *Summary, results []Sample, baseline *Group) {
 	loss, jitter, delivered := udpValues(results)
 	s.Loss, s.Jitter = c.Estimate(s.Key, loss), c.Estimate(s.Key, jitter)
 	s.Delivered = c.Estimate(s.Key, delivered)
+	c.senderFigures(s, results)
 	if baseline == nil || s.Baseline {
 		return
 	}
