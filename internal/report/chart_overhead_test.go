@@ -1,0 +1,70 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+	"github.com/cnibench/cnibench/internal/stats"
+)
+
+// overheadRow is a summary with an overhead (ratio, interval, in %) and a floor.
+func overheadRow(pct, ciLow, ciHigh, floor float64) stats.Summary {
+	s := stats.Summary{Overhead: &stats.Overhead{Ratio: pct / 100, CI: &stats.Interval{Low: ciLow / 100, High: ciHigh / 100}}}
+	if floor > 0 {
+		s.Floor = &stats.Floor{Ratio: floor / 100}
+	}
+	return s
+}
+
+func TestOverheadAxis(t *testing.T) {
+	tests := []struct {
+		name   string
+		rows   []stats.Summary
+		lo, hi float64
+	}{
+		{"no rows", nil, 0, 0},
+		{"small overheads and a floor", []stats.Summary{overheadRow(2, 1, 3, 0), overheadRow(7, 6, 8, 3.5)}, 0, 8},
+		{"a negative interval", []stats.Summary{overheadRow(1, -4, 5, 0), overheadRow(7, 6, 8, 0)}, -4, 8},
+		// pod-pod-same against a cross-node baseline on the shaped lab
+		{"a same-node outlier is left out", []stats.Summary{overheadRow(2, -25, 34, 0), overheadRow(-1609, -1700, -1500, 0), overheadRow(7, -18, 35, 0)}, -25, 35},
+		{"two outliers are left out", []stats.Summary{overheadRow(3, 2, 4, 0), overheadRow(-900, -950, -850, 0), overheadRow(-1609, -1700, -1500, 0)}, 0, 4},
+		{"within ±100% nothing is left out", []stats.Summary{overheadRow(1, 0.5, 2, 0), overheadRow(-60, -70, -50, 0)}, -70, 2},
+		{"all far from 0 alike: nothing is left out", []stats.Summary{overheadRow(-1500, -1600, -1400, 0), overheadRow(-1609, -1700, -1500, 0)}, -1700, 0},
+		{"a floor beyond every overhead", []stats.Summary{overheadRow(1, 0.5, 2, 3.3)}, 0, 3.3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lo, hi := overheadAxis(tt.rows)
+			if !near1(lo, tt.lo) || !near1(hi, tt.hi) {
+				t.Errorf("overheadAxis = %v, %v; want %v, %v", lo, hi, tt.lo, tt.hi)
+			}
+		})
+	}
+}
+
+func near1(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+
+// TestOverheadChartCutsOutlier draws a run whose same-node path is 17 times
+// as fast as its baseline: the axis keeps the other rows' scale, and the
+// outlier's bar is cut with its value written.
+func TestOverheadChartCutsOutlier(t *testing.T) {
+	run := runrecordtest.Run()
+	for i, s := range run.Summaries {
+		if s.Scenario == "pod-pod-same" && s.Protocol == stats.TCP && s.Overhead != nil {
+			run.Summaries[i].Overhead.Ratio = -16.091
+			run.Summaries[i].Overhead.CI = &stats.Interval{Low: -17, High: -15}
+		}
+	}
+	chart := string(overheadChart(run, stats.TCP))
+	for _, want := range []string{"-1609.10% off scale", `class="cut"`, "off scale: cut, value written"} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("the chart lacks %q", want)
+		}
+	}
+	for _, tick := range []string{">-1600%<", ">-1000%<", ">-100%<"} {
+		if strings.Contains(chart, tick) {
+			t.Errorf("the axis reaches %s: the outlier squashes the other rows", tick)
+		}
+	}
+}
