@@ -75,13 +75,15 @@ func overheadBar(s *svg, x scale, r chartRow, o *stats.Overhead) {
 	s.rect(x.at(0), r.y-7, x.clamp(v)-x.at(0), 14, class,
 		fmt.Sprintf("%s: overhead %s, 95%% CI %s, Mann-Whitney p=%s", r.s.Key, pct(o.Ratio), pctRange(o.CI), pvalue(o.Test.P)))
 	if x.outside(v) {
-		s.cut(x.clamp(v)+math.Copysign(-12, v), r.y, 7)
+		s.cut(x.clamp(v)-math.Copysign(12, v), r.y, 7) // inside the bar, near its cut end
 		value += " off scale"
 	}
 	end := max(x.at(0), x.clamp(v))
 	if ci := o.CI; ci != nil {
 		lo, hi := ci.Low*100, ci.High*100
-		s.line(x.clamp(lo), r.y, x.clamp(hi), r.y, "whisker")
+		if x.clamp(lo) < x.clamp(hi) {
+			s.line(x.clamp(lo), r.y, x.clamp(hi), r.y, "whisker")
+		}
 		for _, e := range []float64{lo, hi} {
 			if !x.outside(e) {
 				s.line(x.at(e), r.y-5, x.at(e), r.y+5, "whisker")

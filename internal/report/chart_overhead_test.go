@@ -1,6 +1,8 @@
 package report
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,6 +62,12 @@ func TestOverheadChartCutsOutlier(t *testing.T) {
 	for _, want := range []string{"-1609.10% off scale", `class="cut"`, "off scale: cut, value written"} {
 		if !strings.Contains(chart, want) {
 			t.Errorf("the chart lacks %q", want)
+		}
+	}
+	cut := regexp.MustCompile(`<line x1="([0-9.]+)"[^>]*class="cut"/>`).FindAllStringSubmatch(chart, -1)
+	for _, m := range cut[2:] { // after the legend's key
+		if x, _ := strconv.ParseFloat(m[1], 64); x < labelW || x > chartW-rightPad {
+			t.Errorf("a cut mark at x=%s lies outside the plot (%v–%v)", m[1], labelW, chartW-rightPad)
 		}
 	}
 	for _, tick := range []string{">-1600%<", ">-1000%<", ">-100%<"} {
