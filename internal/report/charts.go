@@ -107,7 +107,7 @@ func variantLegend(run *runrecord.Run) []legendKey {
 func goodputChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	return medianChart(run, proto, medianFigure{
 		what: "goodput", estimate: func(s stats.Summary) *stats.Estimate { return s.Goodput },
-		unit: rateUnit, format: rate, formatRange: rateRange,
+		unit: rateUnit, format: rate, formatRange: rateRange, cutOutliers: true,
 	})
 }
 
@@ -140,25 +140,36 @@ type medianFigure struct {
 	unit        func(top float64) (div float64, unit string)
 	format      func(float64) string
 	formatRange func(*stats.Interval, float64) string
+	cutOutliers bool // cut a row far beyond the rest (see outlierFactor)
 }
 
-// medianChart: a median per scenario group, as bars with 95% CI whiskers.
+// medianChart: a median per scenario group, as bars with 95% CI whiskers;
+// with f.cutOutliers, on an axis that leaves out an outlier's reach.
 func medianChart(run *runrecord.Run, proto stats.Protocol, f medianFigure) template.HTML {
 	rows, h := chartRows(run, proto, all)
-	top := 0.0
+	var reaches []float64
 	for _, r := range rows {
 		if g := f.estimate(r.s); g != nil {
-			top = max(top, g.Median, g.Max)
+			reach := g.Median
 			if g.MedianCI != nil {
-				top = max(top, g.MedianCI.High)
+				reach = max(reach, g.MedianCI.High)
 			}
+			reaches = append(reaches, reach)
 		}
+	}
+	top := slices.Max(append(reaches, 0))
+	if f.cutOutliers {
+		top = inlierReach(reaches, 0)
 	}
 	div, unit := f.unit(top)
 	ticks := niceTicks(0, top/div, 6)
 	x := scale{0, ticks[len(ticks)-1], labelW, chartW - rightPad}
 	s := newSVG(chartW, h, fmt.Sprintf("Median %s per scenario (%s), %s, with 95%% confidence intervals", f.what, proto, unit))
-	s.legend(labelW, 16, variantLegend(run))
+	keys := variantLegend(run)
+	if slices.ContainsFunc(reaches, func(r float64) bool { return x.outside(r / div) }) {
+		keys = append(keys, cutKey)
+	}
+	s.legend(labelW, 16, keys)
 	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "", fmt.Sprintf("median %s, %s (whiskers: 95%% CI of the median)", f.what, unit))
 	rowLabels(s, rows, len(run.Variants()))
 	for _, r := range rows {
@@ -175,14 +186,12 @@ func medianChart(run *runrecord.Run, proto stats.Protocol, f medianFigure) templ
 		if r.s.Baseline {
 			class += " base"
 		}
-		tipText := fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, f.format(g.Median), f.formatRange(g.MedianCI, g.Median), g.N)
-		s.rect(x.at(0), r.y-7, x.at(g.Median/div)-x.at(0), 14, class, tipText)
-		end := x.at(g.Median / div)
-		if ci := g.MedianCI; ci != nil {
-			s.whisker(x.at(ci.Low/div), x.at(ci.High/div), r.y, 5)
-			end = max(end, x.at(ci.High/div))
+		var ci *[2]float64
+		if g.MedianCI != nil {
+			ci = &[2]float64{g.MedianCI.Low / div, g.MedianCI.High / div}
 		}
-		s.text(end+6, r.y+4, "start", "value", num(g.Median/div))
+		intervalBar(s, x, r.y, g.Median/div, ci, class,
+			fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, f.format(g.Median), f.formatRange(g.MedianCI, g.Median), g.N), num(g.Median/div))
 	}
 	return s.html()
 }

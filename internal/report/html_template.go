@@ -65,6 +65,7 @@ svg .bar.ns { fill-opacity: 0.35; }
 svg .nskey { fill: #8c959f; }
 svg .floor { fill: #000; stroke: #000; stroke-width: 3; }
 svg .cut { stroke: #fff; stroke-width: 2.5; }
+svg text.inbar { fill: #fff; font-weight: 600; }
 svg .omit { fill: #f0f0f0; }
 svg .dot { fill-opacity: 0.8; stroke: #fff; stroke-width: 0.8; }
 svg polyline.series { fill: none; stroke-width: 1.6; stroke-opacity: 0.8; }

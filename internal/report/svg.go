@@ -64,13 +64,6 @@ func (s *svg) polyline(pts [][2]float64, class, tooltip string) {
 	fmt.Fprintf(&s.b, `<polyline points="%s" class="%s">%s</polyline>`, strings.Join(p, " "), class, tip(tooltip))
 }
 
-// whisker draws an interval from x1 to x2 at y with end caps.
-func (s *svg) whisker(x1, x2, y, capH float64) {
-	s.line(x1, y, x2, y, "whisker")
-	s.line(x1, y-capH, x1, y+capH, "whisker")
-	s.line(x2, y-capH, x2, y+capH, "whisker")
-}
-
 // cut marks a bar cut short at x: two pale slashes across it, of half-height h.
 func (s *svg) cut(x, y, h float64) {
 	for _, dx := range []float64{-3, 3} {
