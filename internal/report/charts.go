@@ -92,11 +92,18 @@ func rowLabels(s *svg, rows []chartRow, variants int) {
 	}
 }
 
+// variantLegend keys each variant's colour: by its values, as the rows
+// label it, when there are several (so the legend stays within the chart),
+// else by its whole name.
 func variantLegend(run *runrecord.Run) []legendKey {
+	variants := run.Variants()
 	var keys []legendKey
-	for i, v := range run.Variants() {
-		if v == "" {
+	for i, v := range variants {
+		switch {
+		case v == "":
 			v = "measured"
+		case len(variants) > 1:
+			v = shortVariant(v)
 		}
 		keys = append(keys, legendKey{class: "bar " + variantClass(i), label: v})
 	}
