@@ -98,7 +98,7 @@ func TestHTMLInChromium(t *testing.T) {
 	if got := strings.Count(dom, "<svg"); got != want {
 		t.Errorf("the rendered DOM holds %d SVGs, want %d", got, want)
 	}
-	for _, s := range []string{`class="whisker"`, `class="floor"`, `class="dot v1"`, `class="series v0"`, "Environment"} {
+	for _, s := range []string{`class="whisker"`, `class="floor"`, `class="dot v1"`, `class="series v0"`, "Environment", `<table class="details">`} {
 		if !strings.Contains(dom, s) {
 			t.Errorf("the rendered DOM lacks %s", s)
 		}
