@@ -92,11 +92,18 @@ func rowLabels(s *svg, rows []chartRow, variants int) {
 	}
 }
 
+// variantLegend keys each variant's colour: by its values, as the rows
+// label it, when there are several (so the legend stays within the chart),
+// else by its whole name.
 func variantLegend(run *runrecord.Run) []legendKey {
+	variants := run.Variants()
 	var keys []legendKey
-	for i, v := range run.Variants() {
-		if v == "" {
+	for i, v := range variants {
+		switch {
+		case v == "":
 			v = "measured"
+		case len(variants) > 1:
+			v = shortVariant(v)
 		}
 		keys = append(keys, legendKey{class: "bar " + variantClass(i), label: v})
 	}
@@ -107,7 +114,7 @@ func variantLegend(run *runrecord.Run) []legendKey {
 func goodputChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	return medianChart(run, proto, medianFigure{
 		what: "goodput", estimate: func(s stats.Summary) *stats.Estimate { return s.Goodput },
-		unit: rateUnit, format: rate, formatRange: rateRange,
+		unit: rateUnit, format: rate, formatRange: rateRange, cutOutliers: true,
 	})
 }
 
@@ -140,25 +147,36 @@ type medianFigure struct {
 	unit        func(top float64) (div float64, unit string)
 	format      func(float64) string
 	formatRange func(*stats.Interval, float64) string
+	cutOutliers bool // cut a row far beyond the rest (see outlierFactor)
 }
 
-// medianChart: a median per scenario group, as bars with 95% CI whiskers.
+// medianChart: a median per scenario group, as bars with 95% CI whiskers;
+// with f.cutOutliers, on an axis that leaves out an outlier's reach.
 func medianChart(run *runrecord.Run, proto stats.Protocol, f medianFigure) template.HTML {
 	rows, h := chartRows(run, proto, all)
-	top := 0.0
+	var reaches []float64
 	for _, r := range rows {
 		if g := f.estimate(r.s); g != nil {
-			top = max(top, g.Median, g.Max)
+			reach := g.Median
 			if g.MedianCI != nil {
-				top = max(top, g.MedianCI.High)
+				reach = max(reach, g.MedianCI.High)
 			}
+			reaches = append(reaches, reach)
 		}
+	}
+	top := slices.Max(append(reaches, 0))
+	if f.cutOutliers {
+		top = inlierReach(reaches, 0)
 	}
 	div, unit := f.unit(top)
 	ticks := niceTicks(0, top/div, 6)
 	x := scale{0, ticks[len(ticks)-1], labelW, chartW - rightPad}
 	s := newSVG(chartW, h, fmt.Sprintf("Median %s per scenario (%s), %s, with 95%% confidence intervals", f.what, proto, unit))
-	s.legend(labelW, 16, variantLegend(run))
+	keys := variantLegend(run)
+	if slices.ContainsFunc(reaches, func(r float64) bool { return x.outside(r / div) }) {
+		keys = append(keys, cutKey)
+	}
+	s.legend(labelW, 16, keys)
 	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "", fmt.Sprintf("median %s, %s (whiskers: 95%% CI of the median)", f.what, unit))
 	rowLabels(s, rows, len(run.Variants()))
 	for _, r := range rows {
@@ -175,69 +193,12 @@ func medianChart(run *runrecord.Run, proto stats.Protocol, f medianFigure) templ
 		if r.s.Baseline {
 			class += " base"
 		}
-		tipText := fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, f.format(g.Median), f.formatRange(g.MedianCI, g.Median), g.N)
-		s.rect(x.at(0), r.y-7, x.at(g.Median/div)-x.at(0), 14, class, tipText)
-		end := x.at(g.Median / div)
-		if ci := g.MedianCI; ci != nil {
-			s.whisker(x.at(ci.Low/div), x.at(ci.High/div), r.y, 5)
-			end = max(end, x.at(ci.High/div))
+		var ci *[2]float64
+		if g.MedianCI != nil {
+			ci = &[2]float64{g.MedianCI.Low / div, g.MedianCI.High / div}
 		}
-		s.text(end+6, r.y+4, "start", "value", num(g.Median/div))
-	}
-	return s.html()
-}
-
-// overheadChart: overhead against the baseline with 95% CI whiskers and the
-// physical floor of each path marked.
-func overheadChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
-	rows, h := chartRows(run, proto, func(s stats.Summary) bool { return !s.Baseline })
-	lo, hi := 0.0, 0.0
-	for _, r := range rows {
-		if o := r.s.Overhead; o != nil {
-			lo, hi = min(lo, o.Ratio*100), max(hi, o.Ratio*100)
-			if o.CI != nil {
-				lo, hi = min(lo, o.CI.Low*100), max(hi, o.CI.High*100)
-			}
-		}
-		if f := r.s.Floor; f != nil {
-			hi = max(hi, f.Ratio*100)
-		}
-	}
-	ticks := niceTicks(lo, hi, 6)
-	x := scale{ticks[0], ticks[len(ticks)-1], labelW, chartW - rightPad}
-	s := newSVG(chartW, h, fmt.Sprintf("Overhead against node-node (%s), %%, with 95%% confidence intervals and the physical floor", proto))
-	keys := variantLegend(run)
-	if slices.ContainsFunc(rows, func(r chartRow) bool { return r.s.Floor != nil }) {
-		keys = append(keys, legendKey{class: "floor", label: "floor (header tax or MTU)", shape: "line"})
-	}
-	s.legend(labelW, 16, append(keys, legendKey{class: "bar ns nskey", label: "~ not significant (p ≥ 0.05)"}))
-	s.xAxis(x, ticks, topPad-4, h-bottomPad+4, "%", "overhead = 1 − median / baseline median, % (whiskers: 95% CI)")
-	rowLabels(s, rows, len(run.Variants()))
-	for _, r := range rows {
-		o := r.s.Overhead
-		if o == nil {
-			why := "no overhead: " + lastWarning(r.s)
-			if r.s.Status == stats.StatusFailed {
-				why = "failed: " + firstError(r.s)
-			}
-			s.text(labelW+6, r.y+4, "start", "fail", why)
-		} else {
-			class, value := "bar "+variantClass(r.variant), pct(o.Ratio)
-			if !o.Significant {
-				class, value = class+" ns", "~"+value
-			}
-			s.rect(x.at(0), r.y-7, x.at(o.Ratio*100)-x.at(0), 14, class,
-				fmt.Sprintf("%s: overhead %s, 95%% CI %s, p=%s", r.s.Key, pct(o.Ratio), pctRange(o.CI), pvalue(o.TestP())))
-			end := max(x.at(0), x.at(o.Ratio*100))
-			if ci := o.CI; ci != nil {
-				s.whisker(x.at(ci.Low*100), x.at(ci.High*100), r.y, 5)
-				end = max(end, x.at(ci.High*100))
-			}
-			s.text(end+6, r.y+4, "start", "value", value)
-		}
-		if f := r.s.Floor; f != nil {
-			s.rect(x.at(f.Ratio*100)-1.5, r.y-10, 3, 20, "floor", floorTitle(f))
-		}
+		intervalBar(s, x, r.y, g.Median/div, ci, class,
+			fmt.Sprintf("%s: median %s, 95%% CI %s, n=%d", r.s.Key, f.format(g.Median), f.formatRange(g.MedianCI, g.Median), g.N), num(g.Median/div))
 	}
 	return s.html()
 }
@@ -280,48 +241,86 @@ func stripChart(run *runrecord.Run, proto stats.Protocol, groups map[stats.Key]r
 	return s.html()
 }
 
-// seriesChart: the interval rates of every test of one group, one line per
-// repeat, with the omitted warm-up shaded.
-func seriesChart(run *runrecord.Run, g runrecord.Group, variant int) template.HTML {
-	const w, h, left, right, top, bottom = 288.0, 160.0, 44.0, 10.0, 24.0, 34.0
-	var tMax, omitEnd, vMax float64
-	for _, sm := range g.Samples {
-		if sm.Result == nil {
-			continue
+// seriesScale is what the interval panels of one protocol share: one
+// unit and one time axis. Each panel keeps its own rate range, so a
+// same-node path several times faster than the rest does not flatten them.
+type seriesScale struct {
+	div     float64 // bits/s per unit
+	unit    string
+	xt      []float64
+	omitEnd float64 // the warm-up's end, s
+}
+
+// newSeriesScale fits every interval of groups.
+func newSeriesScale(groups []runrecord.Group) seriesScale {
+	var tMax, vMax, omitEnd float64
+	for _, g := range groups {
+		tMax, vMax, omitEnd = max(tMax, intervalsEnd(g)), max(vMax, intervalsTop(g)), max(omitEnd, warmUpEnd(g))
+	}
+	div, unit := rateUnit(vMax)
+	return seriesScale{div: div, unit: unit, xt: niceTicks(0, max(tMax, 1), 5), omitEnd: omitEnd}
+}
+
+// intervalsEnd, intervalsTop and warmUpEnd are the last interval's end
+// (s), the highest interval rate (bits/s) and the warm-up's end (s) of g.
+func intervalsEnd(g runrecord.Group) float64 {
+	return foldIntervals(g, func(iv runrecord.Interval) float64 { return iv.Sum.End })
+}
+
+func intervalsTop(g runrecord.Group) float64 {
+	return foldIntervals(g, func(iv runrecord.Interval) float64 { return iv.Sum.BitsPerSecond })
+}
+
+func warmUpEnd(g runrecord.Group) float64 {
+	return foldIntervals(g, func(iv runrecord.Interval) float64 {
+		if iv.Sum.Omitted {
+			return iv.Sum.End
 		}
-		for _, iv := range sm.Result.Intervals {
-			tMax, vMax = max(tMax, iv.Sum.End), max(vMax, iv.Sum.BitsPerSecond)
-			if iv.Sum.Omitted {
-				omitEnd = max(omitEnd, iv.Sum.End)
+		return 0
+	})
+}
+
+// foldIntervals is the largest f of any interval of g's samples, or 0.
+func foldIntervals(g runrecord.Group, f func(runrecord.Interval) float64) float64 {
+	m := 0.0
+	for _, sm := range g.Samples {
+		if sm.Result != nil {
+			for _, iv := range sm.Result.Intervals {
+				m = max(m, f(iv))
 			}
 		}
 	}
-	div, unit := rateUnit(vMax)
-	yt := niceTicks(0, vMax/div, 3)
-	xt := niceTicks(0, max(tMax, 1), 5)
-	x := scale{0, xt[len(xt)-1], left, w - right}
+	return m
+}
+
+// seriesChart: the interval rates of every test of one group, one line per
+// repeat, with the omitted warm-up shaded, on its protocol's shared axes.
+func seriesChart(g runrecord.Group, variant int, sc seriesScale) template.HTML {
+	const w, h, left, right, top, bottom = 288.0, 160.0, 44.0, 10.0, 24.0, 34.0
+	x := scale{0, sc.xt[len(sc.xt)-1], left, w - right}
+	yt := niceTicks(0, intervalsTop(g)/sc.div, 3)
 	y := scale{0, yt[len(yt)-1], h - bottom, top}
 	title := g.Key.String()
 	s := newSVG(w, h, "Intervals of "+title)
 	s.text(4, 14, "start", "stitle", title)
-	if omitEnd > 0 {
-		s.rect(x.at(0), top, x.at(omitEnd)-x.at(0), h-bottom-top, "omit", "warm-up, omitted from the results")
+	if sc.omitEnd > 0 {
+		s.rect(x.at(0), top, x.at(sc.omitEnd)-x.at(0), h-bottom-top, "omit", "warm-up, omitted from the results")
 	}
 	for _, t := range yt {
 		s.line(left, y.at(t), w-right, y.at(t), "grid")
 		s.text(left-4, y.at(t)+4, "end", "tick", tickLabel(t))
 	}
-	for _, t := range xt {
+	for _, t := range sc.xt {
 		s.text(x.at(t), h-bottom+14, "middle", "tick", tickLabel(t))
 	}
-	s.text((left+w-right)/2, h-4, "middle", "axis", "seconds; "+unit)
+	s.text((left+w-right)/2, h-4, "middle", "axis", "seconds; "+sc.unit)
 	for _, sm := range g.Samples {
 		if sm.Result == nil || len(sm.Result.Intervals) == 0 {
 			continue
 		}
 		var pts [][2]float64
 		for _, iv := range sm.Result.Intervals {
-			pts = append(pts, [2]float64{x.at((iv.Sum.Start + iv.Sum.End) / 2), y.at(iv.Sum.BitsPerSecond / div)})
+			pts = append(pts, [2]float64{x.at((iv.Sum.Start + iv.Sum.End) / 2), y.at(iv.Sum.BitsPerSecond / sc.div)})
 		}
 		s.polyline(pts, "series "+variantClass(variant), fmt.Sprintf("repeat %d: %s", sm.Repeat, rate(sm.Result.Goodput())))
 	}

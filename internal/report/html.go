@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"html/template"
 	"io"
 	"slices"
@@ -19,9 +18,9 @@ type page struct {
 	Sections   []htmlSection
 	Legend     string
 	Charts     []protoCharts
-	Series     []template.HTML
+	Series     []seriesPanels
 	Run        *runrecord.Run
-	Details    string // the cluster's backend details as JSON
+	Details    *detailsTable
 	Plan       [][2]string
 	Failures   []runrecord.Sample
 	CommandRaw string
@@ -29,8 +28,31 @@ type page struct {
 
 type htmlSection struct {
 	Variant string
-	Rows    []cells
+	Rows    []htmlRow
 	Notes   []string
+}
+
+// htmlRow is a summary's cells as the page's table shows them: an
+// estimate and its interval share a cell (the interval under it), so the
+// table fits a laptop's screen.
+type htmlRow struct {
+	cells
+	Test  string   // "tcp ×1"
+	Notes []string // warning codes, each free to wrap
+}
+
+func newHTMLRow(c cells) htmlRow {
+	r := htmlRow{cells: c, Test: c.Protocol + " ×" + c.Streams}
+	if c.Notes != "" {
+		r.Notes = strings.Split(c.Notes, ",")
+	}
+	return r
+}
+
+// seriesPanels are the interval panels of one protocol, on shared axes.
+type seriesPanels struct {
+	Protocol, Unit string
+	Panels         []template.HTML
 }
 
 type protoCharts struct {
@@ -46,7 +68,7 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	for _, sec := range variantSections(run) {
 		hs := htmlSection{Variant: sec.Variant}
 		for _, s := range sec.Summaries {
-			hs.Rows = append(hs.Rows, runCells(run, s))
+			hs.Rows = append(hs.Rows, newHTMLRow(runCells(run, s)))
 			for _, wn := range s.Warnings {
 				hs.Notes = append(hs.Notes, label(s.Key)+": "+wn.Message)
 			}
@@ -54,12 +76,8 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 		p.Sections = append(p.Sections, hs)
 	}
 	groups := map[stats.Key]runrecord.Group{}
-	variants := run.Variants()
 	for _, g := range run.Groups() {
 		groups[g.Key] = g
-		if s := run.Summary(g.Key); s == nil || s.Status != stats.StatusFailed {
-			p.Series = append(p.Series, seriesChart(run, g, max(0, slices.Index(variants, g.Key.Variant))))
-		}
 	}
 	for _, proto := range run.Protocols() {
 		p.Charts = append(p.Charts, protoCharts{
@@ -69,13 +87,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 			Strips:   stripChart(run, proto, groups),
 			RTT:      rttChart(run, proto),
 		})
+		p.Series = append(p.Series, intervalPanels(run, proto))
 	}
-	if run.Cluster.Details != nil {
-		b, err := json.MarshalIndent(run.Cluster.Details, "", "  ")
-		if err == nil {
-			p.Details = string(b)
-		}
-	}
+	p.Details = newDetailsTable(run.Cluster.Details)
 	pl := run.Plan
 	p.Plan = [][2]string{
 		{"scenarios", strings.Join(pl.Scenarios, ", ")},
@@ -102,6 +116,24 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 		}
 	}
 	return pageTemplate.Execute(w, p)
+}
+
+// intervalPanels draws the intervals of every group of proto that measured
+// something, all on one scale.
+func intervalPanels(run *runrecord.Run, proto stats.Protocol) seriesPanels {
+	variants := run.Variants()
+	var measured []runrecord.Group
+	for _, g := range run.Groups() {
+		if s := run.Summary(g.Key); g.Key.Protocol == proto && (s == nil || s.Status != stats.StatusFailed) {
+			measured = append(measured, g)
+		}
+	}
+	sc := newSeriesScale(measured)
+	sp := seriesPanels{Protocol: strings.ToUpper(string(proto)), Unit: sc.unit}
+	for _, g := range measured {
+		sp.Panels = append(sp.Panels, seriesChart(g, max(0, slices.Index(variants, g.Key.Variant)), sc))
+	}
+	return sp
 }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{

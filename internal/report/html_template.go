@@ -24,7 +24,7 @@ const pageHTML = `<!DOCTYPE html>
 <style>
 :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --warn: #9a6700; --fail: #cf222e; }
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; max-width: 1240px; padding: 24px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); margin: 0 auto; max-width: 1240px; padding: 24px 20px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 18px 0 6px; }
@@ -33,9 +33,13 @@ ul.facts { margin-top: 4px; padding-left: 20px; }
 .incomplete { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: right; white-space: nowrap; }
-td.notes { white-space: normal; min-width: 90px; }
+td.notes { white-space: normal; text-align: left; }
 .scroll { overflow-x: auto; }
-table.summary { font-size: 13px; }
+table.summary { font-size: 13px; width: 100%; }
+table.summary th { white-space: normal; vertical-align: bottom; }
+table.summary td { vertical-align: top; }
+table.summary .ci { display: block; color: var(--muted); font-size: 11px; }
+table.details td.v { text-align: left; white-space: normal; overflow-wrap: anywhere; }
 th { background: #f6f8fa; }
 td.l, th.l { text-align: left; }
 tr.base td { font-weight: 600; }
@@ -60,6 +64,8 @@ svg .bar.base { stroke: var(--fg); stroke-width: 1; }
 svg .bar.ns { fill-opacity: 0.35; }
 svg .nskey { fill: #8c959f; }
 svg .floor { fill: #000; stroke: #000; stroke-width: 3; }
+svg .cut { stroke: #fff; stroke-width: 2.5; }
+svg text.inbar { fill: #fff; font-weight: 600; }
 svg .omit { fill: #f0f0f0; }
 svg .dot { fill-opacity: 0.8; stroke: #fff; stroke-width: 0.8; }
 svg polyline.series { fill: none; stroke-width: 1.6; stroke-opacity: 0.8; }
@@ -98,9 +104,9 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 {{range .Sections}}
 {{if .Variant}}<h3>{{.Variant}}</h3>{{end}}
 <div class="scroll"><table class="summary">
-<thead><tr><th class="l">scenario</th><th class="l">proto</th><th>streams</th><th>n</th><th class="l">path</th><th>median</th><th>95% CI</th><th>overhead</th><th>95% CI</th><th>p</th><th>floor</th><th>RTT</th><th>RTT +</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
+<thead><tr><th class="l">scenario</th><th class="l">test</th><th>n</th><th class="l">path</th><th>median goodput<span class="ci">95% CI</span></th><th>overhead<span class="ci">95% CI</span></th><th>p</th><th>floor</th><th>RTT</th><th>RTT +</th><th>retr</th><th>loss</th><th>jitter</th><th>CPU s/r</th><th class="l">notes</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Protocol}}</td><td>{{.Streams}}</td><td>{{.N}}</td><td class="l">{{.Path}}</td><td>{{.Median}}</td><td>{{.MedianCI}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}</td><td>{{.OverheadCI}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.RTT}}</td><td>{{.RTTDelta}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="l notes">{{.Notes}}</td></tr>
+{{range .Rows}}<tr{{if .Baseline}} class="base"{{else if .Failed}} class="failed"{{end}}><td class="l">{{.Scenario}}</td><td class="l">{{.Test}}</td><td>{{.N}}</td><td class="l">{{.Path}}</td><td>{{.Median}}{{if ne .MedianCI "-"}}<span class="ci">{{.MedianCI}}</span>{{end}}</td><td{{if .NotSignificant}} class="ns"{{end}}>{{.Overhead}}{{if ne .OverheadCI "-"}}<span class="ci">{{.OverheadCI}}</span>{{end}}</td><td>{{.P}}</td><td>{{.Floor}}</td><td>{{.RTT}}</td><td>{{.RTTDelta}}</td><td>{{.Retr}}</td><td>{{.Loss}}</td><td>{{.Jitter}}</td><td>{{.CPU}}</td><td class="notes">{{range $i, $n := .Notes}}{{if $i}}, {{end}}{{$n}}{{end}}</td></tr>
 {{end}}</tbody>
 </table></div>
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
@@ -112,7 +118,7 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <section id="goodput-{{.Protocol}}">
 <h2>{{.Protocol}} goodput</h2>
 <figure>{{.Goodput}}<figcaption>Median goodput of each scenario (what the receiver got), with the bootstrap 95% confidence interval of the median. Outlined bars are the node-node baseline.</figcaption></figure>
-<h3>Overhead against node-node</h3>
+<h3>Overhead against the baseline</h3>
 <figure>{{.Overhead}}<figcaption>1 − median / baseline median. The black mark is the physical floor: the share of goodput the path must cost whatever the implementation, for its encapsulation's header tax or, unencapsulated, for a pod MTU below the underlay's. Pale bars are not significantly different from the baseline.</figcaption></figure>
 <h3>Every sample</h3>
 <figure>{{.Strips}}<figcaption>Each dot is one test; its distance from 0 is how far it fell from its group's median. Wide rows are noisy.</figcaption></figure>
@@ -123,8 +129,10 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 
 <section id="intervals">
 <h2>Intervals of every test</h2>
-<p class="legend-text">One line per repeat, one point per reporting interval; the grey band is the warm-up, omitted from the results.</p>
-<div class="series-grid">{{range .Series}}{{.}}{{end}}</div>
+<p class="legend-text">One line per repeat, one point per reporting interval; the grey band is the warm-up, omitted from the results. The panels of a protocol share their unit and time axis; each has its own rate range.</p>
+{{range .Series}}{{if .Panels}}<h3>{{.Protocol}}, {{.Unit}}</h3>
+<div class="series-grid">{{range .Panels}}{{.}}{{end}}</div>
+{{end}}{{end}}
 </section>
 
 <section id="environment">
@@ -139,7 +147,13 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <dt>CPUs</dt><dd>{{.Run.Cluster.CPUs}}</dd>
 {{range .Plan}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}
 </dl>
-{{if .Details}}<h3>Cluster details</h3><pre>{{.Details}}</pre>{{end}}
+{{with .Details}}<h3>Cluster details</h3>
+<table class="details">
+<thead><tr><th class="l">field</th>{{range .Columns}}<th class="l">{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr><td class="l">{{.Field}}</td>{{range .Values}}<td class="v">{{or . "-"}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>{{end}}
 <h3>Paths</h3>
 <table>
 <thead><tr><th class="l">variant</th><th class="l">scenario</th><th class="l">from → to</th><th class="l">target</th><th class="l">datapath</th><th>header tax</th><th>MTU</th><th>underlay MTU</th><th>link rate</th></tr></thead>

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
 	"github.com/cnibench/cnibench/internal/testenv"
@@ -45,16 +47,9 @@ func TestHTMLInChromium(t *testing.T) {
 	bin := chromium(t)
 	run := runrecordtest.Run()
 	dir := t.TempDir()
-	page := filepath.Join(dir, "run.html")
-	var buf bytes.Buffer
-	if err := Render(&buf, run, HTML); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	page := writePage(t, dir, run, "")
 	shot := filepath.Join(dir, "shot.png")
-	_, stderr := runChromium(t, bin, dir, "--screenshot="+shot, "--window-size=1280,2000", "file://"+page)
+	_, stderr := runChromium(t, bin, dir, "--screenshot="+shot, "--window-size=1400,3000", "file://"+page)
 	consoleErrors(t, stderr)
 
 	f, err := os.Open(shot)
@@ -103,11 +98,72 @@ func TestHTMLInChromium(t *testing.T) {
 	if got := strings.Count(dom, "<svg"); got != want {
 		t.Errorf("the rendered DOM holds %d SVGs, want %d", got, want)
 	}
-	for _, s := range []string{`class="whisker"`, `class="floor"`, `class="dot v1"`, `class="series v0"`, "Environment"} {
+	for _, s := range []string{`class="whisker"`, `class="floor"`, `class="dot v1"`, `class="series v0"`, "Environment", `<table class="details">`} {
 		if !strings.Contains(dom, s) {
 			t.Errorf("the rendered DOM lacks %s", s)
 		}
 	}
+}
+
+// TestHTMLFitsLaptop lays the page out in headless Chromium in a window
+// 1400 px wide: neither the page nor any table scrolls sideways.
+func TestHTMLFitsLaptop(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	// The script is added for the test only: the page itself has none.
+	const measure = `<script>
+const out = [];
+const de = document.documentElement;
+out.push("page " + de.scrollWidth + " " + de.clientWidth);
+document.querySelectorAll(".scroll, table").forEach((e, i) => out.push(e.tagName.toLowerCase() + i + " " + e.scrollWidth + " " + e.clientWidth));
+const pre = document.createElement("pre");
+pre.id = "fit";
+pre.textContent = out.join("\n");
+document.body.appendChild(pre);
+</script>`
+	for name, run := range fixtures() {
+		t.Run(name, func(t *testing.T) {
+			page := writePage(t, dir, run, measure)
+			dom, stderr := runChromium(t, bin, dir, "--window-size=1400,1000", "--dump-dom", "file://"+page)
+			consoleErrors(t, stderr)
+			m := regexp.MustCompile(`(?s)<pre id="fit">(.*?)</pre>`).FindStringSubmatch(dom)
+			if m == nil {
+				t.Fatalf("the measuring script left nothing in the DOM:\n%s", stderr)
+			}
+			for _, line := range strings.Split(m[1], "\n") {
+				var what string
+				var scroll, client int
+				if _, err := fmt.Sscan(line, &what, &scroll, &client); err != nil {
+					t.Fatalf("%q: %v", line, err)
+				}
+				if what == "page" && client != 1400 {
+					t.Errorf("the window is %d px wide, want 1400", client)
+				}
+				if scroll > client {
+					t.Errorf("%s is %d px wide in %d px: it scrolls sideways", what, scroll, client)
+				}
+			}
+		})
+	}
+}
+
+// writePage renders run as HTML into dir, with extra before </body>, and
+// returns the file's path.
+func writePage(t *testing.T, dir string, run *runrecord.Run, extra string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, run, HTML); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.CreateTemp(dir, "*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(strings.Replace(buf.String(), "</body>", extra+"</body>", 1)); err != nil {
+		t.Fatal(err)
+	}
+	return f.Name()
 }
 
 func near(r, g, b, wr, wg, wb uint32) bool {

@@ -64,11 +64,11 @@ func (s *svg) polyline(pts [][2]float64, class, tooltip string) {
 	fmt.Fprintf(&s.b, `<polyline points="%s" class="%s">%s</polyline>`, strings.Join(p, " "), class, tip(tooltip))
 }
 
-// whisker draws an interval from x1 to x2 at y with end caps.
-func (s *svg) whisker(x1, x2, y, capH float64) {
-	s.line(x1, y, x2, y, "whisker")
-	s.line(x1, y-capH, x1, y+capH, "whisker")
-	s.line(x2, y-capH, x2, y+capH, "whisker")
+// cut marks a bar cut short at x: two pale slashes across it, of half-height h.
+func (s *svg) cut(x, y, h float64) {
+	for _, dx := range []float64{-3, 3} {
+		s.line(x+dx-2, y+h, x+dx+2, y-h, "cut")
+	}
 }
 
 func (s *svg) html() template.HTML {
@@ -84,6 +84,15 @@ func (s scale) at(v float64) float64 {
 	}
 	return s.r0 + (v-s.d0)/(s.d1-s.d0)*(s.r1-s.r0)
 }
+
+// clamp is at(v) held inside the range: where a value beyond the axis is cut.
+func (s scale) clamp(v float64) float64 {
+	lo, hi := min(s.r0, s.r1), max(s.r0, s.r1)
+	return min(hi, max(lo, s.at(v)))
+}
+
+// outside says whether v lies beyond the domain.
+func (s scale) outside(v float64) bool { return v < min(s.d0, s.d1) || v > max(s.d0, s.d1) }
 
 // niceTicks returns about n round tick values covering [lo, hi], the first
 // and last at or beyond the ends, so they also serve as the domain.
@@ -142,6 +151,9 @@ func (s *svg) legend(x, y float64, keys []legendKey) float64 {
 		switch k.shape {
 		case "line":
 			s.line(x, y-9, x, y+3, k.class)
+		case "cut":
+			s.rect(x, y-9, 12, 12, "nskey", "")
+			s.cut(x+6, y-3, 7)
 		default:
 			s.rect(x, y-9, 12, 12, k.class, "")
 		}
