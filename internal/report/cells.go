@@ -324,7 +324,7 @@ func legend(run *runrecord.Run) string {
 }
 
 const legendFormat = "path = datapath (+N: encapsulated, N bytes of header per packet), sender's MTU/underlay MTU; " +
-	"overhead = 1 − goodput/baseline goodput (node-node, same variant, protocol, streams): Hodges–Lehmann estimate on log goodput, with its exact Moses 95%% interval (n/a: too few repeats for one); " +
+	"overhead = 1 − goodput/baseline goodput (node-node; node-node-same for same-node paths; same variant, protocol, streams): Hodges–Lehmann estimate on log goodput, with its exact Moses 95%% interval (n/a: too few repeats for one); " +
 	"~ = not significantly different from the baseline (Mann-Whitney, p shown after Holm's correction over the table's %d tests, ≥ 0.05); " +
 	"floor = overhead the path cannot avoid on a saturated underlay: its header tax if encapsulated, else its smaller MTU (TCP) or the fragments of a datagram above it (UDP); " +
 	"RTT = median idle round-trip time of a TCP handshake before each test, RTT + = what the path adds to the baseline's (~ = not significant)"

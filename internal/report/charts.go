@@ -205,7 +205,7 @@ func overheadChart(run *runrecord.Run, proto stats.Protocol) template.HTML {
 	}
 	ticks := niceTicks(lo, hi, 6)
 	x := scale{ticks[0], ticks[len(ticks)-1], labelW, chartW - rightPad}
-	s := newSVG(chartW, h, fmt.Sprintf("Overhead against node-node (%s), %%, with 95%% confidence intervals and the physical floor", proto))
+	s := newSVG(chartW, h, fmt.Sprintf("Overhead against the baseline: node-node, node-node-same for same-node paths (%s), %%, with 95%% confidence intervals and the physical floor", proto))
 	keys := variantLegend(run)
 	if slices.ContainsFunc(rows, func(r chartRow) bool { return r.s.Floor != nil }) {
 		keys = append(keys, legendKey{class: "floor", label: "floor (header tax or MTU)", shape: "line"})

@@ -54,7 +54,7 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(dir, "shot.png")
-	_, stderr := runChromium(t, bin, dir, "--screenshot="+shot, "--window-size=1280,2000", "file://"+page)
+	_, stderr := runChromium(t, bin, dir, "--screenshot="+shot, "--window-size=1280,2600", "file://"+page)
 	consoleErrors(t, stderr)
 
 	f, err := os.Open(shot)
