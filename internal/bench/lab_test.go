@@ -71,7 +71,7 @@ func TestLabMatrixRoutedVXLAN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !run.Complete || run.FailedSamples() != 0 || len(run.Samples) != 2*7*3 {
+	if !run.Complete || run.FailedSamples() != 0 || len(run.Samples) != 2*len(Scenarios)*3 {
 		t.Fatalf("complete %v, %d samples, %d failed", run.Complete, len(run.Samples), run.FailedSamples())
 	}
 	for _, s := range run.Summaries {
