@@ -439,10 +439,10 @@ func TestLabSameNodeBaseline(t *testing.T) {
 }
 
 // sameNodeBand bounds pod-pod-same's overhead against node-node-same on the
-// shaped lab. Measured on the 2-core VM shared with other work (4 runs of
-// this test, routed and vxlan): 29.5%, 47.2%, 55.2%, 55.5% (node-node-same
-// 5.9-8.8 Gbit/s, pod-pod-same 2.9-5.3 Gbit/s; against node-node the same
-// samples gave −214% to −483%). Both paths are CPU-bound, so the figure
+// shaped lab. Measured on the 2-core VM shared with other work (3 runs of
+// this test, routed/vxlan): 29.5/47.2%, 55.2/55.5%, 40.9/30.8%
+// (node-node-same 5.9-27.2 Gbit/s, pod-pod-same 2.9-16.5 Gbit/s; against
+// node-node the same samples gave −214% to −1621%). Both paths are CPU-bound, so the figure
 // moves with the load; the band says what matters: a cost of the same
 // order as the bare path, not the ±1000% of a comparison with the wire.
 var sameNodeBand = [2]float64{-0.10, 0.80}
