@@ -72,3 +72,22 @@ func MTUOf(ifs []NetInterface, addr netip.Addr) int {
 	}
 	return 0
 }
+
+// LoopbackMTU is the MTU of the loopback interface (the one named lo, else
+// the one holding 127.0.0.1 or ::1), through which the kernel sends
+// traffic to any of its own addresses; 0 when there is none.
+func LoopbackMTU(ifs []NetInterface) int {
+	for _, i := range ifs {
+		if i.Name == "lo" {
+			return i.MTU
+		}
+	}
+	for _, i := range ifs {
+		for _, a := range i.Addrs {
+			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().IsLoopback() {
+				return i.MTU
+			}
+		}
+	}
+	return 0
+}

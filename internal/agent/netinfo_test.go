@@ -33,6 +33,24 @@ func TestInterfacesRoundTrip(t *testing.T) {
 	}
 }
 
+func TestLoopbackMTU(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ifs  []NetInterface
+		want int
+	}{
+		{"lo", []NetInterface{{Name: "eth0", MTU: 1500}, {Name: "lo", MTU: 65536}}, 65536},
+		{"renamed, by its address", []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"10.0.0.1/24"}}, {Name: "loop0", MTU: 16384, Addrs: []string{"::1/128"}}}, 16384},
+		{"none", []NetInterface{{Name: "eth0", MTU: 1500}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := LoopbackMTU(tc.ifs); got != tc.want {
+				t.Errorf("LoopbackMTU = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestMTUOf(t *testing.T) {
 	ifs := []NetInterface{
 		{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}},

@@ -85,7 +85,7 @@ func (p pair) endpoints(s Scenario) (from, to cluster.Endpoint, err error) {
 	if s.Placement == SameNode {
 		i := 0
 		if s.From == s.To {
-			i = 1 // a different endpoint of the same kind on the same node
+			i = 1 // another pod on the same node (a node has one host network)
 		}
 		to, err = pick(s.To, p.a, p.podsA, i)
 		return

@@ -58,7 +58,8 @@ const (
 // combination (a group), Repeats times each, on every variant.
 type Plan struct {
 	// Scenarios by name; nil means every scenario the cluster supports.
-	// The baseline (node-node) is always measured: overheads need it.
+	// The baselines they are compared with are always measured:
+	// node-node, and node-node-same when a same-node scenario is named.
 	Scenarios []string
 	Protocols []engine.Protocol // nil = tcp
 	Streams   []int             // parallel streams per test; nil = 1
@@ -230,22 +231,54 @@ func (p Plan) Warnings() []string {
 	if p.RealCluster && p.Omit == 0 {
 		w = append(w, "--omit 0 on a real cluster: slow start and buffer autotuning fall inside the measured time and weigh more on paths with a longer round trip (encapsulated, Service), biasing their overhead up; use --omit 1s or more")
 	}
-	if p.Scenarios != nil && !slices.Contains(p.Scenarios, runrecord.BaselineScenario) {
-		w = append(w, fmt.Sprintf("added %s: every scenario is compared with the baseline measured in the same run", runrecord.BaselineScenario))
+	if p.Scenarios != nil {
+		for _, b := range p.baselines() {
+			if !slices.Contains(p.Scenarios, b) {
+				w = append(w, fmt.Sprintf("added %s: %s", b, addedBecause(b)))
+			}
+		}
 	}
 	return w
 }
 
-// ScenarioList is the plan's scenarios in table order, baseline first:
-// every scenario when the plan names none.
+// addedBecause says why a baseline the plan did not name is measured.
+func addedBecause(baseline string) string {
+	if baseline == runrecord.LocalBaselineScenario {
+		return "same-node scenarios are compared with two host processes on their node, measured in the same run"
+	}
+	return "every scenario is compared with the baseline measured in the same run"
+}
+
+// ScenarioList is the plan's scenarios in table order, every scenario
+// when the plan names none, with the baselines they are compared with
+// added: node-node always, node-node-same when a same-node scenario is in
+// the plan.
 func (p Plan) ScenarioList() []Scenario {
+	want := func(s Scenario) bool { return p.Scenarios == nil || slices.Contains(p.Scenarios, s.Name) }
+	needed := map[string]bool{runrecord.BaselineScenario: true}
+	for _, s := range Scenarios {
+		if want(s) {
+			needed[s.BaselineName()] = true
+		}
+	}
 	var list []Scenario
-	for i, s := range Scenarios {
-		if p.Scenarios == nil || i == 0 || slices.Contains(p.Scenarios, s.Name) {
+	for _, s := range Scenarios {
+		if want(s) || needed[s.Name] {
 			list = append(list, s)
 		}
 	}
 	return list
+}
+
+// baselines names the plan's baseline scenarios, in table order.
+func (p Plan) baselines() []string {
+	var names []string
+	for _, s := range p.ScenarioList() {
+		if s.IsBaseline() {
+			names = append(names, s.Name)
+		}
+	}
+	return names
 }
 
 // Group is one scenario × protocol × streams combination on one variant:
@@ -348,11 +381,13 @@ func interval(d time.Duration) time.Duration {
 // Record is the plan as the run record keeps it.
 func (p Plan) Record() runrecord.Plan {
 	var names []string
+	baselines := map[string]string{}
 	for _, s := range p.ScenarioList() {
 		names = append(names, s.Name)
+		baselines[s.Name] = s.BaselineName()
 	}
 	rp := runrecord.Plan{
-		Scenarios: names, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
+		Scenarios: names, Baselines: baselines, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
 	}

@@ -18,9 +18,23 @@ func TestScenarioTable(t *testing.T) {
 	if Scenarios[0].Name != runrecord.BaselineScenario || Baseline().Name != "node-node" {
 		t.Fatalf("the first row must be the baseline, got %s", Scenarios[0].Name)
 	}
-	want := []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
+	want := []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
 	if got := ScenarioNames(); !slices.Equal(got, want) {
 		t.Errorf("scenarios %v, want %v", got, want)
+	}
+	// Each row's baseline: the bare path over the same resources.
+	baselines := map[string]string{"node-node": "node-node", "pod-node": "node-node", "node-pod": "node-node", "pod-pod-cross": "node-node",
+		"node-node-same": "node-node-same", "pod-pod-same": "node-node-same", "pod-clusterip": "node-node", "pod-nodeport": "node-node"}
+	for _, s := range Scenarios {
+		if got := s.BaselineName(); got != baselines[s.Name] {
+			t.Errorf("%s is compared with %s, want %s", s.Name, got, baselines[s.Name])
+		}
+		if s.IsBaseline() != (s.Name == s.BaselineName()) {
+			t.Errorf("%s: IsBaseline %v, but its baseline is %s", s.Name, s.IsBaseline(), s.BaselineName())
+		}
+		if b, err := LookupScenario(s.BaselineName()); err != nil || b.Placement != s.Placement || !b.IsBaseline() {
+			t.Errorf("%s: baseline %s (%v) is not a baseline of the same placement", s.Name, s.BaselineName(), err)
+		}
 	}
 	for _, s := range Scenarios {
 		kinds := []cluster.EndpointKind{cluster.NodeEndpoint, cluster.PodEndpoint}
@@ -120,6 +134,10 @@ func TestScenarioSelection(t *testing.T) {
 		{"all by default", nil, ScenarioNames(), nil},
 		{"baseline added", []string{"pod-pod-cross"}, []string{"node-node", "pod-pod-cross"}, []string{"added node-node"}},
 		{"table order", []string{"pod-nodeport", "node-node", "pod-node"}, []string{"node-node", "pod-node", "pod-nodeport"}, nil},
+		{"same-node baseline added", []string{"pod-pod-same"}, []string{"node-node", "node-node-same", "pod-pod-same"},
+			[]string{"added node-node:", "added node-node-same: same-node scenarios are compared with two host processes on their node"}},
+		{"same-node baseline named", []string{"node-node", "pod-pod-same", "node-node-same"}, []string{"node-node", "node-node-same", "pod-pod-same"}, nil},
+		{"no same-node scenario, no same-node baseline", []string{"node-node", "pod-pod-cross", "pod-clusterip"}, []string{"node-node", "pod-pod-cross", "pod-clusterip"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := Plan{Scenarios: tc.asked}.WithDefaults()
@@ -257,17 +275,17 @@ func TestWriteTests(t *testing.T) {
 	out := b.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	n := len(p.Tests())
-	if n != 2*7*2*2 {
+	if n != 2*8*2*2 {
 		t.Fatalf("%d tests", n)
 	}
 	for _, want := range []string{
-		"56 tests, one at a time: 2 variant(s) × 7 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
+		"64 tests, one at a time: 2 variant(s) × 8 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
 		"UDP at 500 Mbit/s per stream",
 		"note: 2 repeats: with fewer than 4 the significance test can never call a difference real",
-		"#   VARIANT          SCENARIO       PROTO  STREAMS  REPEAT  ROUTE",
-		"1   datapath=routed  node-node      tcp    1        1/2     node-1 → node-2",
-		"4   datapath=routed  node-node      udp    1        1/2     node-1 → node-2", // seed 1's order
-		"56  datapath=vxlan   pod-pod-same   tcp    1        2/2     pod on node-1 → pod on node-1",
+		"#   VARIANT          SCENARIO        PROTO  STREAMS  REPEAT  ROUTE",
+		"1   datapath=routed  pod-nodeport    tcp    1        1/2     pod on node-1 → NodePort of node-2 → pod on node-2", // seed 1's order
+		"3   datapath=routed  node-node       tcp    1        1/2     node-1 → node-2",
+		"datapath=vxlan   node-node-same  tcp    1        2/2     node-1 → node-1",
 		"pod on node-1 → NodePort of node-2 → pod on node-2",
 		"pod on node-1 → ClusterIP → pod on node-2",
 		"pod on node-1 → pod on node-1",
@@ -314,7 +332,12 @@ func TestSpec(t *testing.T) {
 		}
 	}
 	rec := p.Record()
-	if rec.UDPRate != DefaultUDPRate || rec.Variants != nil || rec.Order != "interleaved" || len(rec.Scenarios) != 7 {
+	if rec.UDPRate != DefaultUDPRate || rec.Variants != nil || rec.Order != "interleaved" || len(rec.Scenarios) != 8 {
 		t.Errorf("record %+v", rec)
+	}
+	for _, sc := range Scenarios {
+		if rec.Baselines[sc.Name] != sc.BaselineName() || rec.BaselineOf(sc.Name) != sc.BaselineName() {
+			t.Errorf("record: %s compared with %q, want %s", sc.Name, rec.Baselines[sc.Name], sc.BaselineName())
+		}
 	}
 }

@@ -25,7 +25,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := p.WithDefaults().Tests()
-	if len(run.Samples) != len(want) || len(want) != 7*2*3 {
+	if len(run.Samples) != len(want) || len(want) != 8*2*3 {
 		t.Fatalf("%d samples, want %d", len(run.Samples), len(want))
 	}
 	for i, s := range run.Samples {
@@ -37,7 +37,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 			t.Errorf("sample %d: %+v", i, s)
 		}
 	}
-	if !run.Complete || run.End.IsZero() || len(run.Summaries) != 14 || f.overlap.Load() {
+	if !run.Complete || run.End.IsZero() || len(run.Summaries) != 16 || f.overlap.Load() {
 		t.Errorf("complete %v, end %v, %d summaries, overlap %v", run.Complete, run.End, len(run.Summaries), f.overlap.Load())
 	}
 	if got := run.Plan.Nodes; !slices.Equal(got, []string{"node-1", "node-2"}) {
@@ -50,7 +50,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	}
 	for sc, r := range map[string]string{
 		"node-node": "node-1>node-2 direct", "pod-node": "pod-1a>node-2 direct", "node-pod": "node-1>pod-2a direct",
-		"pod-pod-cross": "pod-1a>pod-2a direct", "pod-pod-same": "pod-1a>pod-1b direct",
+		"pod-pod-cross": "pod-1a>pod-2a direct", "node-node-same": "node-1>node-1 direct", "pod-pod-same": "pod-1a>pod-1b direct",
 		"pod-clusterip": "pod-1a>pod-2a clusterip", "pod-nodeport": "pod-1a>pod-2a nodeport",
 	} {
 		if route[sc] != r {
@@ -61,7 +61,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	// the NodePort of the server's node; everything stopped, nothing closed
 	// (the caller owns the cluster).
 	calls := strings.Join(f.Calls(), "\n")
-	for _, c := range []string{"start node-2:5201", "start pod-2a:5201", "start pod-1b:5201", "expose pod-2a",
+	for _, c := range []string{"start node-2:5201", "start node-1:5201", "start pod-2a:5201", "start pod-1b:5201", "expose pod-2a",
 		"client pod-1a clusterip 198.18.128.10:5201", "client pod-1a nodeport 198.18.0.2:30000", "stop node-2", "stop pod-2a", "stop pod-1b"} {
 		if !strings.Contains(calls, c) {
 			t.Errorf("no call %q in:\n%s", c, calls)
@@ -75,7 +75,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	if strings.Contains(calls, "close") {
 		t.Error("Run closed a cluster it does not own")
 	}
-	if len(run.Paths) != 7 || run.Path("", "node-node").Datapath != "host" {
+	if len(run.Paths) != 8 || run.Path("", "node-node").Datapath != "host" || run.Path("", "node-node-same").UnderlayMTU != 0 {
 		t.Errorf("paths %+v", run.Paths)
 	}
 	// Progress: every test started and finished, in order, with counts.
@@ -95,6 +95,39 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	if s == nil || s.Overhead == nil || s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051 || s.Overhead.Method != stats.MethodPairedLogRatio || s.Overhead.Rounds != 3 {
 		t.Errorf("pod-pod-cross udp summary %+v", s)
 	}
+	checkBaselines(t, run)
+}
+
+// checkBaselines checks that each summary of run is compared with the
+// bare path over the same resources: same-node paths (20× faster in the
+// fake, as on the shaped lab) with node-node-same, the others with
+// node-node, so every pod path costs the fake's 5% (not −1800%); that the
+// summary and the plan name it; and that a same-node path's floor is 0.
+func checkBaselines(t *testing.T, run *runrecord.Run) {
+	t.Helper()
+	for _, s := range run.Summaries {
+		sc, err := LookupScenario(s.Scenario)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sc.BaselineName()
+		if s.BaselineScenario != want || run.Plan.BaselineOf(s.Scenario) != want {
+			t.Errorf("%s: summary compares with %q, plan with %q, want %s", s.Key, s.BaselineScenario, run.Plan.BaselineOf(s.Scenario), want)
+		}
+		switch {
+		case sc.IsBaseline():
+			if !s.Baseline || s.Overhead != nil {
+				t.Errorf("%s: a baseline, summary %+v", s.Key, s)
+			}
+		case s.Overhead == nil:
+			t.Errorf("%s: no overhead: %v", s.Key, s.Warnings)
+		case sc.From == cluster.PodEndpoint && (s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051):
+			t.Errorf("%s: overhead %.4f, want the fake's 0.05", s.Key, s.Overhead.Ratio)
+		}
+		if sc.Placement == SameNode && !sc.IsBaseline() && (s.Floor == nil || s.Floor.Ratio != 0 || s.Floor.Kind != "none") {
+			t.Errorf("%s: floor %+v, want 0 (nothing crosses a link)", s.Key, s.Floor)
+		}
+	}
 }
 
 func TestFailedTestsDoNotStopTheRun(t *testing.T) {
@@ -103,7 +136,7 @@ func TestFailedTestsDoNotStopTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Samples) != 14 || run.FailedSamples() != 2 || !run.Complete {
+	if len(run.Samples) != 2*len(Scenarios) || run.FailedSamples() != 2 || !run.Complete {
 		t.Fatalf("%d samples, %d failed, complete %v", len(run.Samples), run.FailedSamples(), run.Complete)
 	}
 	for _, s := range run.Samples {
@@ -145,9 +178,9 @@ func TestUnsupportedScenarios(t *testing.T) {
 		skipped  []string
 		errorHas string
 	}{
-		{"one pod per node skips pod-pod-same", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{}, []string{"pod-pod-same"}, ""},
+		{"one pod per node skips pod-pod-same and its baseline", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{}, []string{"node-node-same", "pod-pod-same"}, ""},
 		{"no Services skips them", &fakeCluster{nodes: 2, podsPerNode: 2, noServices: true}, Plan{}, []string{"pod-clusterip", "pod-nodeport"}, ""},
-		{"no pods at all", &fakeCluster{nodes: 2}, Plan{}, []string{"pod-node", "node-pod", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}, ""},
+		{"no pods at all", &fakeCluster{nodes: 2}, Plan{}, []string{"pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport"}, ""},
 		{"asked for but impossible", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Scenarios: []string{"pod-pod-same"}}, nil,
 			"scenario pod-pod-same cannot run here: pod-pod-same needs 2 pod(s) on node-1, the cluster has 1"},
 		{"asked for a Service", &fakeCluster{nodes: 2, podsPerNode: 1, noServices: true}, Plan{Scenarios: []string{"pod-nodeport"}}, nil,
@@ -185,13 +218,51 @@ func TestUnsupportedScenarios(t *testing.T) {
 					t.Errorf("%s: ran %v, notes %q", sk, ran[sk], notes)
 				}
 			}
-			if want := 7 - len(tc.skipped); len(ran) != want {
+			if want := len(Scenarios) - len(tc.skipped); len(ran) != want {
 				t.Errorf("ran %d scenarios, want %d", len(ran), want)
 			}
 			if last := ev.finished[len(ev.finished)-1]; last.Index != last.Total || last.Total != len(run.Samples) {
 				t.Errorf("progress ends at %d/%d with %d samples", last.Index, last.Total, len(run.Samples))
 			}
 		})
+	}
+}
+
+// TestSameNodeBaseline: node-node-same runs with the same-node scenarios
+// (in the plan's interleaved rounds, one repeat per round like every
+// group), from node A's host network to A's own address, and is the
+// baseline pod-pod-same is compared with; named alone it is measured even
+// when nothing is compared with it.
+func TestSameNodeBaseline(t *testing.T) {
+	f := &fakeCluster{nodes: 2, podsPerNode: 2}
+	run, err := Run(context.Background(), f, Plan{Repeats: 4, Scenarios: []string{"pod-pod-same", "pod-pod-cross"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"node-node", "pod-pod-cross", "node-node-same", "pod-pod-same"}; !slices.Equal(run.Plan.Scenarios, want) {
+		t.Errorf("plan %v, want %v", run.Plan.Scenarios, want)
+	}
+	rounds := map[int][]string{}
+	for _, s := range run.Samples {
+		rounds[s.Repeat] = append(rounds[s.Repeat], s.Scenario)
+		if s.Scenario == "node-node-same" && (s.From != "node-1" || s.To != "node-1" || s.Failed()) {
+			t.Errorf("node-node-same sample %+v", s)
+		}
+	}
+	for r := 1; r <= 4; r++ {
+		if got := rounds[r]; len(got) != 4 || !slices.Contains(got, "node-node-same") {
+			t.Errorf("round %d ran %v, want every scenario once", r, got)
+		}
+	}
+	checkBaselines(t, run)
+
+	f = &fakeCluster{nodes: 2, podsPerNode: 1}
+	run, err = Run(context.Background(), f, Plan{Repeats: 1, Scenarios: []string{"node-node-same"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Samples) != 2 || run.Samples[0].Failed() || run.Samples[1].Failed() {
+		t.Errorf("samples %+v", run.Samples)
 	}
 }
 
@@ -205,7 +276,7 @@ func TestChosenNodes(t *testing.T) {
 	for _, s := range run.Samples {
 		got = append(got, s.From+">"+s.To)
 	}
-	if want := []string{"node-3>node-1", "pod-3a>pod-1a", "pod-3a>pod-3b"}; !slices.Equal(got, want) {
+	if want := []string{"node-3>node-1", "pod-3a>pod-1a", "node-3>node-3", "pod-3a>pod-3b"}; !slices.Equal(got, want) {
 		t.Errorf("routes %v, want %v", got, want)
 	}
 }

@@ -30,18 +30,23 @@ type Scenario struct {
 	About     string             // one line for --help, --dry-run and docs
 }
 
-// Scenarios is the matrix, in run order within a round. The first row is
-// the baseline every other row is compared with. Add a row to add a
+// Scenarios is the matrix, in table order. A baseline is a row from a
+// node's host network to a node's host network: nothing of the pod
+// network on the way. Every row is compared with the baseline of its
+// placement (Baseline): node-node for cross-node rows, node-node-same,
+// listed just above the same-node rows, for those. Add a row to add a
 // scenario; nothing else needs to change.
 var Scenarios = []Scenario{
 	{runrecord.BaselineScenario, cluster.NodeEndpoint, cluster.NodeEndpoint, CrossNode, cluster.DirectTarget,
-		"baseline: node A's host network → node B's host network, no pod network at all"},
+		"baseline of the cross-node paths: node A's host network → node B's host network, no pod network at all"},
 	{"pod-node", cluster.PodEndpoint, cluster.NodeEndpoint, CrossNode, cluster.DirectTarget,
 		"pod on A → node B's host network (pod egress, masqueraded)"},
 	{"node-pod", cluster.NodeEndpoint, cluster.PodEndpoint, CrossNode, cluster.DirectTarget,
 		"node A's host network → pod on B (pod ingress)"},
 	{"pod-pod-cross", cluster.PodEndpoint, cluster.PodEndpoint, CrossNode, cluster.DirectTarget,
 		"pod on A → pod on B: the pod network's datapath between nodes"},
+	{runrecord.LocalBaselineScenario, cluster.NodeEndpoint, cluster.NodeEndpoint, SameNode, cluster.DirectTarget,
+		"baseline of the same-node paths: node A's host network → node A's own address (two host processes on A)"},
 	{"pod-pod-same", cluster.PodEndpoint, cluster.PodEndpoint, SameNode, cluster.DirectTarget,
 		"pod on A → another pod on A: never leaves the node"},
 	{"pod-clusterip", cluster.PodEndpoint, cluster.PodEndpoint, CrossNode, cluster.ClusterIPTarget,
@@ -50,8 +55,25 @@ var Scenarios = []Scenario{
 		"pod on A → node B's NodePort, backend a pod on B (DNAT on B)"},
 }
 
-// Baseline is the baseline scenario.
+// Baseline is the cross-node baseline scenario, node-node.
 func Baseline() Scenario { return Scenarios[0] }
+
+// IsBaseline reports whether s is a baseline: host network to host
+// network, directly, so it measures the nodes without the pod network.
+func (s Scenario) IsBaseline() bool {
+	return s.From == cluster.NodeEndpoint && s.To == cluster.NodeEndpoint && s.Target == cluster.DirectTarget
+}
+
+// BaselineName names the scenario s is compared with: the bare path that
+// crosses the same resources. A same-node path never meets the link
+// between nodes, so it is compared with two host processes on its node
+// (node-node-same); every other path with node-node.
+func (s Scenario) BaselineName() string {
+	if s.Placement == SameNode {
+		return runrecord.LocalBaselineScenario
+	}
+	return runrecord.BaselineScenario
+}
 
 // ScenarioNames lists every scenario's name, in table order.
 func ScenarioNames() []string {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -63,7 +64,7 @@ func (s *setup) serverNames() []string {
 // target, and ask the cluster each one's path. A server or Service that
 // cannot be made fails the tests that need it, not the run. Scenarios the
 // cluster cannot run are skipped when the plan asked for "all", and are
-// an error when named (the baseline always is). What it started is in the
+// an error when named (the baselines always are). What it started is in the
 // setup returned, also with an error: stop it.
 func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant string) (*setup, error) {
 	s := &setup{}
@@ -71,6 +72,8 @@ func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant stri
 	if err := p.mustRun(skips); err != nil {
 		return s, err
 	}
+	placed, idle := p.dropIdleBaselines(placed)
+	skips = append(skips, idle...)
 	servers, err := startServers(ctx, c, placed, p.Port)
 	for _, name := range servers.order {
 		s.servers = append(s.servers, servers.by[name].srv)
@@ -93,11 +96,34 @@ func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant stri
 // mustRun is the first of skips the plan cannot do without, as an error.
 func (p Plan) mustRun(skips []skipped) error {
 	for _, sk := range skips {
-		if sk.scenario.Name == runrecord.BaselineScenario || slices.Contains(p.Scenarios, sk.scenario.Name) {
+		if sk.scenario.IsBaseline() || slices.Contains(p.Scenarios, sk.scenario.Name) {
 			return fmt.Errorf("scenario %s cannot run here: %w", sk.scenario.Name, sk.why)
 		}
 	}
 	return nil
+}
+
+// dropIdleBaselines skips the baselines besides node-node that the plan
+// did not name and no placed scenario is compared with (node-node-same
+// when pod-pod-same cannot run): measuring them would compare nothing.
+func (p Plan) dropIdleBaselines(placed []placement) ([]placement, []skipped) {
+	used := map[string]bool{runrecord.BaselineScenario: true}
+	for _, pl := range placed {
+		if !pl.scenario.IsBaseline() {
+			used[pl.scenario.BaselineName()] = true
+		}
+	}
+	var kept []placement
+	var skips []skipped
+	for _, pl := range placed {
+		name := pl.scenario.Name
+		if pl.scenario.IsBaseline() && !used[name] && !slices.Contains(p.Scenarios, name) {
+			skips = append(skips, skipped{pl.scenario, errors.New("no scenario compared with it runs here")})
+			continue
+		}
+		kept = append(kept, pl)
+	}
+	return kept, skips
 }
 
 // placement is a scenario placed on the pair: its client, and the

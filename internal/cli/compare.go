@@ -29,8 +29,9 @@ func newCompareCommand(s Streams) *cobra.Command {
 		Use:   "compare OLD.json NEW.json | OLD.json... -- NEW.json...",
 		Short: "Compare saved runs: what changed, by how much, and whether it is real",
 		Long: `Compare run records scenario by scenario. Goodput is compared as a share of
-the baseline (node-node) measured in the same round of the same run, so host
-drift that moves every row cancels: the change is new / old − 1 of that share,
+its baseline (node-node, or node-node-same for same-node scenarios) measured
+in the same round of the same run, so host drift that moves every row
+cancels: the change is new / old − 1 of that share,
 with a 95% interval from a hierarchical bootstrap (runs, then repeats within a
 run). The change is always shown; "*" marks one whose interval excludes 0.
 

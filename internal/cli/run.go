@@ -112,10 +112,12 @@ func newRunCommand(s Streams) *cobra.Command {
 		Use:   "run",
 		Short: "Measure the pod network against the bare nodes: every scenario, repeated, with statistics",
 		Long: `Run the scenario matrix (node-node baseline, pod-node, node-pod, pod-pod-cross,
-pod-pod-same, pod-clusterip, pod-nodeport) × protocols × streams, each test
-repeated, in an order that spreads drift over every scenario, and report each
-scenario's median goodput, its 95% confidence interval and its overhead
-against the node-node baseline measured in the same run.
+node-node-same baseline, pod-pod-same, pod-clusterip, pod-nodeport) × protocols
+× streams, each test repeated, in an order that spreads drift over every
+scenario, and report each scenario's median goodput, its 95% confidence
+interval and its overhead against the bare path over the same resources,
+measured in the same run: node-node, or node-node-same (two host processes on
+the client's node) for the same-node scenarios.
 
 The cluster is the built-in lab (network namespaces on this machine; without
 root cnibench runs it in a user namespace of its own), or with --cluster kube

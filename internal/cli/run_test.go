@@ -22,19 +22,23 @@ func TestRunDryRun(t *testing.T) {
 		tests int
 		want  []string
 	}{
-		{"defaults", nil, 42, []string{
-			"42 tests, one at a time: 1 variant(s) × 7 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
-			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 46s in all",
+		{"defaults", nil, 48, []string{
+			"48 tests, one at a time: 1 variant(s) × 8 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
+			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 53s in all",
 			"lab datapath=routed: 3 nodes × 2 pods, MTU 1500, pod MTU 1500, uplinks shaped to 1 Gbit/s",
 			"1/6     ", "6/6     ",
 		}},
-		{"matrix", []string{"--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 7 * 2 * 2 * 3, []string{
-			"168 tests", "UDP at 500 Mbit/s per stream",
+		{"matrix", []string{"--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 8 * 2 * 2 * 3, []string{
+			"192 tests", "UDP at 500 Mbit/s per stream",
 			"lab datapath=vxlan: 3 nodes × 2 pods, MTU 1500, pod MTU 1450, uplinks unshaped",
 			"note: 3 repeats: with fewer than 4 the significance test can never call a difference real",
 		}},
 		{"some scenarios, other nodes", []string{"--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 12, []string{
 			"note: added node-node", "each test: 3s measured after 1s warm-up", "pod on node-3 → pod on node-2",
+		}},
+		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 6, []string{
+			"note: added node-node-same: same-node scenarios are compared with two host processes on their node",
+			"node-node-same  tcp    1        ", "node-1 → node-1",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -72,7 +72,7 @@ var groupMetrics = []groupMetric{
 		func(s stats.Summary) (float64, bool) { return estimate(s.Goodput, ciLow) }),
 	groupM("goodput_median_ci_upper_bits_per_second", bitsPerSecond, "Upper bound of the median goodput's 95% bootstrap confidence interval (3 tests or more).",
 		func(s stats.Summary) (float64, bool) { return estimate(s.Goodput, ciHigh) }),
-	groupM("overhead_ratio", ratio, "Share of the node-node baseline's median goodput the path costs: 1 - median/baseline median (0.07 = 7% slower, negative = faster).",
+	groupM("overhead_ratio", ratio, "Share of its baseline's median goodput (node-node; node-node-same for same-node paths) the path costs: 1 - median/baseline median (0.07 = 7% slower, negative = faster).",
 		func(s stats.Summary) (float64, bool) {
 			if s.Overhead == nil {
 				return 0, false

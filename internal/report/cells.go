@@ -250,15 +250,11 @@ func orUnknown(n int) string {
 	return strconv.Itoa(n)
 }
 
-// baselineOf is the summary s was compared with: the baseline of its
-// variant, protocol and streams; nil when the run has none.
+// baselineOf is the summary s was compared with: the baseline scenario its
+// summary names (node-node in records older than the same-node baseline)
+// of its variant, protocol and streams; nil when the run has none.
 func baselineOf(run *runrecord.Run, s stats.Summary) *stats.Summary {
-	for i, b := range run.Summaries {
-		if b.Baseline && b.Variant == s.Variant && b.Protocol == s.Protocol && b.Streams == s.Streams {
-			return &run.Summaries[i]
-		}
-	}
-	return nil
+	return run.Summary(run.BaselineKey(s.Key))
 }
 
 // variantSections splits the summaries by variant, in run order.

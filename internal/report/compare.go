@@ -141,7 +141,7 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 		if ort, nrt := sideValues(old, ok, logRTTs), sideValues(new, nk, logRTTs); ort != nil && nrt != nil {
 			row.RTTDelta, _ = cfg.CompareRuns(ok, ort, nrt, 0)
 		}
-		baseline := ok.Scenario == runrecord.BaselineScenario
+		baseline := old[0].Plan.IsBaseline(ok.Scenario)
 		switch {
 		case ov == nil && nv == nil:
 			row.Status, row.Note = RowFailed, "failed in both runs"
@@ -151,6 +151,10 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 			row.Status, row.Note = RowNewFailed, "failed in the new run: "+sideErr(new, nk)
 			row.Regression = o.RegressionPct != nil
 		default:
+			if ob, nb := baselineNames(old, ok.Scenario), baselineNames(new, nk.Scenario); !baseline && ob != nb {
+				row.Status, row.Note = RowNoChange, fmt.Sprintf("compared with %s in the old run(s) and %s in the new: no normalised change", ob, nb)
+				break
+			}
 			if !baseline {
 				ov, nv = sideValues(old, ok, roundRatios), sideValues(new, nk, roundRatios)
 				if ov == nil || nv == nil {
@@ -239,6 +243,18 @@ func sideValues(runs []*runrecord.Run, key stats.Key, values func(*runrecord.Run
 	return out
 }
 
+// baselineNames names the baseline a scenario is compared with in runs, or
+// lists them all when the runs disagree.
+func baselineNames(runs []*runrecord.Run, scenario string) string {
+	var names []string
+	for _, r := range runs {
+		if b := r.Plan.BaselineOf(scenario); !slices.Contains(names, b) {
+			names = append(names, b)
+		}
+	}
+	return strings.Join(names, " and ")
+}
+
 // logGoodputs are the logs of a group's positive goodputs in one run.
 func logGoodputs(r *runrecord.Run, key stats.Key) []float64 {
 	return logPositive(successes(r, key, func(s runrecord.Sample) float64 { return s.Result.Goodput() }))
@@ -257,8 +273,7 @@ func logRTTs(r *runrecord.Run, key stats.Key) []float64 {
 // roundRatios are log(goodput / baseline goodput) of every round (repeat)
 // in which both the group and its baseline succeeded.
 func roundRatios(r *runrecord.Run, key stats.Key) []float64 {
-	bk := key
-	bk.Scenario = runrecord.BaselineScenario
+	bk := r.BaselineKey(key)
 	base := map[int]float64{}
 	for _, s := range r.Samples {
 		if s.Key() == bk && !s.Failed() && s.Result.Goodput() > 0 {

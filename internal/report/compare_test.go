@@ -32,7 +32,7 @@ func TestCompare(t *testing.T) {
 		{"routed to vxlan", one("datapath=routed", 1, "node-node", "pod-pod-cross"), one("datapath=vxlan", 2, "node-node", "pod-pod-cross"), pct(5), "ok ok", 1, 1},
 		{"below the threshold", one("datapath=routed", 1, "node-node", "pod-pod-cross"), one("datapath=vxlan", 2, "node-node", "pod-pod-cross"), pct(10), "ok ok", 1, 0},
 		{"no threshold, no regression", one("datapath=routed", 1, "node-node", "pod-pod-cross"), one("datapath=vxlan", 2, "node-node", "pod-pod-cross"), nil, "ok ok", 1, 0},
-		{"slowdown", one("datapath=routed", 1), slower, pct(5), "ok ok ok ok ok failed", 4, 4},
+		{"slowdown", one("datapath=routed", 1), slower, pct(5), "ok ok ok ok ok ok failed", 4, 4},
 		{"stopped working", one("datapath=vxlan", 1, "pod-nodeport"), one("datapath=routed", 1, "pod-nodeport"), pct(5), "new-failed", 0, 1},
 		{"started working", one("datapath=routed", 1, "pod-nodeport"), one("datapath=vxlan", 1, "pod-nodeport"), pct(5), "old-failed", 0, 0},
 		{"missing on each side", one("datapath=routed", 1, "node-node", "pod-node"), one("datapath=routed", 1, "node-node", "pod-pod-cross"), nil, "ok only-old only-new", 0, 0},

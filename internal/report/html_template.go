@@ -118,7 +118,7 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <section id="goodput-{{.Protocol}}">
 <h2>{{.Protocol}} goodput</h2>
 <figure>{{.Goodput}}<figcaption>Median goodput of each scenario (what the receiver got), with the bootstrap 95% confidence interval of the median. Outlined bars are the node-node baseline.</figcaption></figure>
-<h3>Overhead against the baseline</h3>
+<h3>Overhead against the baseline (node-node; node-node-same for same-node paths)</h3>
 <figure>{{.Overhead}}<figcaption>1 − median / baseline median. The black mark is the physical floor: the share of goodput the path must cost whatever the implementation, for its encapsulation's header tax or, unencapsulated, for a pod MTU below the underlay's. Pale bars are not significantly different from the baseline.</figcaption></figure>
 <h3>Every sample</h3>
 <figure>{{.Strips}}<figcaption>Each dot is one test; its distance from 0 is how far it fell from its group's median. Wide rows are noisy.</figcaption></figure>

@@ -137,6 +137,6 @@ func legend(run *runrecord.Run) string {
 	return fmt.Sprintf(legendFormat, family, udp)
 }
 
-const legendFormat = "GOODPUT = median rate at the receiver; OVERHEAD = 1 − goodput/baseline goodput (paired by round, 95%% CI); " +
+const legendFormat = "GOODPUT = median rate at the receiver; OVERHEAD = 1 − goodput/baseline goodput (node-node; node-node-same for same-node paths; paired by round, 95%% CI); " +
 	"* = differs from the baseline (p < 0.05 after Holm over %d tests); FLOOR = what the path's header or MTU must cost; " +
 	"%sverdicts: docs/run.md; -o wide: every column"

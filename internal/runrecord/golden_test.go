@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite testdata/run.json with the reco
 func TestGoldenRecord(t *testing.T) {
 	path := filepath.Join("testdata", "run.json")
 	var got bytes.Buffer
-	run := runrecordtest.Build(runrecordtest.Options{Repeats: 3, Scenarios: []string{"node-node", "pod-node", "pod-pod-cross", "pod-nodeport"}})
+	run := runrecordtest.Build(runrecordtest.Options{Repeats: 3, Scenarios: []string{"node-node", "pod-node", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-nodeport"}})
 	if err := runrecord.Write(&got, run); err != nil {
 		t.Fatal(err)
 	}

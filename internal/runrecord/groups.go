@@ -104,8 +104,9 @@ func (r *Run) Path(variant, scenario string) *Path {
 }
 
 // Summarize computes every group's summary into r.Summaries, comparing each
-// with the baseline group of the same variant, protocol and streams, and
-// corrects the significance of all the table's tests together (Holm).
+// with its baseline's group (Plan.BaselineOf) of the same variant, protocol
+// and streams, and corrects the significance of all the table's tests
+// together (Holm).
 func (r *Run) Summarize(cfg stats.Config) {
 	groups := r.Groups()
 	split := r.splitRounds()
@@ -120,13 +121,14 @@ func (r *Run) Summarize(cfg stats.Config) {
 	}
 	r.Summaries = make([]stats.Summary, 0, len(groups))
 	for _, g := range groups {
-		bk := g.Key
-		bk.Scenario = BaselineScenario
+		bk := r.BaselineKey(g.Key)
 		var base *stats.Group
 		if b, ok := inputs[bk]; ok {
 			base = &b
 		}
-		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
+		s := cfg.Summarize(inputs[g.Key], base)
+		s.BaselineScenario = bk.Scenario
+		r.Summaries = append(r.Summaries, s)
 	}
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
 }
@@ -155,6 +157,13 @@ func (r *Run) splitRounds() map[roundID]bool {
 		}
 	}
 	return split
+}
+
+// BaselineKey is the key of the group that key's group is compared with:
+// its baseline scenario's, same variant, protocol and streams.
+func (r *Run) BaselineKey(key stats.Key) stats.Key {
+	key.Scenario = r.Plan.BaselineOf(key.Scenario)
+	return key
 }
 
 // Summary returns the summary of key, or nil.

@@ -20,9 +20,15 @@ import (
 // change that old readers would misread gets a new version.
 const SchemaVersion = "cnibench.run/v1"
 
-// BaselineScenario is the scenario every other one is compared with: host
+// BaselineScenario is the baseline of the cross-node scenarios: host
 // network to host network across nodes.
 const BaselineScenario = "node-node"
+
+// LocalBaselineScenario is the baseline of the same-node scenarios: two
+// host processes on one node, the client's host network to its own node
+// address. A same-node path never meets the link between nodes, so
+// node-node is not the bare path it replaces.
+const LocalBaselineScenario = "node-node-same"
 
 // Run is one cnibench run.
 type Run struct {
@@ -82,7 +88,24 @@ type Plan struct {
 	Order       string   `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
 	RTTProbes   int      `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
 	Seed        uint64   `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
+	// Baselines names, for each scenario, the scenario it is compared
+	// with (a baseline names itself); absent in records that compared
+	// every scenario with node-node.
+	Baselines map[string]string `json:"baselines,omitempty"`
 }
+
+// BaselineOf names the scenario that scenario is compared with: the
+// plan's choice, or node-node for records without one.
+func (p Plan) BaselineOf(scenario string) string {
+	if b, ok := p.Baselines[scenario]; ok && b != "" {
+		return b
+	}
+	return BaselineScenario
+}
+
+// IsBaseline reports whether scenario is a baseline of the plan: one
+// compared with itself.
+func (p Plan) IsBaseline(scenario string) bool { return p.BaselineOf(scenario) == scenario }
 
 // PathRecord is the network one scenario's tests crossed.
 type PathRecord struct {

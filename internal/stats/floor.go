@@ -70,12 +70,17 @@ type Floor struct {
 //     when encapsulated, E per packet, and when it exceeds the MTU an IP
 //     header (and E) per fragment. The floor is 1 − the baseline's cost over
 //     the path's.
+//   - A path inside one node (no underlay, not encapsulated): 0, against
+//     its own node-local baseline (localFloor).
 //   - Otherwise: 0.
 //
 // H is the test's headers: IP (20, or 40 for an IPv6 target) + TCP 20 + the
 // timestamps option 12 unless p says it was off. docs/statistics.md derives
 // each case.
 func PathFloor(p PathFacts, proto Protocol) *Floor {
+	if f := localFloor(p, proto); f != nil {
+		return f
+	}
 	if proto == UDP {
 		return udpFloor(p)
 	}

@@ -50,7 +50,7 @@ func TestPathFloor(t *testing.T) {
 		{"vxlan pod mtu, not encapsulated", PathFacts{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500}, TCP, mtuFloor(1450, 1500, 52), 1450, FloorMTU, 52},
 		{"ipip pod mtu, not encapsulated", PathFacts{Datapath: "ipip", MTU: 1480, UnderlayMTU: 1500}, TCP, mtuFloor(1480, 1500, 52), 1480, FloorMTU, 52},
 		{"not encapsulated, pod mtu above the underlay's", PathFacts{Datapath: "routed", MTU: 9000, UnderlayMTU: 1500}, TCP, 0, 1500, FloorNone, 52},
-		{"no underlay", PathFacts{Datapath: "vxlan", HeaderTax: 50, MTU: 1450}, TCP, math.NaN(), 0, "", 0},
+		{"path unknown", PathFacts{MTU: 1450}, TCP, math.NaN(), 0, "", 0},
 		// IPv6 targets: H = 40 + 20 + 12 = 72; the tax is the underlay's (the lab's is IPv4).
 		{"ipv6 over an ipv4 vxlan", with(vx(50, 1450), v6), TCP, 50.0 / 1428, 1450, FloorHeaderTax, 72},
 		{"ipv6 over an ipv6 vxlan", with(vx(70, 1430), v6), TCP, 70.0 / 1428, 1430, FloorHeaderTax, 72},
@@ -72,6 +72,39 @@ func TestPathFloor(t *testing.T) {
 				t.Errorf("got %+v, want ratio %v mtu %d kind %s header bytes %d", got, tt.want, tt.wantMTU, tt.wantKind, tt.wantH)
 			}
 		})
+	}
+}
+
+// TestLocalFloor: a path inside one node (no underlay MTU, as the
+// record writes a same-node path) has floor 0 of kind none against its
+// node-local baseline, whatever its datapath's header tax between nodes.
+func TestLocalFloor(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    PathFacts
+		proto   Protocol
+		headers int
+	}{
+		{"pod-pod-same, vxlan lab", PathFacts{Datapath: "vxlan", MTU: 1450}, TCP, 52},
+		{"pod-pod-same, bridge", PathFacts{Datapath: "bridge", MTU: 1500}, TCP, 52},
+		{"node-node-same", PathFacts{Datapath: "host", MTU: 65536}, TCP, 52},
+		{"ipv6", PathFacts{Datapath: "routed", MTU: 1500, IPVersion: 6}, TCP, 72},
+		{"udp", PathFacts{Datapath: "bridge", MTU: 1500, Datagram: 1400}, UDP, 28},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PathFloor(tt.path, tt.proto)
+			if !wantFloor(t, got, 0) {
+				return
+			}
+			if got.Ratio != 0 || got.Kind != FloorNone || got.HeaderTax != 0 || got.UnderlayMTU != 0 ||
+				got.MTU != tt.path.MTU || got.HeaderBytes != tt.headers || got.Datagram != tt.path.Datagram {
+				t.Errorf("got %+v, want ratio 0, kind none, MTU %d, header bytes %d", got, tt.path.MTU, tt.headers)
+			}
+		})
+	}
+	if f := PathFloor(PathFacts{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450}, TCP); f != nil {
+		t.Errorf("an encapsulated path without an underlay MTU: got %+v, want no floor (the underlay is unknown)", f)
 	}
 }
 
@@ -115,7 +148,7 @@ func TestUDPFloor(t *testing.T) {
 		// 2 of them: 1456 + 2·(48 + 14) = 1580 against 1456 + 54 = 1510.
 		{"ipv6, fragments", with(podMTU, 1448, 6), 1 - 1510.0/1580, FloorMTU, 2, 48},
 		{"no datagram size", with(vx, 0, 4), math.NaN(), "", 0, 0},
-		{"no underlay", with(PathFacts{Datapath: "bridge", MTU: 1500}, 1400, 4), math.NaN(), "", 0, 0},
+		{"path unknown", with(PathFacts{MTU: 1500}, 1400, 4), math.NaN(), "", 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

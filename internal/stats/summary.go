@@ -89,7 +89,7 @@ type CPUUse struct {
 // its successful samples only; a figure the data cannot support is absent.
 type Summary struct {
 	Key
-	Baseline    bool         `json:"baseline,omitempty"` // this group is the baseline of its variant
+	Baseline    bool         `json:"baseline,omitempty"` // this group is a baseline of its variant
 	Status      Status       `json:"status"`
 	N           int          `json:"n"`      // successful samples
 	Failed      int          `json:"failed"` // failed samples, excluded from every figure
@@ -121,6 +121,11 @@ type Summary struct {
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
 	RTTDelta   *RTTDelta `json:"rtt_delta,omitempty"`
 	Warnings   []Warning `json:"warnings,omitempty"`
+
+	// BaselineScenario names the scenario this group is compared with (its
+	// own name for a baseline): node-node for cross-node paths,
+	// node-node-same for same-node ones; "" in records written before it.
+	BaselineScenario string `json:"baseline_scenario,omitempty"`
 }
 
 // Summarize describes g and compares it with baseline: pass g itself as

@@ -81,6 +81,7 @@ func Run(t *testing.T, newCluster func(t *testing.T) cluster.Cluster, opts Optio
 	t.Run("Expose", func(t *testing.T) { checkExpose(t, ctx, c, srv, opts.Services) })
 	t.Run("IntervalHook", func(t *testing.T) { checkIntervalHook(t, ctx, c, from, srv.Target(), opts.Spec) })
 	t.Run("Cancel", func(t *testing.T) { checkCancel(t, ctx, c, from, srv.Target(), opts) })
+	t.Run("NodeToItself", func(t *testing.T) { checkNodeToItself(t, ctx, c, eps, opts) })
 	t.Run("CloseTwice", func(t *testing.T) {
 		if err := srv.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
@@ -210,6 +211,41 @@ func checkExpose(t *testing.T, ctx context.Context, c cluster.Cluster, srv clust
 	}
 	if kinds[cluster.ClusterIPTarget] == 0 || kinds[cluster.NodePortTarget] == 0 {
 		t.Errorf("targets by kind %v: want a ClusterIP and a NodePort", kinds)
+	}
+}
+
+// checkNodeToItself: a node endpoint serves a client on that same node
+// endpoint (bench's node-node-same, the baseline of the same-node paths),
+// at one of the node's own addresses, and the path says it never leaves
+// the node: no underlay MTU, not encapsulated.
+func checkNodeToItself(t *testing.T, ctx context.Context, c cluster.Cluster, eps []cluster.Endpoint, opts Options) {
+	i := slices.IndexFunc(eps, func(e cluster.Endpoint) bool { return e.Kind == cluster.NodeEndpoint })
+	if i < 0 {
+		t.Fatalf("no node endpoint in %v", names(eps))
+	}
+	node := eps[i]
+	srv, err := c.StartServer(ctx, node, opts.Port)
+	if err != nil {
+		t.Fatalf("StartServer on %s: %v", node.Name, err)
+	}
+	defer func() {
+		if err := srv.Stop(ctx); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	}()
+	to := srv.Target()
+	if !slices.Contains(node.Addrs, to.Addr.Addr()) {
+		t.Errorf("target %s is not an address of %s (%v)", to.Addr, node.Name, node.Addrs)
+	}
+	if res, err := c.RunClient(ctx, node, to, opts.Spec); err != nil || res == nil {
+		t.Fatalf("RunClient %s → itself at %s: %v, %v", node.Name, to.Addr, res, err)
+	}
+	p, err := c.Path(ctx, node, to)
+	if err != nil {
+		t.Fatalf("Path %s → itself: %v", node.Name, err)
+	}
+	if p.UnderlayMTU != 0 || p.Encapsulated || p.Datapath != cluster.Host {
+		t.Errorf("path %s → itself %+v: want %s, no underlay MTU, not encapsulated", node.Name, p, cluster.Host)
 	}
 }
 

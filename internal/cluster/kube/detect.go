@@ -161,6 +161,11 @@ func (c *Cluster) Path(ctx context.Context, from cluster.Endpoint, to cluster.Ta
 		} else {
 			err = e
 		}
+	case !backendPod && from.Node == to.Backend.Node && entry == from.Node && nodeOK:
+		// the node's own address: the kernel routes it through lo
+		if ifs, e := c.netInfo(ctx, nodeEp); e == nil {
+			p.MTU = agent.LoopbackMTU(ifs)
+		}
 	case p.Encapsulated && to.Kind != cluster.NodePortTarget && p.UnderlayMTU > 0:
 		p.MTU = p.UnderlayMTU - p.HeaderTax // the node sends through its tunnel
 	default:

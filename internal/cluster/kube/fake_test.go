@@ -147,7 +147,7 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 		}
 		ifs := []agent.NetInterface{{Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}, {Name: "eth0", MTU: mtu}}
 		if strings.Contains(pod, "host-") { // host-1, or cnibench-<id>-host-1 in a given namespace
-			ifs = []agent.NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}}
+			ifs = []agent.NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}, {Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}}
 		}
 		return json.NewEncoder(stdout).Encode(ifs)
 	case "probe":

@@ -335,6 +335,8 @@ func TestPathFlannelVXLAN(t *testing.T) {
 		wantKind string
 	}{
 		{"node-node", n1, direct(n2), cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500}, ""},
+		// node-node-same: host-1 to node-1's own address, which the kernel routes through lo
+		{"node-node-same", n1, direct(n1), cluster.Path{Datapath: "host", MTU: 65536}, ""},
 		{"pod-pod-cross", p1a, direct(p2a), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500}, ""},
 		{"pod-pod-same", p1a, direct(eps[3]), cluster.Path{Datapath: "vxlan", MTU: 1450}, ""},
 		{"pod-nodeport via its own node", p1a, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(n1.Addrs[0], 30001), Backend: eps[3]},

@@ -255,6 +255,8 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 	switch {
 	case from.Kind == cluster.PodEndpoint:
 		p.MTU = l.cfg.PodMTU
+	case !backendPod && !crosses:
+		p.MTU = LoopbackMTU // the node's own address is routed through its lo
 	case encap && to.Kind != cluster.NodePortTarget:
 		p.MTU = l.cfg.UnderlayMTU - headerTax(dp) // the node sends through its tunnel
 	default:
@@ -265,6 +267,10 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 	}
 	return p, nil
 }
+
+// LoopbackMTU is the MTU of a node's lo, the kernel's default (the lab
+// leaves it): what a node's traffic to its own address is sent with.
+const LoopbackMTU = 65536
 
 // nodeOfIP names the node owning an underlay address ("" if none).
 func (l *Lab) nodeOfIP(a netip.Addr) string {

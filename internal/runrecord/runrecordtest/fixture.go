@@ -7,6 +7,7 @@ package runrecordtest
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type Options struct {
 // Defaults of the fixture.
 var (
 	DefaultVariants  = []string{"datapath=routed", "datapath=vxlan"}
-	DefaultScenarios = []string{"node-node", "pod-node", "pod-pod-cross", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
+	DefaultScenarios = []string{"node-node", "pod-node", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
 	DefaultProtocols = []stats.Protocol{stats.TCP, stats.UDP}
 	Start            = time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
 )
@@ -60,6 +61,9 @@ func Build(o Options) *runrecord.Run {
 		o.Seed = 1
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 2026))
+	// node-node-same draws from its own stream, so the other scenarios'
+	// figures are those they had before it was added.
+	localRng := rand.New(rand.NewPCG(o.Seed, 2027))
 	r := &runrecord.Run{
 		SchemaVersion:   runrecord.SchemaVersion,
 		ID:              fmt.Sprintf("cnib-%04x", o.Seed),
@@ -73,6 +77,7 @@ func Build(o Options) *runrecord.Run {
 			Scenarios: o.Scenarios, Protocols: o.Protocols, Streams: []int{1},
 			Duration: runrecord.Duration(duration), Omit: runrecord.Duration(omit), Repeats: o.Repeats,
 			UDPRate: udpRate, Variants: o.Variants, Nodes: []string{"node-1", "node-2"}, Order: "interleaved",
+			Baselines: baselines(o.Scenarios),
 		},
 	}
 	at := Start
@@ -96,10 +101,14 @@ func Build(o Options) *runrecord.Run {
 						at = at.Add(3 * time.Second)
 					default:
 						slow := 1.0
-						if sc != runrecord.BaselineScenario && p == stats.TCP {
+						if !r.Plan.IsBaseline(sc) && p == stats.TCP {
 							slow -= o.Slowdown
 						}
-						s.Result = m.result(rng, p, at, slow)
+						g := rng
+						if sc == runrecord.LocalBaselineScenario {
+							g = localRng
+						}
+						s.Result = m.result(g, p, at, slow)
 						at = s.Result.End
 					}
 					s.End = at
@@ -137,7 +146,26 @@ var (
 	// (pod-node is masqueraded, a NodePort is reached through the node's
 	// address): only the pod's MTU is smaller.
 	vxlanPodPath = runrecord.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500, LinkRate: 10e9}
+	// loPath is node-node-same's: a node to its own address, through lo.
+	loPath = runrecord.Path{Datapath: "host", MTU: 65536}
 )
+
+// baselines is the plan's baseline of each scenario when the fixture
+// measures node-node-same (the same-node rows are compared with it); nil,
+// as in records written before it, when it does not.
+func baselines(scenarios []string) map[string]string {
+	if !slices.Contains(scenarios, runrecord.LocalBaselineScenario) {
+		return nil
+	}
+	b := map[string]string{}
+	for _, sc := range scenarios {
+		b[sc] = runrecord.BaselineScenario
+		if sc == runrecord.LocalBaselineScenario || sc == "pod-pod-same" {
+			b[sc] = runrecord.LocalBaselineScenario
+		}
+	}
+	return b
+}
 
 func lookup(variant, scenario string) model {
 	m, ok := models[variant][scenario]
@@ -147,7 +175,7 @@ func lookup(variant, scenario string) model {
 	ends := map[string][3]string{
 		"node-node": {"node-1", "node-2", "direct"}, "pod-node": {"pod-1a", "node-2", "direct"},
 		"node-pod": {"node-1", "pod-2a", "direct"}, "pod-pod-cross": {"pod-1a", "pod-2a", "direct"},
-		"pod-pod-same": {"pod-1a", "pod-1b", "direct"}, "pod-clusterip": {"pod-1a", "pod-2a", "clusterip"},
+		"node-node-same": {"node-1", "node-1", "direct"}, "pod-pod-same": {"pod-1a", "pod-1b", "direct"}, "pod-clusterip": {"pod-1a", "pod-2a", "clusterip"},
 		"pod-nodeport": {"pod-1a", "pod-2a", "nodeport"},
 	}[scenario]
 	m.from, m.to, m.target = ends[0], ends[1], runrecord.TargetKind(ends[2])
@@ -159,21 +187,23 @@ func lookup(variant, scenario string) model {
 
 var models = map[string]map[string]model{
 	"datapath=routed": {
-		"node-node":     {gbps: 9.41, cv: 0.004, loss: 0.01, jitter: 0.012, cpuSnd: 46, cpuRcv: 38, retr: 12, path: hostPath},
-		"pod-node":      {gbps: 9.37, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 48, cpuRcv: 39, retr: 15, path: routedPath},
-		"node-pod":      {gbps: 9.36, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 47, cpuRcv: 41, retr: 15, path: routedPath},
-		"pod-pod-cross": {gbps: 9.31, cv: 0.005, loss: 0.02, jitter: 0.015, cpuSnd: 49, cpuRcv: 42, retr: 18, path: routedPath},
-		"pod-pod-same":  {gbps: 12.6, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 97, cpuRcv: 81, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1500}},
-		"pod-clusterip": {gbps: 9.19, cv: 0.006, loss: 0.02, jitter: 0.016, cpuSnd: 50, cpuRcv: 44, retr: 20, path: routedPath},
-		"pod-nodeport":  {failAll: "connect 198.18.0.2:30001: connection refused", path: routedPath},
+		"node-node":      {gbps: 9.41, cv: 0.004, loss: 0.01, jitter: 0.012, cpuSnd: 46, cpuRcv: 38, retr: 12, path: hostPath},
+		"pod-node":       {gbps: 9.37, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 48, cpuRcv: 39, retr: 15, path: routedPath},
+		"node-pod":       {gbps: 9.36, cv: 0.005, loss: 0.01, jitter: 0.014, cpuSnd: 47, cpuRcv: 41, retr: 15, path: routedPath},
+		"pod-pod-cross":  {gbps: 9.31, cv: 0.005, loss: 0.02, jitter: 0.015, cpuSnd: 49, cpuRcv: 42, retr: 18, path: routedPath},
+		"node-node-same": {gbps: 13.9, cv: 0.010, loss: 0.00, jitter: 0.004, cpuSnd: 98, cpuRcv: 84, retr: 0, path: loPath},
+		"pod-pod-same":   {gbps: 12.6, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 97, cpuRcv: 81, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1500}},
+		"pod-clusterip":  {gbps: 9.19, cv: 0.006, loss: 0.02, jitter: 0.016, cpuSnd: 50, cpuRcv: 44, retr: 20, path: routedPath},
+		"pod-nodeport":   {failAll: "connect 198.18.0.2:30001: connection refused", path: routedPath},
 	},
 	"datapath=vxlan": {
-		"node-node":     {gbps: 9.40, cv: 0.004, loss: 0.01, jitter: 0.012, cpuSnd: 46, cpuRcv: 38, retr: 12, path: hostPath},
-		"pod-node":      {gbps: 8.96, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 55, cpuRcv: 49, retr: 25, path: vxlanPodPath},
-		"node-pod":      {gbps: 8.93, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 53, cpuRcv: 52, retr: 25, path: vxlanPath},
-		"pod-pod-cross": {gbps: 8.72, cv: 0.007, loss: 0.04, jitter: 0.024, cpuSnd: 58, cpuRcv: 55, retr: 31, path: vxlanPath},
-		"pod-pod-same":  {gbps: 12.3, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 96, cpuRcv: 83, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1450}},
-		"pod-clusterip": {gbps: 8.55, cv: 0.07, loss: 0.06, jitter: 0.031, cpuSnd: 60, cpuRcv: 57, retr: 44, path: vxlanPath},
+		"node-node":      {gbps: 9.40, cv: 0.004, loss: 0.01, jitter: 0.012, cpuSnd: 46, cpuRcv: 38, retr: 12, path: hostPath},
+		"pod-node":       {gbps: 8.96, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 55, cpuRcv: 49, retr: 25, path: vxlanPodPath},
+		"node-pod":       {gbps: 8.93, cv: 0.006, loss: 0.03, jitter: 0.021, cpuSnd: 53, cpuRcv: 52, retr: 25, path: vxlanPath},
+		"pod-pod-cross":  {gbps: 8.72, cv: 0.007, loss: 0.04, jitter: 0.024, cpuSnd: 58, cpuRcv: 55, retr: 31, path: vxlanPath},
+		"node-node-same": {gbps: 13.8, cv: 0.010, loss: 0.00, jitter: 0.004, cpuSnd: 98, cpuRcv: 84, retr: 0, path: loPath},
+		"pod-pod-same":   {gbps: 12.3, cv: 0.012, loss: 0.00, jitter: 0.006, cpuSnd: 96, cpuRcv: 83, retr: 0, path: runrecord.Path{Datapath: "bridge", MTU: 1450}},
+		"pod-clusterip":  {gbps: 8.55, cv: 0.07, loss: 0.06, jitter: 0.031, cpuSnd: 60, cpuRcv: 57, retr: 44, path: vxlanPath},
 		"pod-nodeport": {gbps: 8.49, cv: 0.008, loss: 0.05, jitter: 0.028, cpuSnd: 61, cpuRcv: 56, retr: 40, path: vxlanPodPath,
 			failOne: "control connection: read tcp 198.18.1.2:40312->198.18.0.2:30001: connection reset by peer", failRepeat: 3},
 	},
@@ -263,6 +293,8 @@ func (m model) result(rng *rand.Rand, p stats.Protocol, start time.Time, slow fl
 func (m model) connectRTT(start time.Time) *runrecord.RTT {
 	us := 40.0
 	switch {
+	case m.path.Datapath == "host" && m.path.UnderlayMTU == 0:
+		us = 15 // lo
 	case m.path.Datapath == "bridge":
 		us = 22
 	case m.path.Datapath != "host":

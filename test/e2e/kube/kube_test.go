@@ -26,6 +26,7 @@ import (
 	"github.com/cnibench/cnibench/internal/image"
 	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/stats"
 	e2e "github.com/cnibench/cnibench/test/e2e/cluster"
 	"github.com/cnibench/cnibench/test/e2e/clustertest"
 	corev1 "k8s.io/api/core/v1"
@@ -137,7 +138,7 @@ func testKube(t *testing.T, mode e2e.CNI) {
 	checkPlacement(ctx, t, c.Client, kc.Namespace())
 
 	plan := bench.Plan{
-		Scenarios: []string{"node-node", "pod-pod-cross", "pod-clusterip"}, Protocols: []engine.Protocol{engine.TCP},
+		Scenarios: []string{"node-node", "pod-pod-cross", "pod-pod-same", "pod-clusterip"}, Protocols: []engine.Protocol{engine.TCP},
 		Duration: time.Second, Repeats: 2,
 	}
 	start = time.Now()
@@ -146,8 +147,11 @@ func testKube(t *testing.T, mode e2e.CNI) {
 		t.Fatal(err)
 	}
 	t.Logf("run of %d tests in %v", len(run.Samples), time.Since(start).Round(time.Millisecond))
-	if len(run.Samples) != 6 {
-		t.Errorf("%d samples, want 3 scenarios × 2 repeats", len(run.Samples))
+	if len(run.Samples) != 10 {
+		t.Errorf("%d samples, want 5 scenarios (with node-node-same, pod-pod-same's baseline) × 2 repeats", len(run.Samples))
+	}
+	if s := run.Summary(stats.Key{Scenario: "pod-pod-same", Protocol: stats.TCP, Streams: 1}); s == nil || s.BaselineScenario != runrecord.LocalBaselineScenario {
+		t.Errorf("pod-pod-same summary %+v, want it compared with %s", s, runrecord.LocalBaselineScenario)
 	}
 	eps, _ := kc.Endpoints(ctx)
 	addrOf := map[string]netip.Addr{}
@@ -229,6 +233,10 @@ func checkPaths(t *testing.T, mode e2e.CNI, paths []runrecord.PathRecord) {
 		}
 		if p.Scenario == "node-node" && p.Path.Datapath != "host" {
 			t.Errorf("node-node path %+v, want host", p.Path)
+		}
+		// node A to its own address: through lo (MTU 65536 by default), no underlay
+		if p.Scenario == runrecord.LocalBaselineScenario && (p.Path.Datapath != "host" || p.Path.UnderlayMTU != 0 || p.Path.MTU <= 1500 || p.From != p.To) {
+			t.Errorf("%s path %+v from %s to %s, want host through lo on one node", p.Scenario, p.Path, p.From, p.To)
 		}
 	}
 }
