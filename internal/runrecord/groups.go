@@ -121,6 +121,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 		r.Summaries = append(r.Summaries, cfg.Summarize(inputs[g.Key], base))
 	}
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
+	r.summarizeLatency(cfg)
 }
 
 // Summary returns the summary of key, or nil.

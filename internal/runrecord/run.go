@@ -41,6 +41,10 @@ type Run struct {
 	// Attempts are the invocations that measured the samples when the run
 	// was resumed (attempts.go); absent for a run measured in one go.
 	Attempts []Attempt `json:"attempts,omitempty"`
+	// LatencySamples and LatencySummaries are the latency tests (rr, crr,
+	// udp-rr; latency.go), absent when the run measured none.
+	LatencySamples   []LatencySample        `json:"latency_samples,omitempty"`
+	LatencySummaries []stats.LatencySummary `json:"latency_summaries,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -71,6 +75,10 @@ type Plan struct {
 	Order     string           `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
 	RTTProbes int              `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
 	Seed      uint64           `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
+	// Tests are the kinds of test run on each scenario (throughput, rr,
+	// crr, udp-rr); absent = throughput only (records before latency tests).
+	Tests           []string `json:"tests,omitempty"`
+	LatencyDuration Duration `json:"latency_duration,omitempty"` // of each latency test
 }
 
 // PathRecord is the network one scenario's tests crossed.
