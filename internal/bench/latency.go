@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster"
@@ -157,4 +158,14 @@ func (p Plan) recordKinds(rp *runrecord.Plan) {
 	if len(p.latencyTests()) > 0 {
 		rp.LatencyDuration = runrecord.Duration(p.LatencySpec(Group{}).Duration)
 	}
+}
+
+// kindsLine tells --dry-run the plan's kinds of test when it has latency
+// tests; "" for throughput only.
+func (p Plan) kindsLine() string {
+	if len(p.latencyTests()) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("tests on every scenario: %s; each latency test %v, closed loop, 1-byte request and response (udp-rr: %d bytes)",
+		strings.Join(p.Kinds, ", "), p.LatencySpec(Group{}).Duration, engine.MinUDPRRSize)
 }

@@ -36,6 +36,9 @@ func WriteTests(w io.Writer, p Plan) error {
 		}
 	}
 	fmt.Fprintf(w, "; about %v in all\n", p.Estimate().Round(time.Second))
+	if line := p.kindsLine(); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	a, b := "A", "B"
 	if len(p.Nodes) == 2 {
 		a, b = p.Nodes[0], p.Nodes[1]
@@ -59,7 +62,11 @@ func WriteTests(w io.Writer, p Plan) error {
 		if hasVariants {
 			v = t.Variant + "\t"
 		}
-		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%d\t%d/%d\t%s\n", i+1, v, t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats, t.Scenario.Route(a, b))
+		proto, streams := string(t.Protocol), fmt.Sprint(t.Streams)
+		if t.Latency != "" {
+			proto, streams = string(t.Latency), "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%s\t%d/%d\t%s\n", i+1, v, t.Scenario.Name, proto, streams, t.Repeat, t.Repeats, t.Scenario.Route(a, b))
 	}
 	return tw.Flush()
 }

@@ -55,7 +55,10 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
 		}
 	}
-	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
+	if len(run.Summaries) > 0 {
+		fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
+	}
+	writeLatencyMarkdown(ew, run)
 	return ew.err
 }
 

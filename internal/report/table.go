@@ -45,7 +45,10 @@ func writeTable(w io.Writer, run *runrecord.Run) error {
 			}
 		}
 	}
-	fmt.Fprintf(ew, "\n%s\n", legend(run))
+	if len(run.Summaries) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", legend(run))
+	}
+	writeLatencyTable(ew, run)
 	return trimWrite(w, buf.Bytes())
 }
 

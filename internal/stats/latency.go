@@ -100,6 +100,10 @@ func (c Config) SummarizeLatency(g LatencyGroup, baseline *LatencyGroup) Latency
 	s.P50Us = c.Estimate(key, g.values(p50))
 	s.P99Us = c.Estimate(key, g.values(p99))
 	s.PerSecond = c.Estimate(key, g.values(func(x LatencySample) float64 { return x.PerSecond }))
+	if s.P50Us.MedianCI == nil {
+		warn(WarnFewSamples, "only %d successful sample(s): no %g%% interval for the median exists below %d; use --repeats %d or more",
+			s.N, c.Confidence*100, MinRepeatsForMedianCI(c.Confidence), MinRepeatsForMedianCI(c.Confidence))
+	}
 	switch {
 	case s.Baseline:
 	case baseline == nil:
