@@ -52,7 +52,7 @@ func latencyFixture() *runrecord.Run {
 
 func TestLatencyGolden(t *testing.T) {
 	run := latencyFixture()
-	for _, f := range []Format{Table, Markdown, CSV} {
+	for _, f := range []Format{Table, Markdown, CSV, HTML} {
 		name := "latency." + ext[f]
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
