@@ -39,7 +39,7 @@ func latencyFixture() *runrecord.Run {
 					s.Error = "crr test to 198.18.128.10:5201: connect: connection refused"
 				} else {
 					s.Result = &runrecord.LatencyResult{Spec: runrecord.LatencySpec{Mode: test, Duration: 500 * time.Millisecond, RequestSize: 1, ResponseSize: 1},
-						Seconds: 0.5, Transactions: int64(5e5 / p50), TransactionsPerSecond: 1e6 / p50, P50Us: p50, P99Us: 2*p50 + float64(r),
+						Seconds: 0.5, Transactions: int64(5e5 / p50), TransactionsPerSecond: 1e6 / p50, MinUs: 0.8 * p50, P50Us: p50, P90Us: 1.3 * p50, P99Us: 2*p50 + float64(r), P999Us: 3*p50 + float64(r),
 						Histogram: fmt.Sprintf("HISTFAKE%d", r)}
 				}
 				run.LatencySamples = append(run.LatencySamples, s)
@@ -61,5 +61,22 @@ func TestLatencyGolden(t *testing.T) {
 			}
 			golden(t, name, buf.Bytes())
 		})
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{24, 173, "[20 50 100 200]"},
+		{1.5, 9, "[1 2 5 10]"},
+		{100, 100, "[100]"},
+		{880, 24887, "[500 1000 2000 5000 10000 20000 50000]"},
+		{24, 24887, "[10 100 1000 10000 100000]"},
+	} {
+		if got := fmt.Sprint(logTicks(tc.lo, tc.hi)); got != tc.want {
+			t.Errorf("logTicks(%v, %v) = %s, want %s", tc.lo, tc.hi, got, tc.want)
+		}
 	}
 }

@@ -21,6 +21,7 @@ func latencyHTML(run *runrecord.Run) (template.HTML, error) {
 	var data struct {
 		Sections []section
 		Legend   string
+		Charts   []template.HTML
 	}
 	for _, sec := range latencySections(run) {
 		hs := section{Variant: sec[0].Variant}
@@ -33,6 +34,7 @@ func latencyHTML(run *runrecord.Run) (template.HTML, error) {
 		data.Sections = append(data.Sections, hs)
 	}
 	data.Legend = latencyLegend(run)
+	data.Charts = percentileCharts(run)
 	var b bytes.Buffer
 	if err := latencyTemplate.Execute(&b, data); err != nil {
 		return "", err
@@ -53,5 +55,8 @@ var latencyTemplate = template.Must(template.New("latency").Parse(`<section id="
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
 <p class="legend-text">{{.Legend}}</p>
+{{if .Charts}}<h3>Percentiles</h3>
+<p class="legend-text">One line per repeat through its min, p50, p90, p99 and p99.9; latency on a log axis, percentiles spaced by their nines.</p>
+<div class="series-grid">{{range .Charts}}{{.}}{{end}}</div>{{end}}
 </section>
 `))
