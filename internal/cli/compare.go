@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ const exitRegression = 3
 type compareOptions struct {
 	output           string
 	failOnRegression float64
+	failOnLatency    float64 // --fail-on-latency-regression (comparelatency.go)
 }
 
 func newCompareCommand(s Streams) *cobra.Command {
@@ -94,14 +96,26 @@ scenario that worked in the old runs failed in the new ones: a gate for CI.`,
 			if err != nil {
 				return err
 			}
+			var errs []error
 			if regs := c.Regressions(); len(regs) > 0 {
-				return &exitError{code: exitRegression, err: regressionError(regs, f.failOnRegression)}
+				errs = append(errs, regressionError(regs, f.failOnRegression))
+			}
+			if cmd.Flags().Changed(latencyGateFlag) {
+				regs, err := latencyGate(oldFiles, newFiles, f.failOnLatency)
+				if err != nil {
+					return err
+				}
+				errs = append(errs, regs)
+			}
+			if err := errors.Join(errs...); err != nil {
+				return &exitError{code: exitRegression, err: err}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(report.Table), "output format: "+report.FormatNames(report.CompareFormats))
 	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when normalised goodput fell by more than this many percent at its interval's bound")
+	cmd.Flags().Float64Var(&f.failOnLatency, latencyGateFlag, 0, "exit with status 3 when a latency test's p50 or p99 rose by more than this many percent (significantly, Holm-corrected)")
 	return cmd
 }
 

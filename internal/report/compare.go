@@ -361,22 +361,11 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 	if len(oldPaths) == 0 || len(newPaths) == 0 {
 		return nil, errors.New("compare needs at least one run on each side")
 	}
-	read := func(paths []string) ([]*runrecord.Run, error) {
-		var runs []*runrecord.Run
-		for _, p := range paths {
-			r, err := runrecord.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			runs = append(runs, r)
-		}
-		return runs, nil
-	}
-	old, err := read(oldPaths)
+	old, err := readRuns(oldPaths)
 	if err != nil {
 		return nil, err
 	}
-	new, err := read(newPaths)
+	new, err := readRuns(newPaths)
 	if err != nil {
 		return nil, err
 	}
@@ -388,4 +377,17 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 		}
 	}
 	return c, nil
+}
+
+// readRuns reads the run records at paths.
+func readRuns(paths []string) ([]*runrecord.Run, error) {
+	var runs []*runrecord.Run
+	for _, p := range paths {
+		r, err := runrecord.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
 }

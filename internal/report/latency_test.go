@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
@@ -18,35 +17,7 @@ func latencyFixture() *runrecord.Run {
 	run := runrecordtest.Build(runrecordtest.Options{
 		Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross", "pod-clusterip"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 6,
 	})
-	run.Plan.Tests = []string{"throughput", "rr", "crr"}
-	run.Plan.LatencyDuration = runrecord.Duration(500 * time.Millisecond)
-	base := map[string]float64{"node-node": 40, "pod-pod-cross": 47, "pod-clusterip": 52}
-	start := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
-	for r := 1; r <= 6; r++ {
-		for _, sc := range []string{"node-node", "pod-pod-cross", "pod-clusterip"} {
-			for _, test := range []string{"rr", "crr"} {
-				p50 := base[sc] + float64(r%3)
-				if test == "crr" {
-					p50 *= 3
-					if sc == "pod-clusterip" {
-						p50 += 30
-					}
-				}
-				s := runrecord.LatencySample{Scenario: sc, Test: test, Repeat: r, From: "pod-1a", To: "pod-2a", TargetKind: "direct",
-					Start: start, End: start.Add(500 * time.Millisecond)}
-				start = start.Add(time.Second)
-				if sc == "pod-clusterip" && test == "crr" && r == 4 {
-					s.Error = "crr test to 198.18.128.10:5201: connect: connection refused"
-				} else {
-					s.Result = &runrecord.LatencyResult{Spec: runrecord.LatencySpec{Mode: test, Duration: 500 * time.Millisecond, RequestSize: 1, ResponseSize: 1},
-						Seconds: 0.5, Transactions: int64(5e5 / p50), TransactionsPerSecond: 1e6 / p50, MinUs: 0.8 * p50, P50Us: p50, P90Us: 1.3 * p50, P99Us: 2*p50 + float64(r), P999Us: 3*p50 + float64(r),
-						Histogram: fmt.Sprintf("HISTFAKE%d", r)}
-				}
-				run.LatencySamples = append(run.LatencySamples, s)
-			}
-		}
-	}
-	run.Summarize(stats.Config{})
+	runrecordtest.AddLatency(run, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}, Fail: "pod-clusterip"})
 	return run
 }
 
@@ -78,5 +49,49 @@ func TestLogTicks(t *testing.T) {
 		if got := fmt.Sprint(logTicks(tc.lo, tc.hi)); got != tc.want {
 			t.Errorf("logTicks(%v, %v) = %s, want %s", tc.lo, tc.hi, got, tc.want)
 		}
+	}
+}
+
+func TestCompareLatency(t *testing.T) {
+	build := func(factor float64, fail string) *runrecord.Run {
+		run := runrecordtest.Build(runrecordtest.Options{
+			Variants: []string{""}, Scenarios: []string{"node-node", "pod-pod-cross", "pod-clusterip"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 6,
+		})
+		runrecordtest.AddLatency(run, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}, Factor: factor, Fail: fail})
+		return run
+	}
+	broken := build(1, "")
+	for i := range broken.LatencySamples {
+		if s := &broken.LatencySamples[i]; s.Scenario == "pod-clusterip" && s.Test == "crr" {
+			s.Result, s.Error = nil, "connection refused"
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		old     []*runrecord.Run
+		new     []*runrecord.Run
+		pct     float64
+		regress []string
+	}{
+		{"the same", []*runrecord.Run{build(1, "")}, []*runrecord.Run{build(1, "")}, 5, nil},
+		{"30% slower, gate at 10%", []*runrecord.Run{build(1, "")}, []*runrecord.Run{build(1.3, "")}, 10, []string{
+			"node-node rr p50", "node-node rr p99", "node-node crr p50", "node-node crr p99", "pod-pod-cross rr p50", "pod-pod-cross rr p99",
+			"pod-pod-cross crr p50", "pod-pod-cross crr p99", "pod-clusterip rr p50", "pod-clusterip rr p99", "pod-clusterip crr p50", "pod-clusterip crr p99"}},
+		{"30% slower, gate at 50%", []*runrecord.Run{build(1, "")}, []*runrecord.Run{build(1.3, "")}, 50, nil},
+		{"faster", []*runrecord.Run{build(1.3, "")}, []*runrecord.Run{build(1, "")}, 0, nil},
+		{"stopped working", []*runrecord.Run{build(1, "")}, []*runrecord.Run{broken}, 50, []string{"pod-clusterip crr p50", "pod-clusterip crr p99"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, c := range LatencyRegressions(CompareLatency(tc.old, tc.new, tc.pct, stats.Config{})) {
+				got = append(got, c.Label())
+				if !c.NewFailed && (c.Rise < 0.28 || c.Rise > 0.31) { // the fixture's p99 = 2 p50 + repeat
+					t.Errorf("%s: rise %.3f, want 0.3", c.Label(), c.Rise)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.regress) {
+				t.Errorf("regressions %v, want %v", got, tc.regress)
+			}
+		})
 	}
 }
