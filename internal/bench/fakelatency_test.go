@@ -12,11 +12,12 @@ import (
 
 // RunLatency of the fake: a made-up result whose latency grows with what
 // the path crosses (a pod end +5 µs, a Service +10 µs, another node
-// +20 µs; crr costs 3× rr), after the fake's duration (the latency
-// test's own, when shorter). Like RunClient, it fails against failTarget
-// and stops when ctx ends.
+// +20 µs; crr costs 3× rr; a client running at the same time, 2×), after
+// the fake's duration (the latency test's own, when shorter). Like
+// RunClient, it fails against failTarget and stops when ctx ends.
 func (f *fakeCluster) RunLatency(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
-	if f.running.Add(1) > 1 {
+	loaded := f.running.Add(1) > 1
+	if loaded {
 		f.overlap.Store(true)
 	}
 	defer f.running.Add(-1)
@@ -50,6 +51,9 @@ func (f *fakeCluster) RunLatency(ctx context.Context, from cluster.Endpoint, to 
 	}
 	if spec.Mode == engine.CRR {
 		d *= 3
+	}
+	if loaded {
+		d *= 2
 	}
 	return clustertest.FakeLatency(spec, d, 1000)
 }

@@ -21,7 +21,7 @@ const (
 )
 
 // AllTests are the kinds of test, in table order.
-var AllTests = []string{Throughput, RR, CRR, UDPRR}
+var AllTests = []string{Throughput, RR, CRR, UDPRR, RRLoad}
 
 // DefaultLatencyDuration is each latency test's length: long enough for
 // thousands of transactions on any path a cluster has (a p99 from tens of
@@ -54,14 +54,14 @@ func (p Plan) validateTests() []error {
 	for _, t := range p.Kinds {
 		switch {
 		case !slices.Contains(AllTests, t):
-			errs = append(errs, fmt.Errorf("unknown test %q: use throughput, rr, crr or udp-rr", t))
+			errs = append(errs, fmt.Errorf("unknown test %q: use throughput, rr, crr, udp-rr or rr-load", t))
 		case seen[t]:
 			errs = append(errs, fmt.Errorf("test %q is listed twice", t))
 		}
 		seen[t] = true
 	}
 	if p.Kinds != nil && len(p.Kinds) == 0 {
-		errs = append(errs, fmt.Errorf("no tests: name at least one of throughput, rr, crr, udp-rr"))
+		errs = append(errs, fmt.Errorf("no tests: name at least one of throughput, rr, crr, udp-rr, rr-load"))
 	}
 	if d := p.LatencyDuration; d < 0 || d > MaxLatencyDuration || (d > 0 && d < 10*time.Millisecond) {
 		errs = append(errs, fmt.Errorf("latency duration %v: use 10ms..%v", d, MaxLatencyDuration))
@@ -77,7 +77,11 @@ func (p Plan) LatencySpec(g Group) engine.LatencySpec {
 	if d == 0 {
 		d = DefaultLatencyDuration
 	}
-	return engine.LatencySpec{Mode: g.Latency, Duration: d, ConnectTimeout: connectTimeout}
+	mode := g.Latency
+	if mode == RRLoad {
+		mode = engine.RR
+	}
+	return engine.LatencySpec{Mode: mode, Duration: d, ConnectTimeout: connectTimeout}
 }
 
 // latencyGroups are a scenario's latency groups on one variant.
@@ -102,7 +106,13 @@ func (r *runner) runLatencyTest(ctx context.Context, c cluster.Cluster, t Test, 
 	} else {
 		spec := r.plan.LatencySpec(t.Group)
 		tctx, cancel := context.WithTimeout(ctx, spec.Duration+testGrace)
-		res, err := c.RunLatency(tctx, b.from, b.target, spec)
+		run := c.RunLatency
+		if t.Latency == RRLoad {
+			run = func(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
+				return underLoad(ctx, c, b, spec)
+			}
+		}
+		res, err := run(tctx, b.from, b.target, spec)
 		cancel()
 		s.End = r.now()
 		if ctx.Err() != nil {

@@ -104,7 +104,7 @@ func TestPlanKinds(t *testing.T) {
 	}{
 		{[]string{"throughput", "rr", "crr", "udp-rr"}, 0, ""},
 		{[]string{"rr"}, time.Second, ""},
-		{[]string{"tcp_rr"}, 0, `unknown test "tcp_rr": use throughput, rr, crr or udp-rr`},
+		{[]string{"tcp_rr"}, 0, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr or rr-load`},
 		{[]string{"rr", "rr"}, 0, `test "rr" is listed twice`},
 		{[]string{}, 0, "no tests"},
 		{[]string{"rr"}, time.Millisecond, "latency duration 1ms: use 10ms..1m0s"},
@@ -150,5 +150,42 @@ func TestResumeLatency(t *testing.T) {
 	}
 	if !res.Complete || len(res.Samples) != 4 || len(res.LatencySamples) != 4 || len(seen) != 4 {
 		t.Errorf("complete %v, %d throughput and %d latency samples (%d distinct), want 4 and 4", res.Complete, len(res.Samples), len(res.LatencySamples), len(seen))
+	}
+}
+
+// TestRunLatencyUnderLoad: rr-load runs rr while the cluster runs a bulk
+// stream between the same endpoints (the fake doubles latency then), and
+// its row says what the load adds to the scenario's idle rr.
+func TestRunLatencyUnderLoad(t *testing.T) {
+	f := &fakeCluster{nodes: 2, podsPerNode: 2, duration: time.Minute}
+	p := Plan{Repeats: 6, Kinds: []string{RR, RRLoad}, Scenarios: []string{"pod-pod-cross"}, LatencyDuration: 20 * time.Millisecond}
+	run, err := Run(context.Background(), f, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.FailedLatencySamples() != 0 || len(run.LatencySamples) != 2*2*6 {
+		t.Fatalf("%d latency samples, %d failed", len(run.LatencySamples), run.FailedLatencySamples())
+	}
+	loads := 0
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, "client pod-1a direct") {
+			loads++
+		}
+	}
+	if loads != 6 {
+		t.Errorf("%d load streams from pod-1a, want one per rr-load test (6)", loads)
+	}
+	// idle rr: node-node 30+20 = 50 µs, pod-pod-cross 30+5+20 = 55 µs; under load twice that
+	adds := map[string]float64{"node-node": 50, "pod-pod-cross": 55}
+	for _, s := range run.LatencySummaries {
+		if s.Test != RRLoad {
+			if s.LoadP50Delta != nil {
+				t.Errorf("%s %s has a load delta", s.Scenario, s.Test)
+			}
+			continue
+		}
+		if d, want := s.LoadP50Delta, adds[s.Scenario]; d == nil || d.DeltaUs < want-1 || d.DeltaUs > want+1 || !d.Significant {
+			t.Errorf("%s: load adds %+v, want +%v µs, significant", s.Scenario, d, want)
+		}
 	}
 }

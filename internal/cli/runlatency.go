@@ -21,7 +21,7 @@ var defaultRunTests = []string{bench.Throughput, bench.RR}
 
 func addLatencyRunFlags(f *pflag.FlagSet) *latencyRunOptions {
 	o := &latencyRunOptions{duration: secondsValue(bench.DefaultLatencyDuration)}
-	f.StringSliceVar(&o.tests, "tests", defaultRunTests, "tests on every scenario: throughput, rr (request/response latency), crr (a connection per transaction), udp-rr")
+	f.StringSliceVar(&o.tests, "tests", defaultRunTests, "tests on every scenario: throughput, rr (request/response latency), crr (a connection per transaction), udp-rr, rr-load (rr beside a bulk TCP stream)")
 	f.Var(&o.duration, "latency-duration", "length of each latency test (rr, crr, udp-rr), e.g. 500ms or 2s")
 	return o
 }

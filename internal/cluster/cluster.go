@@ -84,7 +84,9 @@ type Server interface {
 }
 
 // Cluster is a place to measure. Implementations must be safe for one
-// caller at a time; Close removes everything the cluster created.
+// caller at a time, except that RunLatency may run while one RunClient
+// runs between the same endpoints (latency under load); Close removes
+// everything the cluster created.
 //
 // Every implementation keeps the rules written on the methods below;
 // internal/cluster/clustertest checks them, and each backend runs it.

@@ -48,11 +48,14 @@ func latencySummaryCells(s stats.LatencySummary) latencyCells {
 	if d := s.P99Delta; d != nil {
 		c.P99Delta, c.P99DCI = latencyDelta(d), microsRange(d.CI, d.DeltaUs)
 	}
-	var codes []string
-	for _, w := range s.Warnings {
-		codes = append(codes, w.Code)
+	var notes []string
+	if d := s.LoadP50Delta; d != nil {
+		notes = append(notes, "load "+latencyDelta(d))
 	}
-	c.Notes = strings.Join(codes, " ")
+	for _, w := range s.Warnings {
+		notes = append(notes, w.Code)
+	}
+	c.Notes = strings.Join(notes, ", ")
 	return c
 }
 
@@ -172,5 +175,5 @@ func latencyLegend(run *runrecord.Run) string {
 	return fmt.Sprintf("latency: p50 and p99 of each test's transactions, median over the repeats with its exact 95%% interval; "+
 		"p50 + and p99 + = what the scenario adds to the baseline's (node-node, same variant and test): Hodges–Lehmann estimate in µs "+
 		"with its Moses 95%% interval, × the same on log latency as a factor; ~ = not significantly different (Mann-Whitney, Holm over the latency table's %d tests); "+
-		"trans/s = transactions per second (closed loop: one in flight)", family)
+		"trans/s = transactions per second (closed loop: one in flight); rr-load = rr while a bulk TCP stream runs on the same path, load = what it adds to the scenario's idle rr p50", family)
 }

@@ -14,6 +14,7 @@ const (
 	TestRR         = "rr"
 	TestCRR        = "crr"
 	TestUDPRR      = "udp-rr"
+	TestRRLoad     = "rr-load" // rr while a bulk TCP stream runs on the same path
 )
 
 // LatencySample is one latency test (rr, crr, udp-rr): one repeat of one
@@ -136,7 +137,8 @@ func (g LatencyGroup) Stats() stats.LatencyGroup {
 
 // summarizeLatency computes every latency group's summary into
 // r.LatencySummaries, each against the baseline scenario's group of the
-// same variant and test, and corrects their tests together (Holm).
+// same variant and test (rr under load also against its scenario's idle
+// rr), and corrects their tests together (Holm).
 func (r *Run) summarizeLatency(cfg stats.Config) {
 	groups := r.LatencyGroups()
 	r.LatencySummaries = nil
@@ -154,7 +156,13 @@ func (r *Run) summarizeLatency(cfg stats.Config) {
 		if b, ok := inputs[bk]; ok {
 			base = &b
 		}
-		r.LatencySummaries = append(r.LatencySummaries, cfg.SummarizeLatency(inputs[g.Key], base))
+		s := cfg.SummarizeLatency(inputs[g.Key], base)
+		idle := g.Key
+		idle.Test = TestRR
+		if i, ok := inputs[idle]; ok && g.Key.Test == TestRRLoad {
+			s.LoadP50Delta = cfg.LoadDelta(inputs[g.Key], i)
+		}
+		r.LatencySummaries = append(r.LatencySummaries, s)
 	}
 	cfg.AdjustLatencyFamily(r.LatencySummaries)
 }

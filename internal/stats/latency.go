@@ -71,7 +71,10 @@ type LatencySummary struct {
 	PerSecond *Estimate     `json:"transactions_per_second,omitempty"`
 	P50Delta  *LatencyDelta `json:"p50_delta,omitempty"`
 	P99Delta  *LatencyDelta `json:"p99_delta,omitempty"`
-	Warnings  []Warning     `json:"warnings,omitempty"`
+	// LoadP50Delta is, for rr under load, what the load adds to the same
+	// scenario's idle rr p50 (LoadDelta).
+	LoadP50Delta *LatencyDelta `json:"load_p50_delta,omitempty"`
+	Warnings     []Warning     `json:"warnings,omitempty"`
 }
 
 // SummarizeLatency describes g and compares it with baseline (g itself for
@@ -134,14 +137,23 @@ func (c Config) latencyDelta(x, base []float64) *LatencyDelta {
 	return out
 }
 
-// AdjustLatencyFamily applies Holm's correction over every p50 and p99
-// test of a run's latency table (a family of its own, beside the goodput
+// LoadDelta is what load adds to latency: the p50s of rr under load
+// against the same scenario's idle rr p50s; nil when either has none.
+func (c Config) LoadDelta(loaded, idle LatencyGroup) *LatencyDelta {
+	if len(loaded.Samples) == 0 || len(idle.Samples) == 0 {
+		return nil
+	}
+	return c.withDefaults().latencyDelta(loaded.values(p50), idle.values(p50))
+}
+
+// AdjustLatencyFamily applies Holm's correction over every p50, p99 and
+// load test of a run's latency table (a family of its own, beside the goodput
 // table's) and returns the family's size.
 func (c Config) AdjustLatencyFamily(sums []LatencySummary) int {
 	c = c.withDefaults()
 	var ds []*LatencyDelta
 	for i := range sums {
-		for _, d := range []*LatencyDelta{sums[i].P50Delta, sums[i].P99Delta} {
+		for _, d := range []*LatencyDelta{sums[i].P50Delta, sums[i].P99Delta, sums[i].LoadP50Delta} {
 			if d != nil {
 				ds = append(ds, d)
 			}
