@@ -84,3 +84,20 @@ func FakeLatency(spec engine.LatencySpec, d time.Duration, n int64) (*engine.Lat
 		MinUs: us(h.Min()), MeanUs: h.Mean() / 1e3, P50Us: us(h.ValueAtQuantile(50)), P90Us: us(h.ValueAtQuantile(90)),
 		P99Us: us(h.ValueAtQuantile(99)), P999Us: us(h.ValueAtQuantile(99.9)), MaxUs: us(h.Max()), Histogram: string(enc)}, nil
 }
+
+// checkLatencyUnderLoad: RunLatency works while a RunClient between the
+// same endpoints runs, and neither fails (latency under load).
+func checkLatencyUnderLoad(t *testing.T, ctx context.Context, c cluster.Cluster, from cluster.Endpoint, to cluster.Target, spec engine.Spec) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.RunClient(ctx, from, to, spec)
+		done <- err
+	}()
+	res, err := c.RunLatency(ctx, from, to, engine.LatencySpec{Mode: engine.RR, Duration: 300 * time.Millisecond})
+	if err != nil || res == nil || res.Transactions == 0 {
+		t.Errorf("RunLatency beside a RunClient: %v, %+v", err, res)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("RunClient beside a RunLatency: %v", err)
+	}
+}
