@@ -361,11 +361,7 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 	if len(oldPaths) == 0 || len(newPaths) == 0 {
 		return nil, errors.New("compare needs at least one run on each side")
 	}
-	old, err := readRuns(oldPaths)
-	if err != nil {
-		return nil, err
-	}
-	new, err := readRuns(newPaths)
+	old, new, err := readSides(oldPaths, newPaths)
 	if err != nil {
 		return nil, err
 	}
@@ -379,15 +375,19 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 	return c, nil
 }
 
-// readRuns reads the run records at paths.
-func readRuns(paths []string) ([]*runrecord.Run, error) {
-	var runs []*runrecord.Run
-	for _, p := range paths {
-		r, err := runrecord.ReadFile(p)
-		if err != nil {
-			return nil, err
+// readSides reads the run records of each side.
+func readSides(oldPaths, newPaths []string) (old, new []*runrecord.Run, err error) {
+	for _, side := range []struct {
+		paths []string
+		runs  *[]*runrecord.Run
+	}{{oldPaths, &old}, {newPaths, &new}} {
+		for _, p := range side.paths {
+			r, err := runrecord.ReadFile(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			*side.runs = append(*side.runs, r)
 		}
-		runs = append(runs, r)
 	}
-	return runs, nil
+	return old, new, nil
 }

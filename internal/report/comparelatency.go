@@ -137,11 +137,7 @@ func LatencyRegressions(cs []LatencyChange) []LatencyChange {
 // CompareLatencyFiles reads the run records of each side and compares
 // their latency (CompareLatency).
 func CompareLatencyFiles(oldPaths, newPaths []string, pct float64) ([]LatencyChange, error) {
-	old, err := readRuns(oldPaths)
-	if err != nil {
-		return nil, err
-	}
-	new, err := readRuns(newPaths)
+	old, new, err := readSides(oldPaths, newPaths)
 	if err != nil {
 		return nil, err
 	}
