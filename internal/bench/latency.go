@@ -106,13 +106,13 @@ func (r *runner) runLatencyTest(ctx context.Context, c cluster.Cluster, t Test, 
 	} else {
 		spec := r.plan.LatencySpec(t.Group)
 		tctx, cancel := context.WithTimeout(ctx, spec.Duration+testGrace)
-		run := c.RunLatency
+		var res *engine.LatencyResult
+		var err error
 		if t.Latency == RRLoad {
-			run = func(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
-				return underLoad(ctx, c, b, spec)
-			}
+			res, err = underLoad(tctx, c, b, spec)
+		} else {
+			res, err = c.RunLatency(tctx, b.from, b.target, spec)
 		}
-		res, err := run(tctx, b.from, b.target, spec)
 		cancel()
 		s.End = r.now()
 		if ctx.Err() != nil {
