@@ -22,13 +22,16 @@ const loadRamp = 300 * time.Millisecond
 
 // underLoad runs the rr test spec while one TCP stream from the same
 // endpoint to the same target keeps the path busy. The stream starts
-// loadRamp before the test and is stopped after it; a stream that ends
-// or fails before the test does fails the test (it was not under load).
+// loadRamp before the test and lasts a second beyond it (whole seconds,
+// as iperf3's protocol carries them), and the test waits for it to end:
+// a stream cancelled mid-test would leave the server a terminated test to
+// log. A stream that ends or fails before the test does fails the test
+// (it was not under load).
 func underLoad(ctx context.Context, c cluster.Cluster, b bound, spec engine.LatencySpec) (*engine.LatencyResult, error) {
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	load := engine.Spec{Protocol: engine.TCP, Streams: 1, ConnectTimeout: connectTimeout,
-		Duration: (loadRamp + spec.Duration + 2*time.Second).Truncate(time.Second)}
+		Duration: (loadRamp + spec.Duration + 2*time.Second - 1).Truncate(time.Second)}
 	done := make(chan error, 1)
 	go func() {
 		_, err := c.RunClient(lctx, b.from, b.target, load)
@@ -49,8 +52,10 @@ func underLoad(ctx context.Context, c cluster.Cluster, b bound, spec engine.Late
 			res, err = nil, loadEnded("during the test", lerr)
 		}
 	default:
-		stop()
-		<-done
+		if err != nil {
+			stop()
+		}
+		<-done // the stream's own end, about a second later
 	}
 	return res, err
 }
