@@ -19,6 +19,9 @@ const (
 	// whole engine.Spec in, Lines out.
 	FlagSpecJSON   = "spec-json"
 	FlagResultJSON = "result-json"
+	// FlagLatencySpecJSON is the client's hidden flag for a latency test:
+	// the whole engine.LatencySpec in, Lines (Latency or Error) out.
+	FlagLatencySpecJSON = "latency-spec-json"
 	// FlagProbeTimeout bounds the probe.
 	FlagProbeTimeout = "timeout"
 )
@@ -32,6 +35,31 @@ func ClientArgs(binary string, to netip.AddrPort, spec engine.Spec) ([]string, e
 	}
 	return []string{binary, "client", to.Addr().String(), "-p", strconv.Itoa(int(to.Port())),
 		"--" + FlagSpecJSON, string(sj), "--" + FlagResultJSON}, nil
+}
+
+// LatencyArgs is the command line that runs a latency test from a pod
+// against to: `BINARY client ADDR -p PORT --latency-spec-json SPEC --result-json`.
+func LatencyArgs(binary string, to netip.AddrPort, spec engine.LatencySpec) ([]string, error) {
+	sj, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	return []string{binary, "client", to.Addr().String(), "-p", strconv.Itoa(int(to.Port())),
+		"--" + FlagLatencySpecJSON, string(sj), "--" + FlagResultJSON}, nil
+}
+
+// DecodeLatencySpec reads the client's --latency-spec-json: a whole
+// engine.LatencySpec, normalized.
+func DecodeLatencySpec(s string) (engine.LatencySpec, error) {
+	var sp engine.LatencySpec
+	if err := json.Unmarshal([]byte(s), &sp); err != nil {
+		return sp, fmt.Errorf("--%s: %w", FlagLatencySpecJSON, err)
+	}
+	sp, err := sp.Normalize()
+	if err != nil {
+		return sp, fmt.Errorf("--%s: %w", FlagLatencySpecJSON, err)
+	}
+	return sp, nil
 }
 
 // DecodeSpec reads the client's --spec-json: a whole engine.Spec,

@@ -20,3 +20,16 @@ func RunClient(ctx context.Context, w io.Writer, addr string, spec engine.Spec) 
 	}
 	return lw.Write(Line{Result: res})
 }
+
+// RunLatency is the pod side of a latency test: it runs the engine's
+// latency client against addr and writes its result, or its error (which
+// it also returns), as one Line.
+func RunLatency(ctx context.Context, w io.Writer, addr string, spec engine.LatencySpec) error {
+	lw := NewLineWriter(w)
+	res, err := (&engine.Client{}).RunLatency(ctx, addr, spec)
+	if err != nil {
+		_ = lw.Write(Line{Error: err.Error()})
+		return err
+	}
+	return lw.Write(Line{Latency: res})
+}

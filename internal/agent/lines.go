@@ -18,7 +18,9 @@ import (
 type Line struct {
 	Interval *engine.Interval `json:"interval,omitempty"`
 	Result   *engine.Result   `json:"result,omitempty"`
-	Error    string           `json:"error,omitempty"`
+	// Latency is a latency test's result (client --latency-spec-json).
+	Latency *engine.LatencyResult `json:"latency,omitempty"`
+	Error   string                `json:"error,omitempty"`
 }
 
 // LineWriter writes Lines, one JSON object per line; it is safe for the
@@ -50,9 +52,29 @@ const maxLine = 64 << 20
 // Output that is not Lines (another program, another version) is an
 // error that says so.
 func ReadLines(r io.Reader, onInterval func(engine.Interval)) (*engine.Result, error) {
+	last, err := readLines(r, onInterval, func(l Line) bool { return l.Result != nil })
+	if err != nil {
+		return nil, err
+	}
+	return last.Result, nil
+}
+
+// ReadLatencyLines reads a latency client's lines and returns its result,
+// or the error it reported.
+func ReadLatencyLines(r io.Reader) (*engine.LatencyResult, error) {
+	last, err := readLines(r, nil, func(l Line) bool { return l.Latency != nil })
+	if err != nil {
+		return nil, err
+	}
+	return last.Latency, nil
+}
+
+// readLines reads Lines up to the end of r and returns the last one that
+// isResult accepts, or the error the client reported, or ErrNoResult.
+func readLines(r io.Reader, onInterval func(engine.Interval), isResult func(Line) bool) (Line, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	var res *engine.Result
+	var res *Line
 	var errMsg string
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -61,29 +83,29 @@ func ReadLines(r io.Reader, onInterval func(engine.Interval)) (*engine.Result, e
 		}
 		var l Line
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			return nil, fmt.Errorf("client output is not --%s (is the image a cnibench of this version?): %q", FlagResultJSON, Truncate(line, 200))
+			return Line{}, fmt.Errorf("client output is not --%s (is the image a cnibench of this version?): %q", FlagResultJSON, Truncate(line, 200))
 		}
 		switch {
 		case l.Interval != nil:
 			if onInterval != nil {
 				onInterval(*l.Interval)
 			}
-		case l.Result != nil:
-			res = l.Result
+		case isResult(l):
+			res = &l
 		case l.Error != "":
 			errMsg = l.Error
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return Line{}, err
 	}
 	if errMsg != "" {
-		return nil, errors.New(errMsg)
+		return Line{}, errors.New(errMsg)
 	}
 	if res == nil {
-		return nil, ErrNoResult
+		return Line{}, ErrNoResult
 	}
-	return res, nil
+	return *res, nil
 }
 
 // Truncate shortens s to n bytes and marks the cut, for quoting a pod's

@@ -35,6 +35,8 @@ type Progress struct {
 	Elapsed   time.Duration // since the run started
 	Remaining time.Duration // estimate, from the tests so far
 	Sample    *runrecord.Sample
+	// Latency is a finished latency test's record (Sample is nil then).
+	Latency *runrecord.LatencySample
 	// Run is the record so far: read it during the call only (e.g. to
 	// save a checkpoint), never keep or change it.
 	Run *runrecord.Run

@@ -42,7 +42,11 @@ func WriteTests(w io.Writer, p Plan) error {
 		if hasVariants {
 			v = t.Variant + "\t"
 		}
-		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%d\t%d/%d\t%s\n", i+1, v, t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats, t.Scenario.Route(a, b))
+		proto, streams := string(t.Protocol), fmt.Sprint(t.Streams)
+		if t.Latency != "" {
+			proto, streams = string(t.Latency), "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s%s\t%s\t%s\t%d/%d\t%s\n", i+1, v, t.Scenario.Name, proto, streams, t.Repeat, t.Repeats, t.Scenario.Route(a, b))
 	}
 	return tw.Flush()
 }
@@ -68,6 +72,9 @@ func WritePlan(w io.Writer, p Plan) {
 		fmt.Fprintf(w, ", UDP at %s per stream", units.FormatRate(float64(p.UDPRate)))
 	}
 	fmt.Fprintf(w, "; about %v in all\n", p.Estimate().Round(time.Second))
+	if line := p.kindsLine(); line != "" {
+		fmt.Fprintln(w, line)
+	}
 }
 
 // BlockSizes says how many bytes each write carries in the plan's

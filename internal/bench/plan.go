@@ -74,6 +74,11 @@ type Plan struct {
 	Port      int               // servers' port; 0 = engine.DefaultPort
 	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
 	Seed      uint64            // randomises the order within rounds; 0 = 1 (the CLI draws one per run and records it)
+	// Kinds are the kinds of test run on every scenario: throughput, rr,
+	// crr, udp-rr (latency.go); nil = throughput only.
+	Kinds []string
+	// LatencyDuration is each latency test's length; 0 = DefaultLatencyDuration.
+	LatencyDuration time.Duration
 	// RealCluster: the plan runs on a real cluster (kube), where round trips
 	// are long enough for TCP's start-up to weigh on a test without --omit.
 	RealCluster bool
@@ -211,6 +216,7 @@ func (p Plan) Validate() error {
 	if p.Port < 1 || p.Port > 65535 {
 		bad("port %d: use 1..65535", p.Port)
 	}
+	errs = append(errs, p.validateTests()...)
 	labels := map[string]bool{}
 	for _, v := range p.Variants {
 		if labels[v] {
@@ -288,6 +294,9 @@ type Group struct {
 	Scenario Scenario
 	Protocol engine.Protocol
 	Streams  int
+	// Latency is the latency test of a latency group (Protocol and
+	// Streams unset); "" for a throughput group.
+	Latency engine.LatencyMode
 }
 
 // Test is one test of a plan: one repeat of one group.
@@ -304,6 +313,9 @@ type Test struct {
 // String names the test the way progress lines show it.
 func (t Test) String() string {
 	s := fmt.Sprintf("%s %s ×%d #%d/%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats)
+	if t.Latency != "" {
+		s = fmt.Sprintf("%s %s #%d/%d", t.Scenario.Name, t.Latency, t.Repeat, t.Repeats)
+	}
 	if t.Variant != "" {
 		s = t.Variant + " " + s
 	}
@@ -311,15 +323,18 @@ func (t Test) String() string {
 }
 
 // Groups lists one variant's groups in round order: scenarios (baseline
-// first), then protocols, then streams.
+// first), then protocols, then streams, then the scenario's latency tests.
 func (p Plan) Groups(variant string) []Group {
 	var gs []Group
 	for _, sc := range p.ScenarioList() {
 		for _, pr := range p.Protocols {
 			for _, n := range p.Streams {
-				gs = append(gs, Group{Variant: variant, Scenario: sc, Protocol: pr, Streams: n})
+				if p.throughput() {
+					gs = append(gs, Group{Variant: variant, Scenario: sc, Protocol: pr, Streams: n})
+				}
 			}
 		}
+		gs = append(gs, p.latencyGroups(variant, sc)...)
 	}
 	return gs
 }
@@ -400,6 +415,7 @@ func (p Plan) Record() runrecord.Plan {
 	if slices.Contains(p.Protocols, engine.TCP) {
 		rp.TCPWrite = cmp.Or(p.MsgSize, engine.DefaultTCPLength)
 	}
+	p.recordKinds(&rp)
 	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
 		rp.Variants = slices.Clone(p.Variants)
 	}
@@ -409,7 +425,15 @@ func (p Plan) Record() runrecord.Plan {
 // Estimate is how long the plan's tests take, plus a guess of each test's
 // setup (connect, handshake, results exchange).
 func (p Plan) Estimate() time.Duration {
-	return time.Duration(len(p.Tests())) * (p.Duration + p.Omit + perTestOverhead)
+	var d time.Duration
+	for _, t := range p.Tests() {
+		if t.Latency != "" {
+			d += p.LatencySpec(t.Group).Duration + perTestOverhead
+		} else {
+			d += p.Duration + p.Omit + perTestOverhead
+		}
+	}
+	return d
 }
 
 // perTestOverhead is a test's time besides duration and omit, measured on

@@ -101,3 +101,17 @@ func recordProtocols(ps []engine.Protocol) []stats.Protocol {
 	}
 	return out
 }
+
+// recordLatency is a latency result as the run record keeps it.
+func recordLatency(res *engine.LatencyResult) *runrecord.LatencyResult {
+	s := res.Spec
+	return &runrecord.LatencyResult{
+		Spec: runrecord.LatencySpec{Mode: string(s.Mode), Duration: s.Duration, Transactions: s.Transactions,
+			RequestSize: s.RequestSize, ResponseSize: s.ResponseSize, Rate: s.Rate, MaxOutstanding: s.MaxOutstanding,
+			Timeout: s.Timeout, ConnectTimeout: s.ConnectTimeout, Family: int(s.Family)},
+		Start: res.Start, End: res.End, Local: res.Local, Remote: res.Remote, Seconds: res.Seconds,
+		Transactions: res.Transactions, TransactionsPerSecond: res.TransactionsPerSecond, Errors: res.Errors,
+		Lost: res.Lost, Duplicated: res.Duplicated, Reordered: res.Reordered, MinUs: res.MinUs, MeanUs: res.MeanUs,
+		P50Us: res.P50Us, P90Us: res.P90Us, P99Us: res.P99Us, P999Us: res.P999Us, MaxUs: res.MaxUs, Histogram: res.Histogram,
+	}
+}

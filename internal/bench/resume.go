@@ -21,7 +21,15 @@ type testID struct {
 }
 
 func idOfTest(t Test) testID {
+	if t.Latency != "" {
+		return idOfLatency(t.Variant, t.Scenario.Name, string(t.Latency), t.Repeat)
+	}
 	return testID{t.Variant, t.Scenario.Name, string(t.Protocol), t.Streams, t.Repeat}
+}
+
+// idOfLatency names a latency test: its kind stands where a protocol does.
+func idOfLatency(variant, scenario, kind string, repeat int) testID {
+	return testID{variant, scenario, "latency:" + kind, 0, repeat}
 }
 
 func idOfSample(s runrecord.Sample) testID {
@@ -43,7 +51,7 @@ var ErrCannotResume = errors.New("cannot resume")
 // holds, then takes over old's samples, paths and ID as the record.
 func (r *runner) resume(old *runrecord.Run) error {
 	if old.Complete {
-		return fmt.Errorf("%w: the run is complete (%d tests), nothing is left to measure", ErrCannotResume, len(old.Samples))
+		return fmt.Errorf("%w: the run is complete (%d tests), nothing is left to measure", ErrCannotResume, len(old.Samples)+len(old.LatencySamples))
 	}
 	if len(r.plan.Nodes) == 0 { // the pair the first attempt chose
 		r.plan.Nodes = slices.Clone(old.Plan.Nodes)
@@ -65,8 +73,12 @@ func (r *runner) resume(old *runrecord.Run) error {
 	for _, s := range old.Samples {
 		st.have[idOfSample(s)] = true
 	}
+	for _, s := range old.LatencySamples {
+		st.have[idOfLatency(s.Variant, s.Scenario, s.Test, s.Repeat)] = true
+	}
 	rec := *old
 	rec.Samples = slices.Clone(old.Samples)
+	rec.LatencySamples = slices.Clone(old.LatencySamples)
 	rec.Complete = false
 	st.attempt = rec.BeginAttempt(r.opts.CommandLine, r.start)
 	r.rec, r.resumed = &rec, st
@@ -76,7 +88,7 @@ func (r *runner) resume(old *runrecord.Run) error {
 	})
 	r.total = len(r.pending(r.plan.Tests()))
 	r.ev.Note(fmt.Sprintf("resuming run %s as attempt %d: %d of %d tests measured, %d to go",
-		labelOr(rec.ID, "(no ID)"), st.attempt, len(old.Samples), len(r.plan.Tests()), r.total))
+		labelOr(rec.ID, "(no ID)"), st.attempt, len(old.Samples)+len(old.LatencySamples), len(r.plan.Tests()), r.total))
 	return nil
 }
 

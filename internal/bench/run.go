@@ -305,6 +305,10 @@ func (r *runner) failAll(tests []Test, err error) {
 	for _, t := range tests {
 		r.done++
 		at := r.now()
+		if t.Latency != "" {
+			r.failLatency(t, at, err)
+			continue
+		}
 		s := r.sample(t, bound{}, at)
 		s.End, s.Error = at, err.Error()
 		r.rec.Samples = append(r.rec.Samples, s)
@@ -324,6 +328,9 @@ func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
 	if ctx.Err() != nil {
 		return interrupted(ctx)
+	}
+	if t.Latency != "" {
+		return r.runLatencyTest(ctx, c, t, b)
 	}
 	r.done++
 	started := r.progress(t, nil)

@@ -162,6 +162,9 @@ func runClient(ctx context.Context, s Streams, host string, o clientOptions) err
 		return fmt.Errorf("-p %d out of range: use 1..65535", o.port)
 	}
 	addr := net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(o.port))
+	if o.lat.specJSON != "" {
+		return runLatencyAgent(ctx, s, addr, o)
+	}
 	if mode, err := o.lat.mode(); err != nil || mode != "" {
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/spf13/pflag"
 )
@@ -18,6 +19,8 @@ type latencyOptions struct {
 	reqSize, respSize string
 	rate              float64
 	transactions      int64
+	// hidden, for the kube backend: a whole LatencySpec in, one Line out
+	specJSON string
 }
 
 func addLatencyFlags(f *pflag.FlagSet, o *latencyOptions) {
@@ -28,6 +31,21 @@ func addLatencyFlags(f *pflag.FlagSet, o *latencyOptions) {
 	f.StringVar(&o.respSize, "resp-size", "", "latency: response bytes (default 1, udp-rr 16)")
 	f.Float64Var(&o.rate, "rr-rate", 0, "latency: open loop at this many transactions/s, timed from each one's intended start (default closed loop)")
 	f.Int64Var(&o.transactions, "rr-count", 0, "latency: stop after this many transactions (or -t, whichever first)")
+	f.StringVar(&o.specJSON, agent.FlagLatencySpecJSON, "", "the latency test as an engine.LatencySpec in JSON, replacing the test flags (for the kube backend)")
+	_ = f.MarkHidden(agent.FlagLatencySpecJSON)
+}
+
+// runLatencyAgent is the kube backend's latency test in a pod: the spec
+// from --latency-spec-json, the result as one JSON line (internal/agent).
+func runLatencyAgent(ctx context.Context, s Streams, addr string, o clientOptions) error {
+	if !o.resultJSON {
+		return fmt.Errorf("--%s needs --%s", agent.FlagLatencySpecJSON, agent.FlagResultJSON)
+	}
+	sp, err := agent.DecodeLatencySpec(o.lat.specJSON)
+	if err != nil {
+		return err
+	}
+	return agent.RunLatency(ctx, s.Out, addr, sp)
 }
 
 // mode is the latency test asked for, "" for none.

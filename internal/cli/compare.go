@@ -21,6 +21,7 @@ const (
 type compareOptions struct {
 	output           string
 	failOnRegression float64
+	failOnLatency    float64 // --fail-on-latency-regression (comparelatency.go)
 }
 
 func newCompareCommand(s Streams) *cobra.Command {
@@ -104,11 +105,26 @@ shares of it cannot be compared).`,
 			if err != nil {
 				return err
 			}
-			return gateStatus(c, f.failOnRegression)
+			gateErr := gateStatus(c, f.failOnRegression)
+			if cmd.Flags().Changed(latencyGateFlag) {
+				regs, err := latencyGate(oldFiles, newFiles, f.failOnLatency)
+				if err != nil {
+					return err
+				}
+				if regs != nil { // a regression (3) wins over "cannot decide" (4)
+					var prior *exitError
+					if errors.As(gateErr, &prior) {
+						regs = errors.Join(prior.err, regs)
+					}
+					return &exitError{code: exitRegression, err: regs}
+				}
+			}
+			return gateErr
 		},
 	}
 	cmd.Flags().StringVarP(&f.output, "output", "o", string(report.Table), "output format: "+report.FormatNames(report.CompareFormats))
 	cmd.Flags().Float64Var(&f.failOnRegression, "fail-on-regression", 0, "exit with status 3 when normalised goodput fell by more than this many percent at its interval's bound, 4 when that cannot be decided")
+	cmd.Flags().Float64Var(&f.failOnLatency, latencyGateFlag, 0, "exit with status 3 when a latency test's p50 or p99 rose by more than this many percent (significantly, Holm-corrected)")
 	return cmd
 }
 

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cnibench/cnibench/internal/bench"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/spf13/pflag"
@@ -23,6 +25,16 @@ func runFlags(t *testing.T, args ...string) *pflag.FlagSet {
 	fs := cmd.Flags()
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
+	}
+	// The lab's timing defaults, as runOptions.timingDefaults gives them
+	// before a run records its plan (the flags' own defaults are 0).
+	d, om := bench.DefaultTiming(false)
+	for name, v := range map[string]time.Duration{"duration": d, "omit": om} {
+		if !fs.Changed(name) {
+			if err := fs.Lookup(name).Value.Set(v.String()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	return fs
 }

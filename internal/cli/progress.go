@@ -126,22 +126,19 @@ func (p *printer) TestInterval(pr bench.Progress, iv engine.Interval) {
 func (p *printer) TestFinished(pr bench.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	result := "failed"
-	if pr.Sample != nil && pr.Sample.Result != nil {
-		result = units.FormatRate(pr.Rate())
-	}
+	result, errMsg := finishedResult(pr)
 	if p.tty {
 		p.running, p.rate = false, ""
 		p.cur = pr
 		p.line = fmt.Sprintf("[%*d/%d] %s: %s", digits(pr.Total), pr.Index, pr.Total, testLabel(pr.Test), result)
-		if pr.Sample != nil && pr.Sample.Error != "" {
-			fmt.Fprintf(p.w, "\r\x1b[K%s failed: %s\n", pr.Test, pr.Sample.Error)
+		if errMsg != "" {
+			fmt.Fprintf(p.w, "\r\x1b[K%s failed: %s\n", pr.Test, errMsg)
 		}
 		p.draw()
 		return
 	}
-	if pr.Sample != nil && pr.Sample.Error != "" {
-		result = "FAILED: " + pr.Sample.Error
+	if errMsg != "" {
+		result = "FAILED: " + errMsg
 	}
 	fmt.Fprintf(p.w, "%s [%*d/%d] %s: %s (elapsed %s, ~%s left)\n", p.stamp(), digits(pr.Total), pr.Index, pr.Total,
 		pr.Test, result, clock(pr.Elapsed), clock(pr.Remaining))
@@ -167,6 +164,9 @@ func (p *printer) stamp() string { return p.now().Format("15:04:05") }
 // testLabel is a test as the live line shows it.
 func testLabel(t bench.Test) string {
 	s := fmt.Sprintf("%s %s ×%d, repeat %d/%d", t.Scenario.Name, t.Protocol, t.Streams, t.Repeat, t.Repeats)
+	if t.Latency != "" {
+		s = fmt.Sprintf("%s %s, repeat %d/%d", t.Scenario.Name, t.Latency, t.Repeat, t.Repeats)
+	}
 	if t.Variant != "" {
 		s = t.Variant + ": " + s
 	}

@@ -32,7 +32,7 @@ func TestResumeKilledRunOnTheLab(t *testing.T) {
 	dir := t.TempDir()
 	record := filepath.Join(dir, "run.json")
 	const tests = 2 * 3 // node-node and pod-pod-cross, 3 repeats
-	first := exec.Command(bin, "run", "--scenarios", "pod-pod-cross", "--repeats", "3", "--duration", "1", "--omit", "0",
+	first := exec.Command(bin, "run", "--scenarios", "pod-pod-cross", "--tests", "throughput", "--repeats", "3", "--duration", "1", "--omit", "0",
 		"--rtt-probes", "2", "--quiet", "--out-dir", dir)
 	if err := first.Start(); err != nil {
 		t.Fatal(err)

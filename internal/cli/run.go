@@ -18,6 +18,7 @@ import (
 	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,10 +54,13 @@ type runOptions struct {
 	lab  *labRunOptions // --cluster lab
 	kube *kubeOptions   // --cluster kube
 	push *pushOptions
+	lat  *latencyRunOptions // --tests, --latency-duration (runlatency.go)
 
 	resume   string // --resume DIR/run.json (resume.go)
 	planFile string // -f plan.yaml (planfile.go)
 	from     string // --from run.json: repeat a recorded run (planfile.go)
+
+	flags *pflag.FlagSet // to tell a flag given from its default
 }
 
 // plan turns the flags into a validated plan.
@@ -97,6 +101,11 @@ func (o runOptions) plan() (bench.Plan, error) {
 			errs = append(errs, fmt.Errorf("--msg-size: %w", err))
 		}
 		p.MsgSize = int(n)
+	}
+	if o.lat != nil {
+		if err := o.lat.apply(o.flags, &p, o.kube.serverImageOf()); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	// Every field comes from a flag with its default: validate as given,
 	// so "--repeats 0" is an error rather than the default.
@@ -184,6 +193,8 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	o.lab = addLabRunFlags(f)
 	o.kube = addKubeFlags(f)
 	o.push = addPushFlags(f)
+	o.lat = addLatencyRunFlags(f)
+	o.flags = f
 	groupClusterFlags(cmd)
 	return cmd
 }
@@ -254,7 +265,7 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		PlanFile: recordedPlan(cmd.Flags(), o.cluster, plan.Seed),
 	})
 	ev.close()
-	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples) == 0 {
+	if run == nil || runErr != nil && !errors.Is(runErr, bench.ErrInterrupted) && len(run.Samples)+len(run.LatencySamples) == 0 {
 		return runErr // nothing measured: no table to show
 	}
 	written, werr := report.Write(run, report.Options{Format: format, Out: s.Out, OutDir: o.outDir})
@@ -275,14 +286,14 @@ func measure(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 	switch {
 	case errors.Is(runErr, bench.ErrInterrupted):
-		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d tests: partial results, marked incomplete", len(run.Samples))}
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted after %d tests: partial results, marked incomplete", len(run.Samples)+len(run.LatencySamples))}
 	case runErr != nil:
 		return errors.Join(runErr, writeErr)
 	case writeErr != nil:
 		return writeErr
 	}
-	if n := run.FailedSamples(); n > 0 {
-		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples))}
+	if n := run.FailedSamples() + run.FailedLatencySamples(); n > 0 {
+		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples)+len(run.LatencySamples))}
 	}
 	return nil
 }

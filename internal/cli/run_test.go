@@ -22,21 +22,26 @@ func TestRunDryRun(t *testing.T) {
 		tests int
 		want  []string
 	}{
-		{"defaults", nil, 48, []string{
-			"48 tests, one at a time: 1 variant(s) × 8 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
-			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 53s in all",
+		{"defaults", nil, 96, []string{
+			"96 tests, one at a time: 1 variant(s) × 8 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
+			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 1m22s in all",
+			"tests on every scenario: throughput, rr; each latency test 500ms",
 			"lab datapath=routed: 3 nodes × 2 pods, MTU 1500, pod MTU 1500, uplinks shaped to 1 Gbit/s",
 			"1/6     ", "6/6     ",
 		}},
-		{"matrix", []string{"--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 8 * 2 * 2 * 3, []string{
+		{"throughput only", []string{"--tests", "throughput"}, 48, []string{"about 53s in all"}},
+		{"latency only", []string{"--tests", "rr,crr,udp-rr", "--latency-duration", "2s", "--repeats", "2"}, 8 * 3 * 2, []string{
+			"each latency test 2s", "node-node       crr", "pod-clusterip   udp-rr",
+		}},
+		{"matrix", []string{"--tests", "throughput", "--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 8 * 2 * 2 * 3, []string{
 			"192 tests", "UDP at 500 Mbit/s per stream",
 			"lab datapath=vxlan: 3 nodes × 2 pods, MTU 1500, pod MTU 1450, uplinks unshaped",
 			"note: 3 repeats: with fewer than 4 the significance test can never call a difference real",
 		}},
-		{"some scenarios, other nodes", []string{"--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 12, []string{
+		{"some scenarios, other nodes", []string{"--tests", "throughput", "--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 12, []string{
 			"note: added node-node", "each test: 3s measured after 1s warm-up", "pod on node-3 → pod on node-2",
 		}},
-		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 6, []string{
+		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 12, []string{
 			"note: added node-node-same: same-node scenarios are compared with two host processes on their node",
 			"node-node-same  tcp    1        ", "node-1 → node-1",
 		}},
@@ -93,6 +98,9 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--link-rate", "fast"}, `--link-rate: "fast" is not a rate`},
 		{[]string{"--mtu", "100"}, "underlay MTU 100: use 1280..9000"},
 		{[]string{"--policy-rules", "0,1,2,3,4,5,6", "--mtu", "1500,1400,1300,1280,9000,2000"}, "more than 36 variants"},
+		{[]string{"--tests", "tcp_rr"}, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr or rr-load`},
+		{[]string{"--latency-duration", "5ms"}, "latency duration 5ms: use 10ms..1m0s"},
+		{[]string{"--cluster", "kube", "--server-image", "networkstatic/iperf3", "--tests", "throughput,rr"}, "--tests rr with --server-image: a stock iperf3 cannot answer latency tests"},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -122,6 +130,8 @@ func TestRunStatus(t *testing.T) {
 	}{
 		{"all measured", &runrecord.Run{Samples: measured(3)}, nil, 0, ""},
 		{"some failed", &runrecord.Run{Samples: append(measured(3), failed)}, nil, exitTestsFailed, "1 of 4 tests failed"},
+		{"a latency test failed", &runrecord.Run{Samples: measured(2), LatencySamples: []runrecord.LatencySample{{Scenario: "pod-node", Test: "rr", Error: "connection refused"}}},
+			nil, exitTestsFailed, "1 of 3 tests failed"},
 		{"interrupted", &runrecord.Run{Samples: measured(2)}, fmt.Errorf("%w: %w", bench.ErrInterrupted, context.Canceled), exitInterrupted, "interrupted after 2 tests"},
 		{"interrupted with failures", &runrecord.Run{Samples: []runrecord.Sample{failed}}, bench.ErrInterrupted, exitInterrupted, "partial results"},
 		{"could not run", &runrecord.Run{}, errors.New(`no node "node-9"`), 1, `no node "node-9"`},
@@ -157,16 +167,17 @@ func TestRunOnTheLab(t *testing.T) {
 	testenv.MustBeRoot(t)
 	dir := t.TempDir()
 	out, errOut, err := runCommand(t, newRunCommand, "--scenarios", "pod-pod-cross", "--repeats", "2", "--datapath", "vxlan", "--out-dir", dir)
+	// the default tests: throughput and rr, 4 of each
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
-	for _, w := range []string{"datapath=vxlan", "node-node", "pod-pod-cross", "baseline", "4 tests · complete"} {
+	for _, w := range []string{"datapath=vxlan", "node-node", "pod-pod-cross", "baseline", "8 tests · complete", "LATENCY · datapath=vxlan"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("table lacks %q", w)
 		}
 	}
-	for _, w := range []string{"building datapath=vxlan", "[1/4] datapath=vxlan ", "Mbit/s (elapsed", "wrote " + filepath.Join(dir, "run.json")} {
+	for _, w := range []string{"building datapath=vxlan", "[1/8] datapath=vxlan ", "Mbit/s (elapsed", "rr #2/2: p50 ", "wrote " + filepath.Join(dir, "run.json")} {
 		if !strings.Contains(errOut, w) {
 			t.Errorf("stderr lacks %q", w)
 		}
@@ -177,7 +188,7 @@ func TestRunOnTheLab(t *testing.T) {
 		}
 	}
 	run, err := runrecord.ReadFile(filepath.Join(dir, "run.json"))
-	if err != nil || !run.Complete || len(run.Samples) != 4 || len(run.Summaries) != 2 || run.ID == "" || run.CommandLine[0] != "cnibench" {
+	if err != nil || !run.Complete || len(run.Samples) != 4 || len(run.Summaries) != 2 || len(run.LatencySamples) != 4 || len(run.LatencySummaries) != 2 || run.ID == "" || run.CommandLine[0] != "cnibench" {
 		t.Fatalf("run.json: %v", err)
 	}
 	if got := fmt.Sprintf("%v %v %v", run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {

@@ -84,7 +84,9 @@ type Server interface {
 }
 
 // Cluster is a place to measure. Implementations must be safe for one
-// caller at a time; Close removes everything the cluster created.
+// caller at a time, except that RunLatency may run while one RunClient
+// runs between the same endpoints (latency under load); Close removes
+// everything the cluster created.
 //
 // Every implementation keeps the rules written on the methods below;
 // internal/cluster/clustertest checks them, and each backend runs it.
@@ -109,6 +111,11 @@ type Cluster interface {
 	// interval as it ends, and never after it returns. When ctx is
 	// cancelled it stops promptly with an error that wraps ctx's error.
 	RunClient(ctx context.Context, from Endpoint, to Target, spec engine.Spec) (*engine.Result, error)
+	// RunLatency runs one request/response test (rr, crr, udp-rr) from an
+	// endpoint against a target's `cnibench server`, like RunClient. When
+	// ctx is cancelled it stops promptly with an error that wraps ctx's
+	// error; a test that measured nothing is an error, never a result.
+	RunLatency(ctx context.Context, from Endpoint, to Target, spec engine.LatencySpec) (*engine.LatencyResult, error)
 	Path(ctx context.Context, from Endpoint, to Target) (Path, error)
 	// Close removes everything the cluster created; closing twice is fine.
 	Close(ctx context.Context) error

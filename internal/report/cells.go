@@ -308,8 +308,8 @@ func runFacts(run *runrecord.Run) (title string, facts []string) {
 	if !run.End.IsZero() {
 		facts = append(facts, run.End.Sub(run.Start).Round(1e9).String())
 	}
-	tests := fmt.Sprintf("%d tests", len(run.Samples))
-	if f := run.FailedSamples(); f > 0 {
+	tests := fmt.Sprintf("%d tests", len(run.Samples)+len(run.LatencySamples))
+	if f := run.FailedSamples() + run.FailedLatencySamples(); f > 0 {
 		tests += fmt.Sprintf(" (%d failed)", f)
 	}
 	facts = append(facts, tests)

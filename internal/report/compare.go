@@ -382,22 +382,7 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 	if len(oldPaths) == 0 || len(newPaths) == 0 {
 		return nil, errors.New("compare needs at least one run on each side")
 	}
-	read := func(paths []string) ([]*runrecord.Run, error) {
-		var runs []*runrecord.Run
-		for _, p := range paths {
-			r, err := runrecord.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			runs = append(runs, r)
-		}
-		return runs, nil
-	}
-	old, err := read(oldPaths)
-	if err != nil {
-		return nil, err
-	}
-	new, err := read(newPaths)
+	old, new, err := readSides(oldPaths, newPaths)
 	if err != nil {
 		return nil, err
 	}
@@ -409,4 +394,21 @@ func CompareFiles(oldPaths, newPaths []string, o CompareFilesOptions) (*Comparis
 		}
 	}
 	return c, nil
+}
+
+// readSides reads the run records of each side.
+func readSides(oldPaths, newPaths []string) (old, new []*runrecord.Run, err error) {
+	for _, side := range []struct {
+		paths []string
+		runs  *[]*runrecord.Run
+	}{{oldPaths, &old}, {newPaths, &new}} {
+		for _, p := range side.paths {
+			r, err := runrecord.ReadFile(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			*side.runs = append(*side.runs, r)
+		}
+	}
+	return old, new, nil
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,13 +34,17 @@ var csvColumns = []string{
 // writeCSV renders one row per sample, then one per summary.
 func writeCSV(w io.Writer, run *runrecord.Run) error {
 	cw := csv.NewWriter(w)
-	cw.Write(csvColumns)
-	col := make(map[string]int, len(csvColumns))
-	for i, c := range csvColumns {
+	columns := csvColumns
+	if len(run.LatencySamples) > 0 {
+		columns = append(slices.Clip(csvColumns), latencyCSVColumns...)
+	}
+	cw.Write(columns)
+	col := make(map[string]int, len(columns))
+	for i, c := range columns {
 		col[c] = i
 	}
 	for _, s := range run.Samples {
-		row := make([]string, len(csvColumns))
+		row := make([]string, len(columns))
 		set := func(k, v string) { row[col[k]] = v }
 		set("record", "sample")
 		setKey(set, s.Key())
@@ -81,7 +86,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		cw.Write(row)
 	}
 	for _, s := range run.Summaries {
-		row := make([]string, len(csvColumns))
+		row := make([]string, len(columns))
 		set := func(k, v string) { row[col[k]] = v }
 		set("record", "summary")
 		setKey(set, s.Key)
@@ -145,6 +150,10 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set("warnings", strings.Join(codes, " "))
 		cw.Write(row)
 	}
+	writeLatencyCSV(cw, run, func() ([]string, func(k, v string)) {
+		row := make([]string, len(columns))
+		return row, func(k, v string) { row[col[k]] = v }
+	})
 	cw.Flush()
 	return cw.Error()
 }

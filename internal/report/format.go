@@ -81,7 +81,7 @@ func Render(w io.Writer, run *runrecord.Run, f Format) error {
 }
 
 func summarized(run *runrecord.Run) *runrecord.Run {
-	if len(run.Summaries) > 0 || len(run.Samples) == 0 {
+	if (len(run.Summaries) > 0 || len(run.Samples) == 0) && (len(run.LatencySummaries) > 0 || len(run.LatencySamples) == 0) {
 		return run
 	}
 	c := *run

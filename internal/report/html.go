@@ -24,6 +24,7 @@ type page struct {
 	Plan       [][2]string
 	Failures   []runrecord.Sample
 	CommandRaw string
+	Latency    template.HTML // the latency section (latencyhtml.go)
 }
 
 type htmlSection struct {
@@ -114,6 +115,10 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 		if s.Failed() {
 			p.Failures = append(p.Failures, s)
 		}
+	}
+	var err error
+	if p.Latency, err = latencyHTML(run); err != nil {
+		return err
 	}
 	return pageTemplate.Execute(w, p)
 }

@@ -112,7 +112,8 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
 <p class="legend-text">{{.Legend}}</p>
-</section>
+</section>{{with .Latency}}
+{{.}}{{end}}
 
 {{range .Charts}}
 <section id="goodput-{{.Protocol}}">

@@ -62,7 +62,10 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 	if len(warnings) > 0 {
 		fmt.Fprintf(ew, "\n%s\n", strings.Join(warnings, "\n"))
 	}
-	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
+	if len(run.Summaries) > 0 {
+		fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
+	}
+	writeLatencyMarkdown(ew, run)
 	return ew.err
 }
 

@@ -48,7 +48,10 @@ func writeTable(w io.Writer, run *runrecord.Run, wide bool) error {
 	for _, l := range warningLines(run, wide) {
 		fmt.Fprintln(ew, l)
 	}
-	fmt.Fprintln(ew, wrap(legend(run), tableWidth, ""))
+	if len(run.Summaries) > 0 {
+		fmt.Fprintln(ew, wrap(legend(run), tableWidth, ""))
+	}
+	writeLatencyTable(ew, run)
 	if ew.err != nil {
 		return ew.err
 	}

@@ -131,6 +131,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 		r.Summaries = append(r.Summaries, s)
 	}
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
+	r.summarizeLatency(cfg)
 }
 
 // roundID is one round of one variant's interleaved order.

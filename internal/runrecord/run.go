@@ -52,6 +52,10 @@ type Run struct {
 	// `cnibench run --from` repeats the run with. Absent in records of
 	// runs not made by the cnibench command.
 	PlanFile map[string]any `json:"plan_file,omitempty"`
+	// LatencySamples and LatencySummaries are the latency tests (rr, crr,
+	// udp-rr; latency.go), absent when the run measured none.
+	LatencySamples   []LatencySample        `json:"latency_samples,omitempty"`
+	LatencySummaries []stats.LatencySummary `json:"latency_summaries,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -92,6 +96,10 @@ type Plan struct {
 	// with (a baseline names itself); absent in records that compared
 	// every scenario with node-node.
 	Baselines map[string]string `json:"baselines,omitempty"`
+	// Tests are the kinds of test run on each scenario (throughput, rr,
+	// crr, udp-rr); absent = throughput only (records before latency tests).
+	Tests           []string `json:"tests,omitempty"`
+	LatencyDuration Duration `json:"latency_duration,omitempty"` // of each latency test
 }
 
 // BaselineOf names the scenario that scenario is compared with: the

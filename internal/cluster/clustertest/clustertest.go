@@ -82,6 +82,9 @@ func Run(t *testing.T, newCluster func(t *testing.T) cluster.Cluster, opts Optio
 	t.Run("IntervalHook", func(t *testing.T) { checkIntervalHook(t, ctx, c, from, srv.Target(), opts.Spec) })
 	t.Run("Cancel", func(t *testing.T) { checkCancel(t, ctx, c, from, srv.Target(), opts) })
 	t.Run("NodeToItself", func(t *testing.T) { checkNodeToItself(t, ctx, c, eps, opts) })
+	t.Run("Latency", func(t *testing.T) { checkLatency(t, ctx, c, from, srv.Target()) })
+	t.Run("LatencyCancel", func(t *testing.T) { checkLatencyCancel(t, ctx, c, from, srv.Target(), opts.CancelAfter) })
+	t.Run("LatencyUnderLoad", func(t *testing.T) { checkLatencyUnderLoad(t, ctx, c, from, srv.Target(), opts.Spec) })
 	t.Run("CloseTwice", func(t *testing.T) {
 		if err := srv.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)

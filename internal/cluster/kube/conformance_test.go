@@ -28,6 +28,9 @@ func TestConformance(t *testing.T) {
 
 // fakeClient writes Lines as `cnibench client --result-json` would.
 func fakeClient(ctx context.Context, cmd []string, out io.Writer) error {
+	if isLatencyCmd(cmd) {
+		return fakeLatencyClient(ctx, cmd, out)
+	}
 	spec, err := agent.DecodeSpec(cmd[6])
 	if err != nil {
 		return err

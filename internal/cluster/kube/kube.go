@@ -247,40 +247,63 @@ func (c *Cluster) StartServer(ctx context.Context, ep cluster.Endpoint, port int
 // reads back the engine's whole Result; intervals reach the context's
 // interval hook as they end.
 func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.Spec) (*engine.Result, error) {
-	p, ok := c.byName[from.Name]
-	if !ok {
-		return nil, fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
-	}
 	cmd, err := agent.ClientArgs(binaryPath, to.Addr, spec)
 	if err != nil {
 		return nil, err
 	}
+	var res *engine.Result
+	err = c.execClient(ctx, from, to, cmd, func(r io.Reader) (err error) {
+		res, err = agent.ReadLines(r, engine.IntervalHook(ctx))
+		return err
+	})
+	return res, err
+}
+
+// RunLatency runs `cnibench client --latency-spec-json` by exec in from's
+// pod against to (which must be a cnibench server, not --server-image's
+// stock iperf3) and reads back the engine's LatencyResult.
+func (c *Cluster) RunLatency(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
+	cmd, err := agent.LatencyArgs(binaryPath, to.Addr, spec)
+	if err != nil {
+		return nil, err
+	}
+	var res *engine.LatencyResult
+	err = c.execClient(ctx, from, to, cmd, func(r io.Reader) (err error) {
+		res, err = agent.ReadLatencyLines(r)
+		return err
+	})
+	return res, err
+}
+
+// execClient execs cmd in from's pod and hands its stdout to read, which
+// must read it to the end; the error says what failed, the exec or the
+// client, with the client's stderr when it printed no result.
+func (c *Cluster) execClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, cmd []string, read func(io.Reader) error) error {
+	p, ok := c.byName[from.Name]
+	if !ok {
+		return fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
+	}
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
-	type out struct {
-		res *engine.Result
-		err error
-	}
-	done := make(chan out, 1)
+	done := make(chan error, 1)
 	go func() {
-		res, err := agent.ReadLines(pr, engine.IntervalHook(ctx))
+		err := read(pr)
 		_, _ = io.Copy(io.Discard, pr)
-		done <- out{res, err}
+		done <- err
 	}()
 	execErr := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, cmd, pw, &stderr)
 	pw.Close()
-	o := <-done
-	if o.res != nil {
-		return o.res, nil
+	err := <-done
+	if err == nil {
+		return nil
 	}
-	err = o.err
-	if execErr != nil && errors.Is(o.err, agent.ErrNoResult) {
+	if execErr != nil && errors.Is(err, agent.ErrNoResult) {
 		err = fmt.Errorf("exec: %w", explain(execErr))
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			err = fmt.Errorf("%w: %s", err, agent.Truncate(msg, 500))
 		}
 	}
-	return nil, fmt.Errorf("run client in %s/%s against %s %s: %w", c.ns, p.name, to.Kind, to.Addr, err)
+	return fmt.Errorf("run client in %s/%s against %s %s: %w", c.ns, p.name, to.Kind, to.Addr, err)
 }
 
 // netInfo is ep's pod's interfaces, read once by exec of `cnibench netinfo`.

@@ -221,6 +221,21 @@ func (l *Lab) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.T
 	return res, nil
 }
 
+// RunLatency runs one engine latency test from inside from's namespace
+// against to.
+func (l *Lab) RunLatency(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
+	nw, err := l.Network(from)
+	if err != nil {
+		return nil, err
+	}
+	c := &engine.Client{Network: nw}
+	res, err := c.RunLatency(ctx, to.Addr.String(), spec)
+	if err != nil {
+		return nil, fmt.Errorf("run %s client on %s against %s %s: %w", spec.Mode, from.Name, to.Kind, to.Addr, err)
+	}
+	return res, nil
+}
+
 // Path says what the lab built between from and to.
 func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target) (cluster.Path, error) {
 	if _, err := l.Network(from); err != nil {
