@@ -59,15 +59,15 @@ func latencySummaryCells(s stats.LatencySummary) latencyCells {
 	return c
 }
 
-// latencyDelta is what a scenario adds: "+12 µs ×1.31", "~+1 µs ×1.02"
-// when not significant.
+// latencyDelta is what a scenario adds: "+1 µs ×1.02", "+12 µs ×1.31*"
+// when significant (the run table's mark).
 func latencyDelta(d *stats.LatencyDelta) string {
 	s := signedMicros(d.DeltaUs)
 	if d.Factor > 0 {
 		s += " ×" + strconv.FormatFloat(d.Factor, 'f', 2, 64)
 	}
-	if !d.Significant {
-		s = "~" + s
+	if d.Significant {
+		s += "*"
 	}
 	return s
 }
@@ -122,7 +122,7 @@ func writeLatencyTable(w io.Writer, run *runrecord.Run) {
 		}
 	}
 	if len(run.LatencySummaries) > 0 {
-		fmt.Fprintf(w, "\n%s\n", latencyLegend(run))
+		fmt.Fprintf(w, "\n%s\n", wrap(latencyLegend(run), tableWidth, ""))
 	}
 }
 
@@ -174,6 +174,6 @@ func latencyLegend(run *runrecord.Run) string {
 	}
 	return fmt.Sprintf("latency: p50 and p99 of each test's transactions, median over the repeats with its exact 95%% interval; "+
 		"p50 + and p99 + = what the scenario adds to the baseline's (node-node; node-node-same for same-node paths; same variant and test): Hodges–Lehmann estimate in µs "+
-		"with its Moses 95%% interval, × the same on log latency as a factor; ~ = not significantly different (Mann-Whitney, Holm over the latency table's %d tests); "+
+		"with its Moses 95%% interval, × the same on log latency as a factor; * = differs from the baseline (Mann-Whitney p < 0.05 after Holm over the latency table's %d tests); "+
 		"trans/s = transactions per second (closed loop: one in flight); rr-load = rr while a bulk TCP stream runs on the same path, load = what it adds to the scenario's idle rr p50", family)
 }

@@ -20,7 +20,7 @@ type LatencyOptions struct {
 
 // latencyBase is a scenario's made-up rr p50 in µs; crr is 3× it, and
 // the Service's crr another 30 µs.
-var latencyBase = map[string]float64{"node-node": 40, "pod-node": 44, "node-pod": 45, "pod-pod-cross": 47, "pod-pod-same": 30, "pod-clusterip": 52, "pod-nodeport": 55}
+var latencyBase = map[string]float64{"node-node": 40, "node-node-same": 26, "pod-node": 44, "node-pod": 45, "pod-pod-cross": 47, "pod-pod-same": 30, "pod-clusterip": 52, "pod-nodeport": 55}
 
 // AddLatency adds latency tests of every scenario of r's plan, round by
 // round, records them in the plan and summarises r again.
