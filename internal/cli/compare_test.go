@@ -28,8 +28,8 @@ func TestCompareCommand(t *testing.T) {
 		wantCode int // exitError code, 0 = none
 	}{
 		{"rerun: one run a side says it cannot tell runs from change", []string{routed, rerun, "--fail-on-regression", "3"}, "One run per side", "", 0},
-		{"reruns: several runs a side", []string{routed, rerun, "--", rerun2}, "runs 2+1", "", 0},
-		{"globs", []string{filepath.Join(dir, "r*.json"), "--", filepath.Join(dir, "vxlan*.json")}, "runs 3+2", "", 0},
+		{"reruns: several runs a side", []string{routed, rerun, "-o", "wide", "--", rerun2}, "runs 2+1", "", 0},
+		{"globs", []string{"-o", "wide", filepath.Join(dir, "r*.json"), "--", filepath.Join(dir, "vxlan*.json")}, "runs 3+2", "", 0},
 		{"a glob that matches nothing", []string{filepath.Join(dir, "x*.json"), "--", vxlan}, "", "matches no file", 0},
 		{"nothing after --", []string{routed, vxlan2, "--"}, "", "want at least one run before and one after", 0},
 		{"vxlan: slower, no gate", []string{routed, vxlan}, "-6.15%", "", 0},

@@ -171,7 +171,7 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 			row.Status, row.Delta = RowOK, d
 			switch {
 			case baseline:
-				row.Note = "the baseline: host speed, not the pod network; never a regression"
+				row.Note = "baseline: never a regression"
 			case d.CI == nil:
 				row.Note = "too few samples for an interval"
 			}

@@ -131,22 +131,34 @@ func (c *Comparison) footer() string {
 }
 
 // writeCompareTable renders c for a terminal; without wide it leaves out
-// the RTT columns and wraps the prose to tableWidth.
+// the test and RTT columns and wraps the prose to tableWidth.
 func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	var buf strings.Builder
 	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	if wide {
+	// The default table leaves out a VARIANT column whose every row is the
+	// same: the heading's old/new lines already name it.
+	variants := wide
+	for _, r := range c.Rows {
+		variants = variants || c.cells(r).Variants != c.cells(c.Rows[0]).Variants
+	}
+	switch {
+	case wide:
 		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tRTT\tRTT CHANGE\tNOTES")
-	} else {
-		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tTEST\tNOTES")
+	case variants:
+		fmt.Fprintln(tw, "SCENARIO\tVARIANT\tOLD\tNEW\tCHANGE\t95% CI\tNOTES")
+	default:
+		fmt.Fprintln(tw, "SCENARIO\tOLD\tNEW\tCHANGE\t95% CI\tNOTES")
 	}
 	for _, r := range c.Rows {
 		cc := c.cells(r)
-		if wide {
+		switch {
+		case wide:
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.RTT, cc.RTTChange, cc.Notes)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, cc.P, cc.Notes)
+		case variants:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, orDash(cc.Variants), cc.Old, cc.New, cc.Change, cc.CI, shorten(cc.Notes, compareNotesWidth))
+		default:
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cc.Label, cc.Old, cc.New, cc.Change, cc.CI, shorten(cc.Notes, compareNotesWidth))
 		}
 	}
 	tw.Flush()
@@ -160,6 +172,18 @@ func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	}
 	fmt.Fprintf(&buf, "\n%s\n", footer)
 	return trimWrite(w, []byte(buf.String()))
+}
+
+// compareNotesWidth is as much of a row's notes as the default compare
+// table shows (a failure's whole error is in -o wide).
+const compareNotesWidth = 34
+
+// shorten cuts s to n characters, the last an ellipsis.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func writeCompareMarkdown(w io.Writer, c *Comparison) error {

@@ -161,3 +161,20 @@ func TestTableFitsTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareFitsTerminal: the default compare tables of the goldens (a
+// rerun, and a change of datapath with failures) fit tableWidth too; -o
+// wide may not.
+func TestCompareFitsTerminal(t *testing.T) {
+	for _, name := range []string{"compare-rerun.txt", "compare-vxlan.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			if n := utf8.RuneCountInString(l); n > tableWidth {
+				t.Errorf("%s line %d is %d characters, more than %d:\n%s", name, i+1, n, tableWidth, l)
+			}
+		}
+	}
+}
