@@ -40,7 +40,7 @@ func TestLoopbackMTU(t *testing.T) {
 		want int
 	}{
 		{"lo", []NetInterface{{Name: "eth0", MTU: 1500}, {Name: "lo", MTU: 65536}}, 65536},
-		{"renamed, by its address", []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"10.0.0.1/24"}}, {Name: "loop0", MTU: 16384, Addrs: []string{"::1/128"}}}, 16384},
+		{"renamed, by its address", []NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24"}}, {Name: "loop0", MTU: 16384, Addrs: []string{"::1/128"}}}, 16384},
 		{"none", []NetInterface{{Name: "eth0", MTU: 1500}}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,18 +86,11 @@ func (c Config) SummarizeLatency(g LatencyGroup, baseline *LatencyGroup) Latency
 	warn := func(code, format string, a ...any) {
 		s.Warnings = append(s.Warnings, Warning{Code: code, Message: fmt.Sprintf(format, a...)})
 	}
-	if s.N == 0 {
-		s.Status = StatusFailed
-		if s.Failed == 0 {
-			warn(WarnFailed, "no samples: nothing was measured")
-		} else {
-			warn(WarnFailed, "all %d samples failed: %s", s.Failed, s.Errors[0])
-		}
+	var failures []Warning
+	s.Status, failures = sampleStatus(s.N, s.Failed, s.Errors)
+	s.Warnings = append(s.Warnings, failures...)
+	if s.Status == StatusFailed {
 		return s
-	}
-	s.Status = StatusOK
-	if s.Failed > 0 {
-		warn(WarnFailedSamples, "%d of %d samples failed and are excluded: %s", s.Failed, s.Failed+s.N, s.Errors[0])
 	}
 	key := Key{Variant: g.Key.Variant, Scenario: g.Key.Scenario, Protocol: Protocol(g.Key.Test)}
 	s.P50Us = c.Estimate(key, g.values(p50))

@@ -141,18 +141,11 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	warn := func(code, format string, args ...any) {
 		s.Warnings = append(s.Warnings, Warning{Code: code, Message: fmt.Sprintf(format, args...)})
 	}
-	if s.N == 0 {
-		s.Status = StatusFailed
-		if s.Failed == 0 {
-			warn(WarnFailed, "no samples: nothing was measured")
-		} else {
-			warn(WarnFailed, "all %d samples failed: %s", s.Failed, s.Errors[0])
-		}
+	var failures []Warning
+	s.Status, failures = sampleStatus(s.N, s.Failed, s.Errors)
+	s.Warnings = append(s.Warnings, failures...)
+	if s.Status == StatusFailed {
 		return s
-	}
-	s.Status = StatusOK
-	if s.Failed > 0 {
-		warn(WarnFailedSamples, "%d of %d samples failed and are excluded: %s", s.Failed, s.Failed+s.N, s.Errors[0])
 	}
 	goodputs := g.Goodputs()
 	s.Goodput = c.Estimate(g.Key, goodputs)
@@ -260,4 +253,19 @@ func distinct(errs []string) []string {
 		}
 	}
 	return out
+}
+
+// sampleStatus is a group's status from its successful (n) and failed
+// sample counts, with the warnings every summary gives about failures:
+// StatusFailed, and why, when no sample succeeded.
+func sampleStatus(n, failed int, errs []string) (Status, []Warning) {
+	switch {
+	case n == 0 && failed == 0:
+		return StatusFailed, []Warning{{Code: WarnFailed, Message: "no samples: nothing was measured"}}
+	case n == 0:
+		return StatusFailed, []Warning{{Code: WarnFailed, Message: fmt.Sprintf("all %d samples failed: %s", failed, errs[0])}}
+	case failed > 0:
+		return StatusOK, []Warning{{Code: WarnFailedSamples, Message: fmt.Sprintf("%d of %d samples failed and are excluded: %s", failed, failed+n, errs[0])}}
+	}
+	return StatusOK, nil
 }
