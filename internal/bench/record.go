@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"time"
+
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/runrecord"
@@ -114,4 +116,40 @@ func recordLatency(res *engine.LatencyResult) *runrecord.LatencyResult {
 		Lost: res.Lost, Duplicated: res.Duplicated, Reordered: res.Reordered, MinUs: res.MinUs, MeanUs: res.MeanUs,
 		P50Us: res.P50Us, P90Us: res.P90Us, P99Us: res.P99Us, P999Us: res.P999Us, MaxUs: res.MaxUs, Histogram: res.Histogram,
 	}
+}
+
+// recordNodeCPU is a test's node CPU as the run record keeps it: the
+// client's node and the server's, each charged with the bits of its side
+// of the measured direction (the client sends unless the test is reverse).
+func recordNodeCPU(res *engine.Result, wall time.Duration, client, server nodeUse) *runrecord.NodeCPU {
+	sent, received := windowBits(res)
+	out := &runrecord.NodeCPU{WindowSeconds: wall.Seconds(), BitsSent: sent, BitsReceived: received}
+	clientSide, serverSide := runrecord.SideSender, runrecord.SideReceiver
+	if res.Spec.Reverse {
+		clientSide, serverSide = serverSide, clientSide
+	}
+	for _, n := range []struct {
+		role, side string
+		use        nodeUse
+	}{{runrecord.RoleClient, clientSide, client}, {runrecord.RoleServer, serverSide, server}} {
+		rec := runrecord.NodeCPUUse{Role: n.role, Node: n.use.node, Side: n.side}
+		if n.use.err != nil {
+			rec.Error = n.use.err.Error()
+			out.Nodes = append(out.Nodes, rec)
+			continue
+		}
+		u := n.use.usage
+		rec.CPUs, rec.User, rec.System, rec.SoftIRQ, rec.IRQ, rec.Steal, rec.Idle = u.CPUs, u.User, u.System, u.SoftIRQ, u.IRQ, u.Steal, u.Idle
+		rec.Busy = u.BusyFraction()
+		bits := sent
+		if n.side == runrecord.SideReceiver {
+			bits = received
+		}
+		if perGbit, ok := u.PerGbit(bits); ok {
+			softirq := u.SoftIRQ / (bits / 1e9)
+			rec.PerGbit, rec.SoftIRQPerGbit = &perGbit, &softirq
+		}
+		out.Nodes = append(out.Nodes, rec)
+	}
+	return out
 }

@@ -353,8 +353,12 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 				r.ev.TestInterval(started, iv)
 			}
 		})
+		cpu := startNodeCPU(ctx, c, b)
 		res, err := c.RunClient(tctx, b.from, b.target, r.plan.Spec(t.Group))
 		cancel()
+		if err == nil && res != nil {
+			s.NodeCPU = cpu.stop(ctx, res)
+		}
 		mu.Lock()
 		live = false
 		mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/agent"
+	"github.com/cnibench/cnibench/internal/nodecpu"
 	"github.com/spf13/cobra"
 )
 
@@ -68,6 +69,26 @@ func newNetinfoCommand(s Streams) *cobra.Command {
 				return err
 			}
 			return agent.WriteInterfaces(s.Out, ifs)
+		},
+	}
+}
+
+// newCPUStatCommand is the hidden `cnibench cpustat`: the node's CPU times
+// from /proc/stat as one JSON line (agent.WriteCPUStat). /proc/stat is not
+// namespaced, so in any pod it is the node's.
+func newCPUStatCommand(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:     agent.CmdCPUStat,
+		Short:   "Print the node's CPU times from /proc/stat as one JSON line (for the kube backend)",
+		Example: "  cnibench cpustat",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := nodecpu.Read()
+			if err != nil {
+				return err
+			}
+			return agent.WriteCPUStat(s.Out, t)
 		},
 	}
 }

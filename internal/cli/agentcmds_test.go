@@ -4,6 +4,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/cnibench/cnibench/internal/agent"
 )
 
 func TestProbe(t *testing.T) {
@@ -39,5 +41,24 @@ func TestProbe(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout ~%q, stderr ~%q", code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestCPUStat runs the hidden command as a pod would, and reads its line
+// back with the backend's reader.
+func TestCPUStat(t *testing.T) {
+	out, errOut, code := run(t, "cpustat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, err := agent.ReadCPUStat([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CPUs < 1 || got.Idle == 0 {
+		t.Errorf("cpustat read %+v from this machine", got)
+	}
+	if _, errOut, code := run(t, "cpustat", "extra"); code == 0 || !strings.Contains(errOut, "unknown command") && !strings.Contains(errOut, "accepts 0 arg") {
+		t.Errorf("cpustat with an argument: exit %d, %q", code, errOut)
 	}
 }

@@ -98,6 +98,7 @@ can be the other end of any test.`,
 		newCleanupCommand(s, labs),
 		newImageCommand(s),
 		newNetinfoCommand(s),
+		newCPUStatCommand(s),
 		newIdleCommand(s),
 		newProbeCommand(s),
 	)

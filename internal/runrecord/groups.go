@@ -81,6 +81,9 @@ func (g Group) Stats(path *Path) stats.Group {
 		}
 		st := s.Result.statsSample()
 		st.Round = s.Round
+		if s.NodeCPU != nil {
+			st.SenderNode, st.ReceiverNode, st.NodeCPUFailed = s.NodeCPU.statsNodeCPU()
+		}
 		sg.Samples = append(sg.Samples, st)
 	}
 	if path != nil && first != nil {

@@ -141,6 +141,9 @@ type Sample struct {
 	Result     *Result        `json:"result,omitempty"` // nil when the test failed
 	Error      string         `json:"error,omitempty"`
 	Attempt    int            `json:"attempt,omitempty"` // 1-based index into Run.Attempts; 0 = the run was never resumed
+	// NodeCPU is the measured nodes' CPU over the test (nodecpu.go);
+	// absent when the cluster cannot read it or the test failed.
+	NodeCPU *NodeCPU `json:"node_cpu,omitempty"`
 }
 
 // Key is the scenario group the sample belongs to.

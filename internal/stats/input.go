@@ -35,6 +35,11 @@ type Sample struct {
 	Round int
 	// SentBps is what the sender achieved, bits/s; 0 when unknown.
 	SentBps float64
+	// SenderNode and ReceiverNode are the CPU of each side's node over
+	// the test; nil when not measured or its reading failed, and then
+	// NodeCPUFailed says why.
+	SenderNode, ReceiverNode *NodeCPUFigures
+	NodeCPUFailed            string
 }
 
 // PathFacts are what a floor needs to know of the network a group crossed

@@ -50,21 +50,28 @@ func studentT(df int) distuv.StudentsT {
 
 // roundRatios pairs the samples of a group with the baseline's by round:
 // log(goodput / baseline goodput) of every round in which both succeeded
-// with a positive goodput, in round order. Samples without a round (a round
+// with a positive goodput, in round order (roundRatiosOf for any figure). Samples without a round (a round
 // a resumed run measured in two attempts) are left out. ok is false, with
 // the reason, when nothing can be paired: no sample carries a round (a
 // sequential order, an older record), or a round holds a group twice.
 func roundRatios(x, base []Sample) (d []float64, ok bool, why string) {
+	return roundRatiosOf(x, base, func(s Sample) (float64, bool) { return s.Goodput, true })
+}
+
+// roundRatiosOf is roundRatios of the figure value gives, leaving out the
+// samples for which it gives none.
+func roundRatiosOf(x, base []Sample, value func(Sample) (float64, bool)) (d []float64, ok bool, why string) {
 	byRound := func(samples []Sample) (map[int]float64, string) {
 		m := make(map[int]float64, len(samples))
 		for _, s := range samples {
-			if s.Round <= 0 {
+			v, has := value(s)
+			if s.Round <= 0 || !has {
 				continue
 			}
 			if _, dup := m[s.Round]; dup {
 				return nil, "a round holds two samples of one group"
 			}
-			m[s.Round] = s.Goodput
+			m[s.Round] = v
 		}
 		return m, ""
 	}

@@ -25,6 +25,8 @@ const (
 	WarnRTTFailed      = "rtt-failed"      // samples whose connect-RTT probes all failed
 	WarnUnpaired       = "unpaired"        // the overhead could not pair rounds: drift stays in its interval
 	WarnSenderLimited  = "sender-limited"  // UDP samples whose sender could not reach the offered rate
+	WarnCPUDatapath    = "cpu-datapath"    // overhead far above the floor while CPU per Gbit rose
+	WarnNodeCPUFailed  = "node-cpu-failed" // tests whose node CPU could not be read
 )
 
 // Warning is something the reader must know before trusting a figure, with
@@ -109,13 +111,16 @@ type Summary struct {
 	// UDP: the rate the sender was told to send (OfferedBps) and achieved
 	// (Sent, bits/s), and how many samples fell below SenderLimitedShare of
 	// it: those measure the sending host, not the path (Judge).
-	OfferedBps    float64     `json:"offered_bps,omitempty"`
-	Sent          *Estimate   `json:"sent,omitempty"`
-	SenderLimited int         `json:"sender_limited,omitempty"`
-	CPU           *CPUUse     `json:"cpu,omitempty"`
-	Overhead      *Overhead   `json:"overhead,omitempty"`
-	Floor         *Floor      `json:"floor,omitempty"`
-	AboveFloor    *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
+	OfferedBps    float64   `json:"offered_bps,omitempty"`
+	Sent          *Estimate `json:"sent,omitempty"`
+	SenderLimited int       `json:"sender_limited,omitempty"`
+	CPU           *CPUUse   `json:"cpu,omitempty"`
+	// NodeCPU is each side's node CPU (nodecpu.go): CPU-seconds per Gbit
+	// and their tax against the baseline's; nil when not measured.
+	NodeCPU    *NodeCPU    `json:"node_cpu,omitempty"`
+	Overhead   *Overhead   `json:"overhead,omitempty"`
+	Floor      *Floor      `json:"floor,omitempty"`
+	AboveFloor *AboveFloor `json:"above_floor,omitempty"` // overhead − floor, with its interval
 	// ConnectRTT describes each sample's median idle round-trip time (µs)
 	// and RTTDelta what it adds to the baseline's; nil when not measured.
 	ConnectRTT *Estimate `json:"connect_rtt,omitempty"`
@@ -199,6 +204,13 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	if msg := c.noisy(s, goodputs); msg != "" {
 		warn(WarnNoisy, "%s", msg)
 	}
+	var bases []Sample // none for a baseline: no tax against itself
+	if baseline != nil && !s.Baseline {
+		bases = baseline.Samples
+	}
+	var cpuFailure string
+	s.NodeCPU, cpuFailure = c.nodeCPU(g.Key, g.Samples, bases)
+	s.Warnings = append(s.Warnings, c.nodeCPUWarnings(s, cpuFailure)...)
 	return s
 }
 

@@ -25,7 +25,7 @@ var (
 
 // Info describes the lab for a run's record.
 func (l *Lab) Info(ctx context.Context) (cluster.Info, error) {
-	info := cluster.Info{Kind: "lab", Name: "lab-" + l.cfg.ID, CPUs: runtime.NumCPU(), Details: l.cfg, Warnings: l.cfg.mtuWarnings(), Facts: l.cfg.facts()}
+	info := cluster.Info{Kind: "lab", Name: "lab-" + l.cfg.ID, CPUs: runtime.NumCPU(), Details: l.cfg, Warnings: l.cfg.mtuWarnings(), Facts: append(l.cfg.facts(), cpuFact)}
 	for _, n := range l.nodes {
 		info.Nodes = append(info.Nodes, NodeName(n.idx))
 	}
