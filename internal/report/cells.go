@@ -139,6 +139,7 @@ type cells struct {
 	RetrOrLoss                       string
 	Sent                             string // UDP: the sender's achieved rate
 	RTT, RTTDelta                    string // idle connect RTT and what it adds to the baseline's
+	NodeCPU, CPUTax, NodeBusy        string // nodes' CPU per Gbit, its tax, their busy share (nodecpu.go)
 	Verdict                          string
 	Failed, Baseline, NotSignificant bool
 }
@@ -202,6 +203,7 @@ func summaryCells(s stats.Summary, baseline *stats.Summary) cells {
 	if u := s.CPU; u != nil {
 		c.CPU = fmt.Sprintf("%.0f/%.0f%%", u.Sender, u.Receiver)
 	}
+	c.NodeCPU, c.CPUTax, c.NodeBusy = nodeCPUCells(s)
 	var notes []string
 	for _, w := range s.Warnings {
 		notes = append(notes, w.Code)

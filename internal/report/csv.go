@@ -36,7 +36,10 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 	cw := csv.NewWriter(w)
 	columns := csvColumns
 	if len(run.LatencySamples) > 0 {
-		columns = append(slices.Clip(csvColumns), latencyCSVColumns...)
+		columns = append(slices.Clip(columns), latencyCSVColumns...)
+	}
+	if hasNodeCPU(run.Summaries) {
+		columns = append(slices.Clip(columns), nodeCPUCSVColumns...)
 	}
 	cw.Write(columns)
 	col := make(map[string]int, len(columns))
@@ -55,6 +58,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set("start", s.Start.UTC().Format(time.RFC3339Nano))
 		set("end", s.End.UTC().Format(time.RFC3339Nano))
 		setPath(set, run.Path(s.Variant, s.Scenario))
+		if hasNodeCPU(run.Summaries) {
+			setSampleNodeCPU(set, s.NodeCPU)
+		}
 		set("status", "ok")
 		if s.Failed() {
 			set("status", "failed")
@@ -139,6 +145,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 			set("sent_bps", f64(e.Median))
 			set("offered_bps", f64(s.OfferedBps))
 			set("sender_limited", strconv.Itoa(s.SenderLimited))
+		}
+		if hasNodeCPU(run.Summaries) {
+			setSummaryNodeCPU(set, s.NodeCPU)
 		}
 		v := stats.Judge(s, baselineOf(run, s))
 		set("verdict", v.Kind)

@@ -31,6 +31,7 @@ type htmlSection struct {
 	Variant string
 	Rows    []htmlRow
 	Notes   []string
+	NodeCPU bool // the node CPU columns show
 }
 
 // htmlRow is a summary's cells as the page's table shows them: an
@@ -38,8 +39,9 @@ type htmlSection struct {
 // table fits a laptop's screen.
 type htmlRow struct {
 	cells
-	Test  string   // "tcp ×1"
-	Notes []string // warning codes, each free to wrap
+	Test        string   // "tcp ×1"
+	Notes       []string // warning codes, each free to wrap
+	ShowNodeCPU bool     // its section shows the node CPU columns
 }
 
 func newHTMLRow(c cells) htmlRow {
@@ -67,9 +69,11 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	p := page{Run: run, Complete: run.Complete, Legend: legend(run), CommandRaw: strings.Join(run.CommandLine, " ")}
 	p.Title, p.Facts = runFacts(run)
 	for _, sec := range variantSections(run) {
-		hs := htmlSection{Variant: sec.Variant}
+		hs := htmlSection{Variant: sec.Variant, NodeCPU: hasNodeCPU(sec.Summaries)}
 		for _, s := range sec.Summaries {
-			hs.Rows = append(hs.Rows, newHTMLRow(runCells(run, s)))
+			row := newHTMLRow(runCells(run, s))
+			row.ShowNodeCPU = hs.NodeCPU
+			hs.Rows = append(hs.Rows, row)
 			for _, wn := range s.Warnings {
 				hs.Notes = append(hs.Notes, label(s.Key)+": "+wn.Message)
 			}

@@ -115,7 +115,9 @@ type column struct {
 	proto stats.Protocol // only in tables of this protocol; "" in all
 	left  bool           // text, not a figure: left-aligned in Markdown
 	drop  int            // > 0: left out of the default table, lowest first, when it would not fit
-	cell  func(c cells, r rowFigures) string
+	// nodeCPU: only in tables whose rows measured node CPU (nodecpu.go)
+	nodeCPU bool
+	cell    func(c cells, r rowFigures) string
 }
 
 // rowFigures are a row's rates in its table's unit.
@@ -137,9 +139,12 @@ var tableColumns = []column{
 	{head: "JITTER", proto: stats.UDP, cell: func(c cells, _ rowFigures) string { return c.Jitter }},
 	{head: "RETR", proto: stats.TCP, wide: true, cell: func(c cells, _ rowFigures) string { return c.Retr }},
 	{head: "OVERHEAD", cell: func(c cells, _ rowFigures) string { return c.Overhead }},
-	{head: "95% CI", drop: 2, cell: func(c cells, _ rowFigures) string { return c.OverheadCI }},
+	{head: "95% CI", drop: 3, cell: func(c cells, _ rowFigures) string { return c.OverheadCI }},
 	{head: "P", wide: true, cell: func(c cells, _ rowFigures) string { return c.P }},
-	{head: "FLOOR", drop: 1, cell: func(c cells, _ rowFigures) string { return c.Floor }},
+	{head: "FLOOR", drop: 2, cell: func(c cells, _ rowFigures) string { return c.Floor }},
+	{head: "CPU/GBIT S/R", nodeCPU: true, drop: 1, cell: func(c cells, _ rowFigures) string { return c.NodeCPU }},
+	{head: "CPU +", nodeCPU: true, drop: 4, cell: func(c cells, _ rowFigures) string { return c.CPUTax }},
+	{head: "NODE BUSY", nodeCPU: true, wide: true, cell: func(c cells, _ rowFigures) string { return c.NodeBusy }},
 	{head: "RTT", wide: true, cell: func(c cells, _ rowFigures) string { return c.RTT }},
 	{head: "RTT +", wide: true, cell: func(c cells, _ rowFigures) string { return c.RTTDelta }},
 	{head: "CPU S/R", wide: true, cell: func(c cells, _ rowFigures) string { return c.CPU }},
@@ -152,7 +157,8 @@ var tableColumns = []column{
 func (t subTable) columns(wide bool, dropped int) []column {
 	var cols []column
 	for _, c := range tableColumns {
-		if (c.proto != "" && c.proto != t.Protocol) || (c.wide && !wide) || (c.drop > 0 && c.drop <= dropped && !wide) {
+		if (c.proto != "" && c.proto != t.Protocol) || (c.wide && !wide) || (c.drop > 0 && c.drop <= dropped && !wide) ||
+			(c.nodeCPU && !hasNodeCPU(t.Summaries)) {
 			continue
 		}
 		cols = append(cols, c)
@@ -160,12 +166,15 @@ func (t subTable) columns(wide bool, dropped int) []column {
 	return cols
 }
 
+// maxDrop is the highest drop of tableColumns.
+const maxDrop = 4
+
 // render writes t's rows; the default table leaves out droppable columns,
 // the least useful first, until it fits tableWidth.
 func (t subTable) render(run *runrecord.Run, wide bool) []byte {
 	rows := t.rows(run)
 	var out []byte
-	for dropped := 0; dropped <= 2; dropped++ {
+	for dropped := 0; dropped <= maxDrop; dropped++ {
 		var buf bytes.Buffer
 		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 		cols := t.columns(wide, dropped)

@@ -18,7 +18,9 @@ var warningAdvice = map[string]string{
 	stats.WarnFailedSamples:  "left out; -o wide says why",
 	stats.WarnFewSamples:     "use --repeats 6 or more",
 	stats.WarnNoisy:          "add --repeats or --duration",
-	stats.WarnCPUBound:       "a side used most of a core",
+	stats.WarnCPUBound:       "a side or its node near 100% CPU",
+	stats.WarnCPUDatapath:    "CPU per Gbit rose: the datapath, not the link, sets the rate",
+	stats.WarnNodeCPUFailed:  "no node CPU from some tests; -o wide says why",
 	stats.WarnNoBaseline:     "no overhead",
 	stats.WarnBaselineFailed: "no overhead",
 	stats.WarnRTTFailed:      "no RTT from some tests",
@@ -134,7 +136,11 @@ func legend(run *runrecord.Run) string {
 	if slices.ContainsFunc(run.Summaries, func(s stats.Summary) bool { return s.Protocol == stats.UDP }) {
 		udp = "SENT = the UDP sender's rate; "
 	}
-	return fmt.Sprintf(legendFormat, family, udp)
+	l := fmt.Sprintf(legendFormat, family, udp)
+	if hasNodeCPU(run.Summaries) {
+		l += nodeCPULegend
+	}
+	return l
 }
 
 const legendFormat = "GOODPUT = median rate at the receiver; OVERHEAD = 1 − goodput/baseline goodput (node-node; node-node-same for same-node paths; paired by round, 95%% CI); " +

@@ -9,9 +9,10 @@ import (
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/run.json with the record the fixture writes now")
+var update = flag.Bool("update", false, "rewrite testdata/*.json with the records the fixtures write now")
 
 // TestGoldenRecord pins the JSON of cnibench.run/v1: a fixture run (both
 // datapaths and protocols, failed samples, encapsulated and MTU paths) writes
@@ -19,9 +20,22 @@ var update = flag.Bool("update", false, "rewrite testdata/run.json with the reco
 // byte-identically, so a change of a Go type that would change the schema
 // fails here instead of in a reader's script.
 func TestGoldenRecord(t *testing.T) {
-	path := filepath.Join("testdata", "run.json")
+	for _, tc := range []struct {
+		file string
+		opts runrecordtest.Options
+	}{
+		{"run.json", runrecordtest.Options{Repeats: 3, Scenarios: []string{"node-node", "pod-node", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-nodeport"}}},
+		// the nodes' CPU of every test (node_cpu) and its summaries
+		{"nodecpu.json", runrecordtest.Options{Repeats: 2, Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"},
+			Protocols: []stats.Protocol{stats.TCP}, NodeCPU: true}},
+	} {
+		t.Run(tc.file, func(t *testing.T) { goldenRecord(t, tc.file, runrecordtest.Build(tc.opts)) })
+	}
+}
+
+func goldenRecord(t *testing.T, file string, run *runrecord.Run) {
+	path := filepath.Join("testdata", file)
 	var got bytes.Buffer
-	run := runrecordtest.Build(runrecordtest.Options{Repeats: 3, Scenarios: []string{"node-node", "pod-node", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-nodeport"}})
 	if err := runrecord.Write(&got, run); err != nil {
 		t.Fatal(err)
 	}

@@ -196,7 +196,7 @@ func (c Config) nodeCPUWarnings(s Summary, failure string) []Warning {
 			"CPU-bound node: the %s's node was %.0f%% busy during the test (> %.0f%%): the figure says more about the CPU than the network",
 			name, ns.Busy*100, c.MaxCPU)})
 	}
-	if a := s.AboveFloor; a != nil && a.CI != nil && a.CI.Low > FarAboveFloor {
+	if a := s.AboveFloor; a != nil && a.CI != nil && a.CI.Low > 0 && a.Ratio >= FarAboveFloor {
 		if msg := taxNote(n); msg != "" {
 			ws = append(ws, Warning{Code: WarnCPUDatapath, Message: msg})
 		}
@@ -209,9 +209,9 @@ func (c Config) nodeCPUWarnings(s Summary, failure string) []Warning {
 }
 
 // FarAboveFloor is how far above its floor (a share of the baseline's
-// goodput, at the interval's low end) a path's overhead must be before its
-// notes blame the CPU for it.
-const FarAboveFloor = 0.10
+// goodput) a path's overhead must be, beyond doubt, before its notes blame
+// the CPU for it.
+const FarAboveFloor = 0.05
 
 // taxNote names the largest CPU per Gbit rise beyond doubt of either
 // side, softirq or all busy time: "CPU-bound datapath: +41% softirq per

@@ -24,6 +24,7 @@ type Options struct {
 	Repeats   int              // default 5
 	Seed      uint64           // default 1; another seed is a re-run
 	Slowdown  float64          // share of TCP goodput lost by every non-baseline scenario (a regression)
+	NodeCPU   bool             // give every successful sample its nodes' CPU (nodecpu.go)
 }
 
 // Defaults of the fixture.
@@ -109,6 +110,9 @@ func Build(o Options) *runrecord.Run {
 							g = localRng
 						}
 						s.Result = m.result(g, p, at, slow)
+						if o.NodeCPU {
+							s.NodeCPU = m.nodeCPU(s.Result)
+						}
 						at = s.Result.End
 					}
 					s.End = at
