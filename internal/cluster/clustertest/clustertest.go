@@ -85,6 +85,7 @@ func Run(t *testing.T, newCluster func(t *testing.T) cluster.Cluster, opts Optio
 	t.Run("Latency", func(t *testing.T) { checkLatency(t, ctx, c, from, srv.Target()) })
 	t.Run("LatencyCancel", func(t *testing.T) { checkLatencyCancel(t, ctx, c, from, srv.Target(), opts.CancelAfter) })
 	t.Run("LatencyUnderLoad", func(t *testing.T) { checkLatencyUnderLoad(t, ctx, c, from, srv.Target(), opts.Spec) })
+	t.Run("NodeCPU", func(t *testing.T) { checkNodeCPU(t, ctx, c, eps) })
 	t.Run("CloseTwice", func(t *testing.T) {
 		if err := srv.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)

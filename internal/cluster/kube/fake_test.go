@@ -12,6 +12,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/agent"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/nodecpu"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -119,6 +120,8 @@ type fakeExec struct {
 	mtu        int                                                          // pods' eth0 MTU; 0 = 1450
 	client     func(ctx context.Context, cmd []string, out io.Writer) error // nil = one interval, then a result
 	probe      func(cmd []string, stderr io.Writer) error
+	cpustat    func(pod string, out io.Writer) error // nil = growing counters of 4 CPUs
+	reads      int                                   // cpustat calls answered
 	execErr    error
 }
 
@@ -150,6 +153,15 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 			ifs = []agent.NetInterface{{Name: "eth0", MTU: 1500, Addrs: []string{"198.18.0.1/24", "198.18.0.2/24"}}, {Name: "lo", MTU: 65536, Addrs: []string{"127.0.0.1/8"}}}
 		}
 		return json.NewEncoder(stdout).Encode(ifs)
+	case "cpustat":
+		if e.cpustat != nil {
+			return e.cpustat(pod, stdout)
+		}
+		e.mu.Lock()
+		e.reads++
+		n := uint64(e.reads)
+		e.mu.Unlock()
+		return agent.WriteCPUStat(stdout, nodecpu.Times{User: 100 * n, System: 50 * n, SoftIRQ: 30 * n, Idle: 200 * n, CPUs: 4})
 	case "probe":
 		if e.probe != nil {
 			return e.probe(cmd, stderr)

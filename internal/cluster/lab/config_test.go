@@ -111,10 +111,10 @@ func TestInfoWarnsMTUMismatch(t *testing.T) {
 func TestInfoFacts(t *testing.T) {
 	for cfg, want := range map[Config][]string{
 		{}: {"emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
-			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)"},
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)", cpuFact},
 		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
 			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
-			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules"},
+			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules", cpuFact},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
 		if err != nil || !slices.Equal(info.Facts, want) {
