@@ -109,14 +109,8 @@ func (c Config) nodeSide(key Key, sd side, xs, base []Sample) *NodeSideCPU {
 	if len(busy) == 0 {
 		return nil
 	}
-	perGbit := func(s Sample) (float64, bool) {
-		f := sd.of(s)
-		return f.perGbit(), f != nil && f.Moved
-	}
-	softirq := func(s Sample) (float64, bool) {
-		f := sd.of(s)
-		return f.softirqPerGbit(), f != nil && f.Moved
-	}
+	perGbit := sd.figure(func(f *NodeCPUFigures) float64 { return f.PerGbit })
+	softirq := sd.figure(func(f *NodeCPUFigures) float64 { return f.SoftIRQPerGbit })
 	ns := &NodeSideCPU{N: len(busy), Busy: median(busy),
 		PerGbit: c.Estimate(key, values(xs, perGbit)), SoftIRQPerGbit: c.Estimate(key, values(xs, softirq))}
 	if base != nil {
@@ -126,18 +120,15 @@ func (c Config) nodeSide(key Key, sd side, xs, base []Sample) *NodeSideCPU {
 	return ns
 }
 
-func (f *NodeCPUFigures) perGbit() float64 {
-	if f == nil {
-		return 0
+// figure is the per-Gbit figure get reads of this side's node, for the
+// samples whose test moved bits.
+func (sd side) figure(get func(*NodeCPUFigures) float64) func(Sample) (float64, bool) {
+	return func(s Sample) (float64, bool) {
+		if f := sd.of(s); f != nil && f.Moved {
+			return get(f), true
+		}
+		return 0, false
 	}
-	return f.PerGbit
-}
-
-func (f *NodeCPUFigures) softirqPerGbit() float64 {
-	if f == nil {
-		return 0
-	}
-	return f.SoftIRQPerGbit
 }
 
 // values are the figures value gives for xs, leaving out the samples for
