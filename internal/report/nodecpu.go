@@ -88,8 +88,8 @@ func hasNodeCPU(ss []stats.Summary) bool {
 }
 
 // nodeCPULegend explains the node CPU columns, for runs that have them.
-const nodeCPULegend = "; CPU/GBIT = CPU time the sender's/receiver's node spent per Gbit (whole node, /proc/stat; " +
-	"in the lab both nodes are this host); CPU + = that against the baseline's, * = rose beyond its 95% CI"
+const nodeCPULegend = "; CPU/GBIT = CPU time the sender's/receiver's node spent per Gbit (the whole node's, /proc/stat); " +
+	"CPU + = that against the baseline's, * = rose beyond its 95% CI"
 
 // nodeCPUCSVColumns are the CSV's node CPU columns, added when the run has
 // node CPU: per side, sample rows its node's figures, summary rows the
