@@ -40,8 +40,14 @@ func startNodeCPU(ctx context.Context, c cluster.Cluster, b bound) *cpuWindow {
 	return w
 }
 
+// cpuReadTimeout bounds one reading of the nodes (an exec that hangs
+// fails the reading, not the run).
+const cpuReadTimeout = 15 * time.Second
+
 // read reads every node at once, so neither waits for the other's exec.
 func (w *cpuWindow) read(ctx context.Context) ([]nodecpu.Times, []error) {
+	ctx, cancel := context.WithTimeout(ctx, cpuReadTimeout)
+	defer cancel()
 	ts, errs := make([]nodecpu.Times, len(w.nodes)), make([]error, len(w.nodes))
 	var wg sync.WaitGroup
 	for i, n := range w.nodes {
