@@ -3,6 +3,8 @@ package stats
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
 // NodeCPUFigures are one node's CPU over one test, as the statistics read
@@ -168,24 +170,28 @@ func (c Config) cpuTax(xs, base []Sample, value func(Sample) (float64, bool)) *C
 	return t
 }
 
-// nodeCPUWarnings are what the node CPU says about the group: a node
-// busier than MaxCPU (the CPU-bound warning, whatever the test process
-// used), a datapath whose goodput cost is far above its floor while its
-// CPU per Gbit rose, and readings that failed.
+// nodeCPUWarnings are s's warnings with what the node CPU says about the
+// group: a node busier than MaxCPU (the CPU-bound warning, whatever the
+// test process used; one warning per row, joined to the process's when
+// both were), a datapath whose goodput cost is far above its floor while
+// its CPU per Gbit rose, and readings that failed.
 func (c Config) nodeCPUWarnings(s Summary, failure string) []Warning {
+	ws := s.Warnings
 	n := s.NodeCPU
 	if n == nil {
-		return nil
+		return ws
 	}
-	var ws []Warning
 	if n.Bound {
 		name, ns := "sender", n.Sender
 		if n.Receiver != nil && (ns == nil || n.Receiver.Busy > ns.Busy) {
 			name, ns = "receiver", n.Receiver
 		}
-		ws = append(ws, Warning{Code: WarnCPUBound, Message: fmt.Sprintf(
-			"CPU-bound node: the %s's node was %.0f%% busy during the test (> %.0f%%): the figure says more about the CPU than the network",
-			name, ns.Busy*100, c.MaxCPU)})
+		msg := fmt.Sprintf("the %s's node was %.0f%% busy during the test (> %.0f%%)", name, ns.Busy*100, c.MaxCPU)
+		if i := slices.IndexFunc(ws, func(w Warning) bool { return w.Code == WarnCPUBound }); i >= 0 {
+			ws[i].Message = strings.Replace(ws[i].Message, ": the figure says", " and "+msg+": the figure says", 1)
+		} else {
+			ws = append(ws, Warning{Code: WarnCPUBound, Message: "CPU-bound node: " + msg + ": the figure says more about the CPU than the network"})
+		}
 	}
 	if a := s.AboveFloor; a != nil && a.CI != nil && a.CI.Low > 0 && a.Ratio >= FarAboveFloor {
 		if msg := taxNote(n); msg != "" {

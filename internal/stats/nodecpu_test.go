@@ -98,3 +98,23 @@ func TestNodeCPUAbsent(t *testing.T) {
 		t.Errorf("a test that moved nothing gave a per Gbit: %+v", s.NodeCPU.Sender.PerGbit)
 	}
 }
+
+// TestNodeCPUBoundOnce: a row whose process and node were both CPU-bound
+// has one cpu-bound warning that names both.
+func TestNodeCPUBoundOnce(t *testing.T) {
+	key := Key{Scenario: "node-node", Protocol: TCP, Streams: 1}
+	g := Group{Key: key, Samples: withNodeCPU(rounds(9, 9, 9), []float64{0.2, 0.2, 0.2}, 0.97)}
+	for i := range g.Samples {
+		g.Samples[i].SenderCPU = 99
+	}
+	s := Config{}.Summarize(g, &g)
+	var msgs []string
+	for _, w := range s.Warnings {
+		if w.Code == WarnCPUBound {
+			msgs = append(msgs, w.Message)
+		}
+	}
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "sender used 99%") || !strings.Contains(msgs[0], "node was 97% busy") {
+		t.Errorf("cpu-bound warnings %q, want one naming the process and the node", msgs)
+	}
+}

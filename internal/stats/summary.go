@@ -210,7 +210,7 @@ func (c Config) Summarize(g Group, baseline *Group) Summary {
 	}
 	var cpuFailure string
 	s.NodeCPU, cpuFailure = c.nodeCPU(g.Key, g.Samples, bases)
-	s.Warnings = append(s.Warnings, c.nodeCPUWarnings(s, cpuFailure)...)
+	s.Warnings = c.nodeCPUWarnings(s, cpuFailure)
 	return s
 }
 
