@@ -2,9 +2,12 @@
 // ping-pong on loopback: in one invocation it interleaves repeated runs of
 // each with equal 16-byte messages (sockperf's minimum is 14) and prints
 // the median transactions/s and p50 of each and the ratio cnibench /
-// sockperf (goal ≥ 1.0). The cnibench server and client run in this
-// process; sockperf's are two processes. It is a benchmark, not a test: run
-// it on a quiet machine and read the ratio.
+// sockperf (goal ≥ 1.0). Like sockperf's, cnibench's server is a process of
+// its own (this program, started again with -serve) and its client is this
+// process: a client and server in one Go process wake each other more
+// cheaply than two processes can, which no application between two pods
+// sees. It is a benchmark, not a test: run it on a quiet machine and read
+// the ratio.
 //
 //	go run ./bench/latency -duration 3s -repeats 5
 package main
@@ -13,6 +16,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -28,7 +32,15 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "time per run (whole seconds)")
 	repeats := flag.Int("repeats", 5, "runs per tool (interleaved)")
 	size := flag.Int("size", 16, "request and response bytes (sockperf needs at least 14)")
+	serve := flag.String("serve", "", "internal: be the cnibench server on this address until stdin closes")
 	flag.Parse()
+	if *serve != "" {
+		if err := server(*serve); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*duration, *repeats, *size); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -48,11 +60,11 @@ func run(d time.Duration, repeats, size int) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := startServer()
 	if err != nil {
 		return err
 	}
-	go func() { _ = (&engine.Server{}).Serve(ctx, ln) }()
+	defer stop()
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -66,7 +78,7 @@ func run(d time.Duration, repeats, size int) error {
 
 	var ours, theirs []sample
 	for i := range repeats {
-		res, err := (&engine.Client{}).RunLatency(ctx, ln.Addr().String(), engine.LatencySpec{Mode: engine.RR, Duration: d, RequestSize: size, ResponseSize: size})
+		res, err := (&engine.Client{}).RunLatency(ctx, addr, engine.LatencySpec{Mode: engine.RR, Duration: d, RequestSize: size, ResponseSize: size})
 		if err != nil {
 			return err
 		}
@@ -125,6 +137,50 @@ func medians(s []sample) sample {
 		return v[len(v)/2]
 	}
 	return sample{med(func(x sample) float64 { return x.tps }), med(func(x sample) float64 { return x.p50 })}
+}
+
+// startServer starts this program again as the cnibench server on a free
+// loopback port and returns its address and how to stop it.
+func startServer() (string, func(), error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-serve", addr)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start the cnibench server: %w", err)
+	}
+	stop := func() { stdin.Close(); _ = cmd.Wait() }
+	for range 50 { // up to 5 s for it to listen
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr, stop, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("the cnibench server did not listen on %s within 5 s", addr)
+}
+
+// server serves on addr until stdin closes (the parent ended).
+func server(addr string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); cancel() }()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return (&engine.Server{}).Serve(ctx, ln)
 }
 
 func freePort() (int, error) {

@@ -161,6 +161,12 @@ func (lt *latencyTest) runRR(ctx context.Context) error {
 		return lt.rrOpenLoop(conn)
 	}
 	x := newRRConn(conn, lt.spec)
+	if sock, err := x.block(); err == nil {
+		defer sock.Close()
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
+	}
 	start := lt.begin(conn)
 	end, last := lt.deadline(start), start
 	for n := int64(0); ; n++ {
@@ -181,6 +187,7 @@ func (lt *latencyTest) runRR(ctx context.Context) error {
 // rrConn is the client's end of an rr connection.
 type rrConn struct {
 	conn              net.Conn
+	rw                io.ReadWriter // conn, or its blocking socket
 	req, resp         []byte
 	reqSize, respSize int
 	timeout           time.Duration
@@ -188,28 +195,41 @@ type rrConn struct {
 }
 
 func newRRConn(conn net.Conn, s LatencySpec) *rrConn {
-	return &rrConn{conn: conn, req: make([]byte, min(s.RequestSize, 64<<10)), resp: make([]byte, min(s.ResponseSize, 64<<10)),
+	return &rrConn{conn: conn, rw: conn, req: make([]byte, min(s.RequestSize, 64<<10)), resp: make([]byte, min(s.ResponseSize, 64<<10)),
 		reqSize: s.RequestSize, respSize: s.ResponseSize, timeout: s.Timeout}
 }
 
+// block switches the closed loop to blocking system calls on the socket
+// (see blockingSocket), each bounded by the timeout; the caller locks its
+// OS thread. On a connection without a socket it changes nothing.
+func (x *rrConn) block() (*blockingSocket, error) {
+	sock, err := newBlockingSocket(x.conn, x.timeout)
+	if err != nil {
+		return nil, err
+	}
+	x.rw = sock
+	return sock, nil
+}
+
 // transact sends one request and reads its response, and fails when the
-// response takes longer than the timeout. It does not allocate. The read
+// response takes longer than the timeout. It does not allocate. On a
+// blocking socket each read is bounded by the timeout; otherwise the read
 // deadline moves only when less than the timeout is left, to 2×timeout
 // ahead, so a late response is caught within 2×timeout and the loop does
 // not reset a timer per transaction.
 func (x *rrConn) transact(t0 time.Time) error {
-	if x.deadline.Sub(t0) < x.timeout {
+	if _, ok := x.rw.(*blockingSocket); !ok && x.deadline.Sub(t0) < x.timeout {
 		x.deadline = t0.Add(2 * x.timeout)
 		_ = x.conn.SetReadDeadline(x.deadline)
 	}
-	if err := writeN(x.conn, x.req, x.reqSize); err != nil {
+	if err := writeN(x.rw, x.req, x.reqSize); err != nil {
 		return fmt.Errorf("send request: %w", err)
 	}
 	return x.response()
 }
 
 func (x *rrConn) response() error {
-	if err := readN(x.conn, x.resp, x.respSize); err != nil {
+	if err := readN(x.rw, x.resp, x.respSize); err != nil {
 		if isTimeout(err) {
 			return fmt.Errorf("no response within %v", x.timeout)
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +78,13 @@ func TestLatencyNoAllocs(t *testing.T) {
 	}
 	defer conn.Close()
 	x, h := newRRConn(conn, lt.spec), newLatencyHistogram()
+	sock, err := x.block() // the closed loop's blocking socket, as runRR uses it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	allocs := testing.AllocsPerRun(1000, func() {
 		t0 := time.Now()
 		if err := x.transact(t0); err != nil {

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
+	"runtime"
 	"time"
 )
 
@@ -60,7 +62,7 @@ func (st *serverState) serveLatency(ctx context.Context, conn net.Conn, b []byte
 	case RR:
 		err = writeLatAck(conn, latAck{ok: true})
 		if err == nil {
-			err = serveRR(conn, h, hard, lim.idle())
+			err = serveRR(ctx, conn, h, hard, lim.idle())
 		}
 	case CRR:
 		err = serveCRR(conn, h)
@@ -106,8 +108,12 @@ func (st *serverState) latencyRelease(src netip.Addr) {
 // The read deadline moves with each request (Limits.IdleTimeout) up to the
 // test's bound; it is refreshed only when half of it is used, so the loop
 // does not reset a timer per transaction.
-func serveRR(conn net.Conn, h latHello, hard time.Time, idle time.Duration) error {
+func serveRR(ctx context.Context, conn net.Conn, h latHello, hard time.Time, idle time.Duration) error {
 	in, out := make([]byte, min(h.request, 64<<10)), make([]byte, min(h.response, 64<<10))
+	if sock, err := newBlockingSocket(conn, idle); err == nil {
+		defer sock.Close()
+		return serveRRBlocking(ctx, sock, in, out, h, hard)
+	}
 	var deadline time.Time
 	for {
 		if now := time.Now(); deadline.Before(hard) && deadline.Sub(now) < idle/2 {
@@ -124,6 +130,28 @@ func serveRR(conn net.Conn, h latHello, hard time.Time, idle time.Duration) erro
 			return err
 		}
 		if err := writeN(conn, out, h.response); err != nil {
+			return err
+		}
+	}
+}
+
+// serveRRBlocking is serveRR on a blocking socket (see blockingSocket) on
+// this goroutine's own OS thread, like the client's end: each read waits
+// at most the idle timeout, and the test's bound or ctx interrupts it.
+func serveRRBlocking(ctx context.Context, sock *blockingSocket, in, out []byte, h latHello, hard time.Time) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
+	bound := time.AfterFunc(time.Until(hard), func() { sock.Interrupt(os.ErrDeadlineExceeded) })
+	defer bound.Stop()
+	for {
+		if err := readN(sock, in, h.request); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if err := writeN(sock, out, h.response); err != nil {
 			return err
 		}
 	}

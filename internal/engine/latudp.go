@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,15 @@ func (lt *latencyTest) runUDPRR(ctx context.Context) error {
 	uc := conn.(*net.UDPConn)
 	growUDPBuffers(uc, 0)
 	tr := newUDPTracker(lt.spec.MaxOutstanding)
+	if lt.spec.Rate == 0 {
+		if sock, err := newBlockingSocket(uc, lt.spec.Timeout); err == nil {
+			defer sock.Close()
+			lt.begin(conn)
+			err = lt.udpRRClosedLoop(ctx, sock, ack.token, tr)
+			lt.res.Lost, lt.res.Duplicated, lt.res.Reordered = tr.lost+tr.inFlight, tr.dup, tr.reordered
+			return err
+		}
+	}
 	slots := make(chan struct{}, lt.spec.MaxOutstanding)
 	stop := make(chan struct{})
 	var sendDone atomic.Bool
@@ -56,6 +66,47 @@ func (lt *latencyTest) runUDPRR(ctx context.Context) error {
 	lt.res.Lost, lt.res.Duplicated, lt.res.Reordered = tr.lost+tr.inFlight, tr.dup, tr.reordered
 	tr.mu.Unlock()
 	return err
+}
+
+// udpRRClosedLoop sends a request and waits for its reply (or the timeout,
+// then it is lost) with blocking system calls on this goroutine's own OS
+// thread, as rr does (see blockingSocket). Replies to earlier requests
+// that come late are counted by the tracker and do not end the wait.
+func (lt *latencyTest) udpRRClosedLoop(ctx context.Context, sock *blockingSocket, token uint64, tr *udpTracker) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
+	req, buf := make([]byte, lt.spec.RequestSize), make([]byte, MaxUDPLength+1)
+	timeout, start := lt.spec.Timeout, lt.res.Start
+	end, last := lt.deadline(start), start
+	defer func() { lt.finish(last) }()
+	for n := int64(0); lt.more(n, time.Now(), end); n++ {
+		t0 := time.Now()
+		seq := tr.sent(t0)
+		putUDPRR(req, token, seq)
+		if _, err := sock.Write(req); err != nil && !isBufferFull(err) {
+			return fmt.Errorf("send request: %w", err)
+		}
+		for {
+			k, err := sock.Read(buf)
+			now := time.Now()
+			if err != nil && !isTimeout(err) {
+				return fmt.Errorf("read reply: %w", err)
+			}
+			if err == nil {
+				if tok, s, ok := parseUDPRR(buf[:k]); ok && tok == token {
+					if due, ok := tr.reply(s); ok {
+						record(lt.hist, now.Sub(due))
+						last = now
+					}
+				}
+			}
+			if tr.expire(now, timeout); tr.outstanding() == 0 {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func (lt *latencyTest) sendUDPRR(ctx context.Context, uc *net.UDPConn, token uint64, tr *udpTracker, slots chan struct{}, stop chan struct{}, start time.Time) error {

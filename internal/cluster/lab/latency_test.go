@@ -1,0 +1,173 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/testenv"
+)
+
+// TestLatencyAgainstPeers measures the routed path pod-1a → pod-2a at the
+// same moment with cnibench rr and udp-rr, sockperf ping-pong (TCP and UDP,
+// --full-rtt) and qperf tcp_lat, interleaved, with 16-byte messages
+// (sockperf's minimum is 14), and checks that cnibench agrees with each
+// within 15%. Every server is its own process in pod-2a, cnibench's the
+// built `cnibench server`; every client runs in pod-1a, cnibench's in this
+// process, as `cnibench run` runs it on the lab.
+//
+// qperf prints one figure, the mean one-way latency: ×2 it is compared
+// with cnibench's mean. Each tool is represented by its least disturbed run
+// (the lowest figure of seven): on a 2-core machine shared with other work
+// a run's p50 flips between modes (by where the scheduler puts the two
+// ends), so a median compares the modes the tools happened to land in, not
+// the tools. Load only ever adds latency; the lowest run is each tool with
+// the least of it.
+func TestLatencyAgainstPeers(t *testing.T) {
+	sockperf, qperf := mustHave(t, "sockperf"), mustHave(t, "qperf")
+	bin := buildCnibench(t)
+	l := newLab(t, Config{Datapath: Routed, Nodes: 2, PodsPerNode: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	host := endpoint(t, l, "pod-2a").Addrs[0].String()
+	startIn(t, l, "pod-2a", bin, "server", "-B", host, "-p", "5201")
+	startIn(t, l, "pod-2a", sockperf, "server", "--tcp", "-i", host, "-p", "11111")
+	startIn(t, l, "pod-2a", sockperf, "server", "-i", host, "-p", "11112")
+	startIn(t, l, "pod-2a", qperf, "--listen_port", "19765")
+	client := &engine.Client{Network: network(t, l, "pod-1a")}
+	cnibench := func(mode engine.LatencyMode) *engine.LatencyResult {
+		var res *engine.LatencyResult
+		err := retryUntil(ctx, func() error { // the servers may still be starting
+			var err error
+			res, err = client.RunLatency(ctx, host+":5201", engine.LatencySpec{Mode: mode, Duration: time.Second, RequestSize: 16, ResponseSize: 16})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	sockperfP50 := func(args ...string) float64 {
+		out := runIn(t, l, "pod-1a", sockperf, append([]string{"ping-pong", "-i", host, "-t", "1", "-m", "16", "--full-rtt"}, args...)...)
+		return parseFloat(t, `percentile 50\.000 =\s+([0-9.]+)`, out)
+	}
+	qperfRTT := func() float64 {
+		out := runIn(t, l, "pod-1a", qperf, host, "--listen_port", "19765", "-t", "1", "-m", "16", "tcp_lat")
+		m := regexp.MustCompile(`latency\s*=\s*([0-9.]+)\s*(us|ms|ns)`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no latency in qperf's output:\n%s", out)
+		}
+		v, _ := strconv.ParseFloat(m[1], 64)
+		return 2 * v * map[string]float64{"ns": 1e-3, "us": 1, "ms": 1e3}[m[2]]
+	}
+	var cnRR, cnMean, cnUDP, spTCP, spUDP, qp []float64
+	for range 7 {
+		rr := cnibench(engine.RR)
+		cnRR, cnMean = append(cnRR, rr.P50Us), append(cnMean, rr.MeanUs)
+		spTCP = append(spTCP, sockperfP50("--tcp", "-p", "11111"))
+		qp = append(qp, qperfRTT())
+		cnUDP = append(cnUDP, cnibench(engine.UDPRR).P50Us)
+		spUDP = append(spUDP, sockperfP50("-p", "11112"))
+	}
+	load, _ := exec.Command("cat", "/proc/loadavg").Output()
+	t.Logf("round trip, µs (lowest run; runs), load %s", load)
+	for _, c := range []struct {
+		what       string
+		ours, peer []float64
+	}{
+		{"rr p50 vs sockperf --tcp p50", cnRR, spTCP},
+		{"rr mean vs qperf tcp_lat×2", cnMean, qp},
+		{"udp-rr p50 vs sockperf udp p50", cnUDP, spUDP},
+	} {
+		ours, peer := slices.Min(c.ours), slices.Min(c.peer)
+		t.Logf("%s: cnibench %.1f %.1f, peer %.1f %.1f", c.what, ours, c.ours, peer, c.peer)
+		if dev := (ours - peer) / peer; math.Abs(dev) > 0.15 {
+			t.Errorf("%s: cnibench %.1f µs is %+.0f%% off the peer's %.1f µs (allowed 15%%)", c.what, ours, dev*100, peer)
+		}
+	}
+}
+
+func mustHave(t *testing.T, bin string) string {
+	t.Helper()
+	p, err := exec.LookPath(bin)
+	if err != nil {
+		testenv.SkipOrFail(t, bin+" not installed (apt-get install "+bin+")")
+	}
+	return p
+}
+
+// buildCnibench builds the command into the test's temporary directory.
+func buildCnibench(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cnibench")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/cnibench/cnibench/cmd/cnibench").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// retryUntil calls f every 100 ms until it succeeds, for at most 5 s.
+func retryUntil(ctx context.Context, f func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// startIn starts a long-running command inside endpoint name's namespace
+// and stops it (by its PID) when the test ends.
+func startIn(t *testing.T, l *Lab, name, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	if err := network(t, l, name).Do(cmd.Start); err != nil {
+		t.Fatalf("start %s in %s: %v", bin, name, err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+}
+
+// runIn runs a command inside endpoint name's namespace (at most 30 s).
+func runIn(t *testing.T, l *Lab, name, bin string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []byte
+	err := network(t, l, name).Do(func() error {
+		var err error
+		out, err = exec.CommandContext(ctx, bin, args...).CombinedOutput()
+		return err
+	})
+	if err != nil {
+		t.Fatalf("%s %v in %s: %v\n%s", bin, args, name, err, out)
+	}
+	return string(out)
+}
+
+func parseFloat(t *testing.T, re, out string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no match for %s in:\n%s", re, out)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(fmt.Errorf("%s: %w", m[1], err))
+	}
+	return v
+}

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// blockingSocket drives a connected socket with blocking read(2) and
+// write(2) on a file descriptor of its own, the way a C request/response
+// program does (sockperf, qperf, netperf): the thread sleeps in the kernel
+// until the peer's bytes arrive and is woken by them. Go's netpoller path
+// (read → EAGAIN → park → epoll_wait → read) costs two more system calls
+// and a hand-off between threads per read, and, when the other end shares
+// the runtime, spinning threads that keep a CPU from ever sleeping; either
+// way rr would not time what an application blocked in recv sees. The
+// socket leaves Go's netpoller altogether (a socket still registered there
+// wakes the runtime's epoll thread with every arrival). The caller locks
+// its goroutine to its OS thread for the loop.
+//
+// Timeout bounds each read and write (SO_RCVTIMEO, SO_SNDTIMEO) and shows
+// as an error whose Timeout() is true. Interrupt wakes a blocked call by
+// shutting the socket down; the call then returns the interrupt's reason.
+type blockingSocket struct {
+	fd     int
+	stream bool // TCP: a read of 0 bytes is the peer's close
+	reason atomic.Pointer[error]
+	mu     sync.Mutex // Interrupt against Close
+	closed bool
+}
+
+// errNotASocket: the connection has no file descriptor (a test's pipe, a
+// wrapper); the caller keeps using the connection's own methods.
+var errNotASocket = errors.New("connection has no socket descriptor")
+
+// newBlockingSocket takes conn's socket over: on success conn is closed
+// (its addresses stay readable) and the socket lives on, in blocking mode
+// with timeout on every read and write, until Close. On failure conn is
+// untouched.
+func newBlockingSocket(conn net.Conn, timeout time.Duration) (*blockingSocket, error) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil, errNotASocket
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd := -1
+	var serr error
+	err = raw.Control(func(f uintptr) { fd, serr = unix.Dup(int(f)) })
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return nil, err
+	}
+	tv := unix.NsecToTimeval(int64(timeout))
+	err = errors.Join(
+		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv),
+		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv),
+		unix.SetNonblock(fd, false))
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	conn.Close() // the duplicate keeps the socket open
+	_, udp := conn.(*net.UDPConn)
+	return &blockingSocket{fd: fd, stream: !udp}, nil
+}
+
+// Interrupt makes the current and every later call return reason.
+func (s *blockingSocket) Interrupt(reason error) {
+	if !s.reason.CompareAndSwap(nil, &reason) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		_ = unix.Shutdown(s.fd, unix.SHUT_RDWR)
+	}
+}
+
+// Close closes the socket; the caller has stopped using it.
+func (s *blockingSocket) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return unix.Close(s.fd)
+}
+
+func (s *blockingSocket) interrupted() error {
+	if r := s.reason.Load(); r != nil {
+		return *r
+	}
+	return nil
+}
+
+func (s *blockingSocket) Read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(s.fd, p)
+		if err == unix.EINTR { // a signal to this thread; SO_RCVTIMEO keeps read from restarting
+			continue
+		}
+		if r := s.interrupted(); r != nil {
+			return 0, r
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return 0, os.ErrDeadlineExceeded
+		case err != nil:
+			return 0, &net.OpError{Op: "read", Err: err}
+		case n == 0 && len(p) > 0 && s.stream:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (s *blockingSocket) Write(p []byte) (int, error) {
+	for {
+		n, err := unix.Write(s.fd, p)
+		if err == unix.EINTR {
+			continue
+		}
+		if r := s.interrupted(); r != nil {
+			return 0, r
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return 0, os.ErrDeadlineExceeded
+		case err != nil:
+			return 0, &net.OpError{Op: "write", Err: err}
+		}
+		return n, nil
+	}
+}
