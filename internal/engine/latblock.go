@@ -107,29 +107,21 @@ func (s *blockingSocket) interrupted() error {
 }
 
 func (s *blockingSocket) Read(p []byte) (int, error) {
-	for {
-		n, err := unix.Read(s.fd, p)
-		if err == unix.EINTR { // a signal to this thread; SO_RCVTIMEO keeps read from restarting
-			continue
-		}
-		if r := s.interrupted(); r != nil {
-			return 0, r
-		}
-		switch {
-		case err == unix.EAGAIN:
-			return 0, os.ErrDeadlineExceeded
-		case err != nil:
-			return 0, &net.OpError{Op: "read", Err: err}
-		case n == 0 && len(p) > 0 && s.stream:
-			return 0, io.EOF
-		}
-		return n, nil
+	n, err := s.call("read", unix.Read, p)
+	if err == nil && n == 0 && len(p) > 0 && s.stream {
+		return 0, io.EOF
 	}
+	return n, err
 }
 
-func (s *blockingSocket) Write(p []byte) (int, error) {
+func (s *blockingSocket) Write(p []byte) (int, error) { return s.call("write", unix.Write, p) }
+
+// call makes one read or write: again after a signal (SO_RCVTIMEO and
+// SO_SNDTIMEO keep the kernel from restarting it), the interrupt's reason
+// once interrupted, a timeout error at the timeout.
+func (s *blockingSocket) call(op string, f func(int, []byte) (int, error), p []byte) (int, error) {
 	for {
-		n, err := unix.Write(s.fd, p)
+		n, err := f(s.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
@@ -140,7 +132,7 @@ func (s *blockingSocket) Write(p []byte) (int, error) {
 		case err == unix.EAGAIN:
 			return 0, os.ErrDeadlineExceeded
 		case err != nil:
-			return 0, &net.OpError{Op: "write", Err: err}
+			return 0, &net.OpError{Op: op, Err: err}
 		}
 		return n, nil
 	}
