@@ -179,7 +179,10 @@ func (c *Cluster) waitNode(ctx context.Context, node string) string {
 // it did.
 func (c *Cluster) recreate(ctx context.Context, p podSpec, why string) (string, error) {
 	if nf := c.waitNode(ctx, p.node); nf != "" {
-		return "", &cluster.LostError{Endpoint: p.endpointName(), Node: p.node, Why: why + "; " + nf}
+		if !strings.Contains(why, nf) {
+			why += "; " + nf
+		}
+		return "", &cluster.LostError{Endpoint: p.endpointName(), Node: p.node, Why: why}
 	}
 	start := time.Now()
 	api := c.cfg.Client.CoreV1().Pods(c.ns)
