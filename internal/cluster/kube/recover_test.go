@@ -53,7 +53,9 @@ func TestRecoverRecreatesLostPod(t *testing.T) {
 			return err
 		}, "pod pod-2a is being deleted (EvictionByEvictionAPI: Eviction API: evicting)", false},
 		{"node NotReady", func(ctx context.Context, f *fakeCluster) error {
-			if err := setStatus(func(p *corev1.Pod) { p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}} })(ctx, f); err != nil {
+			if err := setStatus(func(p *corev1.Pod) {
+				p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}
+			})(ctx, f); err != nil {
 				return err
 			}
 			n, err := f.cs.CoreV1().Nodes().Get(ctx, "node-2", metav1.GetOptions{})
