@@ -41,6 +41,7 @@ func main() {
 	cni := fs.String("cni", string(cluster.Bridge), "bridge, flannel-vxlan or flannel-host-gw")
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
+	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,6 +76,8 @@ func main() {
 		}
 	case "logs":
 		tails(*runDir)
+	case "restart-apiserver":
+		err = cluster.RestartAPIServer(ctx, *runDir, *away, log)
 	default:
 		usage()
 	}
@@ -106,7 +109,7 @@ func kubectl(args []string) {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|kubectl [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|restart-apiserver|kubectl [flags]")
 	os.Exit(2)
 }
 
