@@ -61,11 +61,12 @@ func RestartAPIServer(ctx context.Context, dir string, away time.Duration, log *
 		return err
 	}
 	start := time.Now()
-	err = poll(context.WithoutCancel(ctx), 60*time.Second, func() error {
+	wctx := context.WithoutCancel(ctx) // started again, it is waited for
+	err = poll(wctx, 60*time.Second, func() error {
 		if !p.Alive() {
 			return backoffStop{fmt.Errorf("kube-apiserver exited after its restart; see %s", p.Log)}
 		}
-		_, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		_, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(wctx)
 		return err
 	})
 	if err == nil {
