@@ -40,6 +40,11 @@ func (c *Cluster) Recover(ctx context.Context, eps ...cluster.Endpoint) ([]clust
 			continue
 		}
 		c.cfg.Logger.Warn("endpoint lost", "endpoint", ep.Name, "pod", p.name, "node", p.node, "why", why)
+		if waited, ok := c.readyAgain(ctx, p); ok { // its node was away a moment, the pod kept running
+			faults = append(faults, cluster.Fault{Endpoint: p.endpointName(), Node: p.node, Why: why,
+				Recovery: fmt.Sprintf("Ready again after %v, not recreated", waited.Round(100*time.Millisecond))})
+			continue
+		}
 		how, err := c.recreate(ctx, p, why)
 		if err != nil {
 			return faults, err
@@ -156,6 +161,28 @@ func (c *Cluster) nodeFault(ctx context.Context, node string) string {
 		}
 	}
 	return fmt.Sprintf("node %s reports no Ready condition", node)
+}
+
+// readyAgain waits up to NodeSettle for p's pod to be Ready again by
+// itself on a Ready node: after its node was NotReady for a moment (its
+// kubelet could not reach the API server), the pod still runs and its
+// kubelet marks it Ready again. A pod lost any other way is not waited for.
+func (c *Cluster) readyAgain(ctx context.Context, p podSpec) (time.Duration, bool) {
+	start := time.Now()
+	deadline := start.Add(max(c.cfg.NodeSettle, 0))
+	for {
+		why, err := c.podLost(ctx, p)
+		if err != nil || why == "" || !strings.HasPrefix(why, fmt.Sprintf("pod %s is not Ready", p.name)) {
+			return time.Since(start), err == nil && why == ""
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return time.Since(start), false
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // waitNode waits up to NodeSettle for node to be Ready; it returns why

@@ -195,3 +195,44 @@ func TestRecoverReportsABrokenExecStream(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverWaitsForANodeBack: a node NotReady for a moment (its kubelet
+// could not reach a restarting API server) leaves its pods running; once
+// they are Ready again they are a fault recovered without recreation.
+func TestRecoverWaitsForANodeBack(t *testing.T) {
+	ctx := context.Background()
+	f := newFake(t, twoNodes()...)
+	c := newCluster(t, f)
+	c.cfg.NodeSettle = 10 * time.Second
+	eps, _ := c.Endpoints(ctx)
+	nodeReady := func(st corev1.ConditionStatus) error {
+		n, err := f.cs.CoreV1().Nodes().Get(ctx, "node-2", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: st, Reason: "NodeStatusUnknown", Message: "Kubelet stopped posting node status."}}
+		_, err = f.cs.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		return err
+	}
+	podReady := func(st corev1.ConditionStatus) error {
+		return setStatus(func(p *corev1.Pod) { p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st}} })(ctx, f)
+	}
+	if err := errors.Join(podReady(corev1.ConditionFalse), nodeReady(corev1.ConditionUnknown)); err != nil {
+		t.Fatal(err)
+	}
+	back := make(chan error, 1)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		back <- errors.Join(nodeReady(corev1.ConditionTrue), podReady(corev1.ConditionTrue))
+	}()
+	fs, err := c.Recover(ctx, eps[4])
+	if berr := <-back; berr != nil {
+		t.Fatal(berr)
+	}
+	if err != nil || len(fs) != 1 || !strings.HasPrefix(fs[0].Why, "pod pod-2a is not Ready: node node-2 is NotReady") || !strings.HasPrefix(fs[0].Recovery, "Ready again after") {
+		t.Fatalf("Recover: %+v %v; want pod-2a Ready again, not recreated", fs, err)
+	}
+	if now, _ := c.Endpoints(ctx); now[4].Addrs[0] != eps[4].Addrs[0] {
+		t.Errorf("pod-2a's address changed: %v → %v", eps[4].Addrs, now[4].Addrs)
+	}
+}
