@@ -13,10 +13,12 @@ import (
 )
 
 // RestartAPIServer stops the kube-apiserver of the cluster in run
-// directory dir, keeps it away for away, then starts it again with the
-// same command line and waits until it is ready: an API server restart
-// (or a leader change) as a client sees it, for the fault tests.
-func RestartAPIServer(ctx context.Context, dir string, away time.Duration, log *slog.Logger) error {
+// directory dir (SIGTERM, which lets requests in flight finish; SIGKILL
+// when kill, which cuts them as a crash does), keeps it away for away,
+// then starts it again with the same command line and waits until it is
+// ready: an API server restart (or a leader change) as a client sees
+// it, for the fault tests.
+func RestartAPIServer(ctx context.Context, dir string, away time.Duration, kill bool, log *slog.Logger) error {
 	st, err := ReadState(dir)
 	if err != nil {
 		return fmt.Errorf("no e2e cluster in %s: %w", dir, err)
@@ -36,7 +38,11 @@ func RestartAPIServer(ctx context.Context, dir string, away time.Duration, log *
 		return fmt.Errorf("read kube-apiserver's command line: %w", err)
 	}
 	args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
-	if err := old.stop(10 * time.Second); err != nil {
+	stop := func() error { return old.stop(10 * time.Second) }
+	if kill {
+		stop = func() error { return killPID(old.PID, old.Start, old.Name) }
+	}
+	if err := stop(); err != nil {
 		return err
 	}
 	log.Info("kube-apiserver stopped", "pid", old.PID, "away", away)

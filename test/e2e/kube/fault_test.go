@@ -60,9 +60,10 @@ func TestKubeFaultPodDeleted(t *testing.T) {
 	checkGone(t, c.Client, ns)
 }
 
-// TestKubeFaultAPIServerRestart restarts the harness's kube-apiserver (10
-// s away) a third into a run: the calls wait for it, a test whose exec
-// stream broke runs again, and the run finishes with every test measured.
+// TestKubeFaultAPIServerRestart kills the harness's kube-apiserver while
+// a test runs, a third into a run, and starts it again 10 s later: the
+// calls wait for it, the test whose exec stream broke runs again, and the
+// run finishes with every test measured.
 func TestKubeFaultAPIServerRestart(t *testing.T) {
 	c, cfg := setup(t, modes()[0])
 	if c.State == nil {
@@ -80,7 +81,7 @@ func TestKubeFaultAPIServerRestart(t *testing.T) {
 				time.Sleep(time.Second)
 				t.Logf("restarting kube-apiserver during test %d of %d", p.Index, p.Total)
 				log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-				if err := e2e.RestartAPIServer(ctx, c.State.Config.RunDir, 10*time.Second, log); err != nil {
+				if err := e2e.RestartAPIServer(ctx, c.State.Config.RunDir, 10*time.Second, true, log); err != nil {
 					t.Errorf("restart kube-apiserver: %v", err)
 				}
 			}()
@@ -88,6 +89,9 @@ func TestKubeFaultAPIServerRestart(t *testing.T) {
 	})
 	waitFault(t, done)
 	t.Logf("faults: %+v", run.Faults)
+	if retriedOf(run) == 0 {
+		t.Errorf("no test was run again: want the one whose exec stream the kill cut")
+	}
 	checkGone(t, c.Client, ns)
 }
 

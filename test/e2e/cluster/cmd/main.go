@@ -42,6 +42,7 @@ func main() {
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
 	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
+	kill := fs.Bool("kill", false, "restart-apiserver: SIGKILL it (a crash: requests in flight are cut), not SIGTERM")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -77,7 +78,7 @@ func main() {
 	case "logs":
 		tails(*runDir)
 	case "restart-apiserver":
-		err = cluster.RestartAPIServer(ctx, *runDir, *away, log)
+		err = cluster.RestartAPIServer(ctx, *runDir, *away, *kill, log)
 	default:
 		usage()
 	}
