@@ -24,6 +24,7 @@ var _ cluster.Recoverer = (*Cluster)(nil)
 // or not Ready within NodeSettle, is a *cluster.LostError; an API server
 // that does not answer within APITimeout stops the run.
 func (c *Cluster) Recover(ctx context.Context, eps ...cluster.Endpoint) ([]cluster.Fault, error) {
+	start := time.Now() // the pods' checks wait out the API server too
 	var faults []cluster.Fault
 	seen := map[string]bool{}
 	for _, ep := range eps {
@@ -56,15 +57,14 @@ func (c *Cluster) Recover(ctx context.Context, eps ...cluster.Endpoint) ([]clust
 	c.streamBroke = nil
 	c.mu.Unlock()
 	if broke != nil && len(faults) == 0 { // a lost pod explains a broken stream
-		waited, err := c.callAPI(ctx, "the API server's readiness", func(ctx context.Context) error {
+		if _, err := c.callAPI(ctx, "the API server's version", func(ctx context.Context) error {
 			_, err := c.cfg.Client.Discovery().ServerVersion()
 			return err
-		})
-		if err != nil {
+		}); err != nil {
 			return faults, err
 		}
 		faults = append(faults, cluster.Fault{Why: "the exec stream through the API server broke: " + broke.Error(),
-			Recovery: fmt.Sprintf("the API server answers again (waited %v)", waited.Round(100*time.Millisecond))})
+			Recovery: fmt.Sprintf("the API server answers again (waited %v)", time.Since(start).Round(100*time.Millisecond))})
 	}
 	return faults, nil
 }
