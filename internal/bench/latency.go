@@ -93,14 +93,14 @@ func (p Plan) latencyGroups(variant string, sc Scenario) []Group {
 	return gs
 }
 
-// runLatencyTest runs one latency test and records it; it returns an
-// error only when the run must stop. A test that failed, or completed no
-// transaction, is recorded with its error and no figure.
-func (r *runner) runLatencyTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
+// tryLatency runs one try of a latency test, like tryThroughput. A test
+// that failed, or completed no transaction, has its error and no figure.
+func (r *runner) tryLatency(ctx context.Context, c cluster.Cluster, t Test, b bound, retry int) (tried, error) {
 	r.done++
 	r.ev.TestStarted(r.progress(t, nil))
 	start := r.now()
 	s := r.latencySample(t, b, start)
+	s.Retry = retry
 	if b.err != nil {
 		s.End, s.Error = start, b.err.Error()
 	} else {
@@ -116,7 +116,7 @@ func (r *runner) runLatencyTest(ctx context.Context, c cluster.Cluster, t Test, 
 		cancel()
 		s.End = r.now()
 		if ctx.Err() != nil {
-			return interrupted(ctx) // the interrupted test is not a sample
+			return tried{}, interrupted(ctx) // the interrupted test is not a sample
 		}
 		switch {
 		case err != nil:
@@ -131,9 +131,11 @@ func (r *runner) runLatencyTest(ctx context.Context, c cluster.Cluster, t Test, 
 		r.testsT += s.End.Sub(start)
 		r.tested++
 	}
-	r.rec.LatencySamples = append(r.rec.LatencySamples, s)
-	r.ev.TestFinished(r.latencyProgress(t, &r.rec.LatencySamples[len(r.rec.LatencySamples)-1]))
-	return nil
+	return tried{failed: s.Failed(), record: func(retried bool, cause string) {
+		s.Retried, s.Error = retried, withCause(s.Error, cause)
+		r.rec.LatencySamples = append(r.rec.LatencySamples, s)
+		r.ev.TestFinished(r.latencyProgress(t, &r.rec.LatencySamples[len(r.rec.LatencySamples)-1]))
+	}}, nil
 }
 
 func (r *runner) latencySample(t Test, b bound, start time.Time) runrecord.LatencySample {

@@ -71,10 +71,11 @@ func (r *runner) resume(old *runrecord.Run) error {
 	}
 	st := &resumeState{have: map[testID]bool{}, prior: *old}
 	for _, s := range old.Samples {
-		st.have[idOfSample(s)] = true
+		st.have[idOfSample(s)] = st.have[idOfSample(s)] || !s.Retried // a retried try was to be measured again
 	}
 	for _, s := range old.LatencySamples {
-		st.have[idOfLatency(s.Variant, s.Scenario, s.Test, s.Repeat)] = true
+		id := idOfLatency(s.Variant, s.Scenario, s.Test, s.Repeat)
+		st.have[id] = st.have[id] || !s.Retried
 	}
 	rec := *old
 	rec.Samples = slices.Clone(old.Samples)

@@ -119,7 +119,8 @@ type runner struct {
 	rec   *runrecord.Run
 	infos []variantInfo
 
-	resumed *resumeState // set when continuing a record (resume.go)
+	resumed *resumeState                  // set when continuing a record (resume.go)
+	lost    map[string]*cluster.LostError // by variant and node: nodes lost for good (faults.go)
 
 	start  time.Time
 	total  int           // tests planned (adopt takes off those a cluster cannot run)
@@ -323,20 +324,15 @@ func (r *runner) sample(t Test, b bound, start time.Time) runrecord.Sample {
 	}
 }
 
-// runTest runs one test and records it; it returns an error only when the
-// run must stop.
-func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
-	if ctx.Err() != nil {
-		return interrupted(ctx)
-	}
-	if t.Latency != "" {
-		return r.runLatencyTest(ctx, c, t, b)
-	}
+// tryThroughput runs one try of a throughput test; the sample is
+// recorded when the caller knows whether it is run again.
+func (r *runner) tryThroughput(ctx context.Context, c cluster.Cluster, t Test, b bound, retry int) (tried, error) {
 	r.done++
 	started := r.progress(t, nil)
 	r.ev.TestStarted(started)
 	start := r.now()
 	s := r.sample(t, b, start)
+	s.Retry = retry
 	if b.err != nil {
 		s.End, s.Error = start, b.err.Error()
 	} else {
@@ -364,7 +360,7 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		mu.Unlock()
 		s.End = r.now()
 		if ctx.Err() != nil {
-			return interrupted(ctx) // the interrupted test is not a sample
+			return tried{}, interrupted(ctx) // the interrupted test is not a sample
 		}
 		switch {
 		case err != nil:
@@ -377,9 +373,11 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		r.testsT += s.End.Sub(start)
 		r.tested++
 	}
-	r.rec.Samples = append(r.rec.Samples, s)
-	r.ev.TestFinished(r.progress(t, &r.rec.Samples[len(r.rec.Samples)-1]))
-	return nil
+	return tried{failed: s.Failed(), record: func(retried bool, cause string) {
+		s.Retried, s.Error = retried, withCause(s.Error, cause)
+		r.rec.Samples = append(r.rec.Samples, s)
+		r.ev.TestFinished(r.progress(t, &r.rec.Samples[len(r.rec.Samples)-1]))
+	}}, nil
 }
 
 // testGrace is how long a test may take beyond its duration and omit

@@ -73,7 +73,9 @@ func (g Group) Stats(path *Path) stats.Group {
 	var first *Result
 	for _, s := range g.Samples {
 		if s.Failed() {
-			sg.Errors = append(sg.Errors, s.Error)
+			if !s.Retried { // a fault's failure, measured again
+				sg.Errors = append(sg.Errors, s.Error)
+			}
 			continue
 		}
 		if first == nil {
@@ -206,7 +208,7 @@ func (r *Run) Protocols() []stats.Protocol {
 func (r *Run) FailedSamples() int {
 	n := 0
 	for _, s := range r.Samples {
-		if s.Failed() {
+		if s.Failed() && !s.Retried {
 			n++
 		}
 	}

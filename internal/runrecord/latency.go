@@ -33,6 +33,8 @@ type LatencySample struct {
 	Result     *LatencyResult `json:"result,omitempty"`
 	Error      string         `json:"error,omitempty"`
 	Attempt    int            `json:"attempt,omitempty"`
+	Retry      int            `json:"retry,omitempty"`   // as Sample.Retry
+	Retried    bool           `json:"retried,omitempty"` // as Sample.Retried
 }
 
 // Key is the latency group the sample belongs to.
@@ -127,7 +129,9 @@ func (g LatencyGroup) Stats() stats.LatencyGroup {
 	sg := stats.LatencyGroup{Key: g.Key}
 	for _, s := range g.Samples {
 		if s.Failed() {
-			sg.Errors = append(sg.Errors, s.Error)
+			if !s.Retried {
+				sg.Errors = append(sg.Errors, s.Error)
+			}
 			continue
 		}
 		sg.Samples = append(sg.Samples, stats.LatencySample{P50Us: s.Result.P50Us, P99Us: s.Result.P99Us, PerSecond: s.Result.TransactionsPerSecond})
@@ -171,7 +175,7 @@ func (r *Run) summarizeLatency(cfg stats.Config) {
 func (r *Run) FailedLatencySamples() int {
 	n := 0
 	for _, s := range r.LatencySamples {
-		if s.Failed() {
+		if s.Failed() && !s.Retried {
 			n++
 		}
 	}

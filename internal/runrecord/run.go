@@ -56,6 +56,9 @@ type Run struct {
 	// udp-rr; latency.go), absent when the run measured none.
 	LatencySamples   []LatencySample        `json:"latency_samples,omitempty"`
 	LatencySummaries []stats.LatencySummary `json:"latency_summaries,omitempty"`
+	// Faults are the endpoints lost during the run and what was done
+	// about them (faults.go); absent when nothing was lost.
+	Faults []Fault `json:"faults,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -144,6 +147,11 @@ type Sample struct {
 	// NodeCPU is the measured nodes' CPU over the test (nodecpu.go);
 	// absent when the cluster cannot read it or the test failed.
 	NodeCPU *NodeCPU `json:"node_cpu,omitempty"`
+	Retry   int      `json:"retry,omitempty"` // 0 = the test's first try; n = its n-th run again after a fault (Run.Faults)
+	// Retried marks a failed try that a fault explains and that was run
+	// again (the sample of the next Retry): it is kept, but it is not
+	// the group's failure.
+	Retried bool `json:"retried,omitempty"`
 }
 
 // Key is the scenario group the sample belongs to.

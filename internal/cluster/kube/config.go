@@ -92,6 +92,9 @@ type Config struct {
 	// Ready keeps node.kubernetes.io/not-ready for a moment); 0 =
 	// DefaultNodeSettle, negative = no wait.
 	NodeSettle time.Duration
+	// APITimeout is how long a call waits for an API server that went
+	// away to answer again before the run fails; 0 = DefaultAPITimeout.
+	APITimeout time.Duration
 	Logger     *slog.Logger // nil = discard
 }
 
@@ -113,6 +116,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.NodeSettle == 0 {
 		c.NodeSettle = DefaultNodeSettle
+	}
+	if c.APITimeout == 0 {
+		c.APITimeout = DefaultAPITimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 var _ cluster.Cluster = (*Cluster)(nil)
@@ -38,10 +39,15 @@ type Cluster struct {
 	eps    []cluster.Endpoint
 	byName map[string]podSpec // endpoint name → its pod
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the fields below, and eps's addresses (Recover changes them)
 	closed  bool
 	netinfo map[string][]agent.NetInterface // by pod name
 	cni     *CNI
+	uids    map[string]types.UID        // by pod name: a pod of another UID replaced ours
+	exposed map[string][]cluster.Target // by pod name: the Services in front of it
+	// streamBroke is an exec that failed without its command's exit
+	// status since the last Recover: the API server may have gone away.
+	streamBroke error
 }
 
 // New prepares a run on the cluster: it chooses the node pair, creates
@@ -55,7 +61,8 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Exec == nil {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
-	c := &Cluster{cfg: cfg, ns: cfg.namespace(), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{}}
+	c := &Cluster{cfg: cfg, ns: cfg.namespace(), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{},
+		uids: map[string]types.UID{}, exposed: map[string][]cluster.Target{}}
 	list, choice, err := listAndChooseNodes(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -148,6 +155,7 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 		c.eps = append(c.eps, ep)
 		c.byName[ep.Name] = p
+		c.uids[p.name] = pod.UID
 	}
 	return nil
 }
@@ -200,10 +208,14 @@ func (c *Cluster) NodeChoice() NodeChoice { return c.choice }
 // Endpoints are the node endpoints (hostNetwork pods, named after their
 // node) then the pods, node by node.
 func (c *Cluster) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return slices.Clone(c.eps), nil
 }
 
 func (c *Cluster) endpoint(name string) (cluster.Endpoint, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, e := range c.eps {
 		if e.Name == name {
 			return e, true
@@ -247,6 +259,7 @@ func (c *Cluster) StartServer(ctx context.Context, ep cluster.Endpoint, port int
 // reads back the engine's whole Result; intervals reach the context's
 // interval hook as they end.
 func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.Spec) (*engine.Result, error) {
+	to = c.current(to)
 	cmd, err := agent.ClientArgs(binaryPath, to.Addr, spec)
 	if err != nil {
 		return nil, err
@@ -263,6 +276,7 @@ func (c *Cluster) RunClient(ctx context.Context, from cluster.Endpoint, to clust
 // pod against to (which must be a cnibench server, not --server-image's
 // stock iperf3) and reads back the engine's LatencyResult.
 func (c *Cluster) RunLatency(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.LatencySpec) (*engine.LatencyResult, error) {
+	to = c.current(to)
 	cmd, err := agent.LatencyArgs(binaryPath, to.Addr, spec)
 	if err != nil {
 		return nil, err
@@ -292,6 +306,7 @@ func (c *Cluster) execClient(ctx context.Context, from cluster.Endpoint, to clus
 		done <- err
 	}()
 	execErr := c.cfg.Exec.Exec(ctx, c.ns, p.name, containerName, cmd, pw, &stderr)
+	c.noteExecErr(ctx, execErr)
 	pw.Close()
 	err := <-done
 	if err == nil {
@@ -349,8 +364,11 @@ func (c *Cluster) Close(ctx context.Context) error {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
 	}
-	if c.cfg.Namespace != "" {
-		return deleteRunObjects(ctx, c.cfg.Client, c.ns, c.cfg.ID)
-	}
-	return DeleteNamespace(ctx, c.cfg.Client, c.ns)
+	_, err := c.callAPI(ctx, "remove the run's objects", func(ctx context.Context) error {
+		if c.cfg.Namespace != "" {
+			return deleteRunObjects(ctx, c.cfg.Client, c.ns, c.cfg.ID)
+		}
+		return DeleteNamespace(ctx, c.cfg.Client, c.ns)
+	})
+	return err
 }

@@ -71,6 +71,7 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 	if err := c.probeTargets(ctx, ts); err != nil {
 		return nil, err
 	}
+	c.noteExposed(s.pod, ts)
 	return ts, nil
 }
 

@@ -41,6 +41,8 @@ func main() {
 	cni := fs.String("cni", string(cluster.Bridge), "bridge, flannel-vxlan or flannel-host-gw")
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
+	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
+	kill := fs.Bool("kill", false, "restart-apiserver: SIGKILL it (a crash: requests in flight are cut), not SIGTERM")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -75,6 +77,8 @@ func main() {
 		}
 	case "logs":
 		tails(*runDir)
+	case "restart-apiserver":
+		err = cluster.RestartAPIServer(ctx, *runDir, *away, *kill, log)
 	default:
 		usage()
 	}
@@ -106,7 +110,7 @@ func kubectl(args []string) {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|kubectl [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|restart-apiserver|kubectl [flags]")
 	os.Exit(2)
 }
 

@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/runrecord"
+)
+
+// maxRetries bounds how often one test is run again after a fault the
+// cluster recovered from (a pod recreated, the API server back).
+const maxRetries = 2
+
+// tried is one try of a test, measured but not yet recorded: record
+// appends its sample, marked retried when it is run again, and with the
+// fault that failed it when there is one to name.
+type tried struct {
+	failed bool
+	record func(retried bool, cause string)
+}
+
+// withCause is a failed try's error with the fault that caused it.
+func withCause(err, cause string) string {
+	if cause == "" {
+		return err
+	}
+	return err + " (" + cause + ")"
+}
+
+// runTest runs one test and records it; it returns an error only when the
+// run must stop. On a cluster that recovers from faults (cluster.Recoverer)
+// the test's endpoints are checked before it, and after it fails: when a
+// fault explains the failure and was recovered from, the failed sample is
+// kept, marked retried, and the test runs again, at most maxRetries times.
+// A node lost for good fails its tests without running them.
+func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
+	for retry := 0; ; retry++ {
+		if ctx.Err() != nil {
+			return interrupted(ctx)
+		}
+		if _, err := r.heal(ctx, c, t, b); err != nil {
+			return err
+		}
+		if lost := r.lostOf(t.Variant, b); lost != nil && b.err == nil {
+			b.err = fmt.Errorf("not run: %w", lost)
+		}
+		try := r.tryThroughput
+		if t.Latency != "" {
+			try = r.tryLatency
+		}
+		res, err := try(ctx, c, t, b, retry)
+		if err != nil {
+			return err
+		}
+		again, cause := false, ""
+		if res.failed && b.err == nil && retry < maxRetries {
+			if again, err = r.heal(ctx, c, t, b); err != nil {
+				res.record(false, "")
+				return err
+			}
+			if lost := r.lostOf(t.Variant, b); lost != nil {
+				cause = lost.Error()
+			}
+		}
+		res.record(again, cause)
+		if !again {
+			return nil
+		}
+		r.total++ // the try again is one more test
+		r.ev.Note(fmt.Sprintf("running %s again (retry %d of at most %d)", t.Scenario.Name, retry+1, maxRetries))
+	}
+}
+
+// heal asks a Recoverer cluster to check and bring back b's endpoints,
+// and records and tells each fault it found; it reports whether it
+// recovered from any. A node lost for good is kept (lostOf) and is not
+// an error; a cluster that cannot be reached is.
+func (r *runner) heal(ctx context.Context, c cluster.Cluster, t Test, b bound) (bool, error) {
+	rc, ok := c.(cluster.Recoverer)
+	if !ok || b.err != nil || r.lostOf(t.Variant, b) != nil {
+		return false, nil
+	}
+	faults, err := rc.Recover(ctx, b.from, b.target.Backend)
+	for _, f := range faults {
+		r.recordFault(t.Variant, f)
+	}
+	var lost *cluster.LostError
+	switch {
+	case ctx.Err() != nil:
+		return false, interrupted(ctx)
+	case errors.As(err, &lost):
+		r.recordFault(t.Variant, cluster.Fault{Endpoint: lost.Endpoint, Node: lost.Node, Why: lost.Why,
+			Recovery: fmt.Sprintf("cannot be recreated: the tests on %s are not run", lost.Node)})
+		if r.lost == nil {
+			r.lost = map[string]*cluster.LostError{}
+		}
+		r.lost[t.Variant+"\x00"+lost.Node] = lost
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("recover the test's endpoints: %w", err)
+	}
+	return len(faults) > 0, nil
+}
+
+// lostOf is the loss of a node of b's, in variant, if one is lost.
+func (r *runner) lostOf(variant string, b bound) *cluster.LostError {
+	for _, n := range []string{b.from.Node, b.target.Backend.Node} {
+		if l := r.lost[variant+"\x00"+n]; l != nil {
+			return l
+		}
+	}
+	return nil
+}
+
+// recordFault keeps f in the record and tells it.
+func (r *runner) recordFault(variant string, f cluster.Fault) {
+	r.rec.Faults = append(r.rec.Faults, runrecord.Fault{At: r.now(), Variant: variant, Endpoint: f.Endpoint, Node: f.Node, Why: f.Why, Recovery: f.Recovery})
+	r.ev.Note("fault: " + labelPrefix(variant) + f.String())
+}
+
+func labelPrefix(variant string) string {
+	if variant == "" {
+		return ""
+	}
+	return variant + ": "
+}

@@ -1,0 +1,51 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+)
+
+// Fault is an endpoint lost during a run and what the cluster did about
+// it: a pod deleted, evicted, OOM-killed or restarted, or its node not
+// Ready; or the cluster's API away for a while.
+type Fault struct {
+	Endpoint string `json:"endpoint,omitempty"` // "" when the fault is the cluster's, not an endpoint's
+	Node     string `json:"node,omitempty"`
+	Why      string `json:"why"`      // e.g. "pod pod-2a was deleted"
+	Recovery string `json:"recovery"` // e.g. "recreated on node-2, Ready after 3.1s, address 10.244.1.9"
+}
+
+func (f Fault) String() string {
+	who := f.Endpoint
+	if f.Node != "" && f.Node != f.Endpoint {
+		who += " on " + f.Node
+	}
+	if who == "" {
+		return f.Why + ": " + f.Recovery
+	}
+	return fmt.Sprintf("%s lost (%s): %s", who, f.Why, f.Recovery)
+}
+
+// Recoverer is a cluster that notices endpoints lost mid-run and brings
+// them back. The lab has no such faults and does not implement it.
+type Recoverer interface {
+	// Recover checks the endpoints a test is about to use, or just failed
+	// with, and brings back any that was lost: it returns what it found and
+	// did (none when all were well). A *LostError means an endpoint cannot
+	// come back (its node is gone): the tests on that node cannot run. Any
+	// other error means the cluster cannot be reached at all: the run
+	// stops.
+	Recover(ctx context.Context, eps ...Endpoint) ([]Fault, error)
+}
+
+// LostError is an endpoint that was lost and cannot be brought back,
+// because its node is gone or stays not Ready.
+type LostError struct {
+	Endpoint string
+	Node     string
+	Why      string
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("%s on %s was lost and cannot come back: %s", e.Endpoint, e.Node, e.Why)
+}
