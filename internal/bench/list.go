@@ -81,6 +81,9 @@ func WritePlan(w io.Writer, p Plan) {
 // protocols ("TCP writes of 1 MiB"): the block size changes CPU-bound
 // results, so plans and reports state it.
 func (p Plan) BlockSizes() string {
+	if p.sweepsMsgSize() {
+		return "message size per variant (msg-size=…)"
+	}
 	var parts []string
 	if slices.Contains(p.Protocols, engine.TCP) {
 		parts = append(parts, "TCP writes of "+units.FormatSize(cmp.Or(p.MsgSize, engine.DefaultTCPLength)))

@@ -69,11 +69,15 @@ type Plan struct {
 	Nodes     []string          // the node pair: client side A, server side B; nil = the first two nodes
 	UDPRate   uint64            // target bits/s per stream of UDP tests; 0 = DefaultUDPRate
 	MsgSize   int               // bytes per write (TCP) or datagram (UDP); 0 = engine default
-	Order     Order             // "" = DefaultOrder
-	RTTProbes int               // handshakes timed before each test (idle RTT); 0 = DefaultRTTProbes, <0 = none
-	Port      int               // servers' port; 0 = engine.DefaultPort
-	Variants  []string          // labels of the cluster variants, in run order; nil = one, unlabelled
-	Seed      uint64            // randomises the order within rounds; 0 = 1 (the CLI draws one per run and records it)
+	MSS       int               // TCP_MAXSEG of TCP tests' client sockets; 0 = the path's
+	// Knobs are each variant's own message size or MSS, by label (a sweep
+	// of them: SweepVariants); RunVariants sets them from its variants.
+	Knobs     map[string]Knobs
+	Order     Order    // "" = DefaultOrder
+	RTTProbes int      // handshakes timed before each test (idle RTT); 0 = DefaultRTTProbes, <0 = none
+	Port      int      // servers' port; 0 = engine.DefaultPort
+	Variants  []string // labels of the cluster variants, in run order; nil = one, unlabelled
+	Seed      uint64   // randomises the order within rounds; 0 = 1 (the CLI draws one per run and records it)
 	// Kinds are the kinds of test run on every scenario: throughput, rr,
 	// crr, udp-rr (latency.go); nil = throughput only.
 	Kinds []string
@@ -200,14 +204,12 @@ func (p Plan) Validate() error {
 	if p.RTTProbes > MaxRTTProbes {
 		bad("%d RTT probes: use at most %d, or 0 for none", p.RTTProbes, MaxRTTProbes)
 	}
-	if p.MsgSize < 0 {
-		bad("message size %d: use a positive number of bytes, or 0 for the engine's default", p.MsgSize)
-	} else if p.MsgSize > 0 {
-		if protos[engine.TCP] && p.MsgSize > engine.MaxTCPLength {
-			bad("message size %d: TCP writes at most %d bytes", p.MsgSize, engine.MaxTCPLength)
-		}
-		if protos[engine.UDP] && (p.MsgSize < engine.MinUDPLength || p.MsgSize > engine.MaxUDPLength) {
-			bad("message size %d: UDP datagrams carry %d..%d bytes", p.MsgSize, engine.MinUDPLength, engine.MaxUDPLength)
+	errs = append(errs, validateKnobs(p.MsgSize, p.MSS, protos[engine.TCP], protos[engine.UDP])...)
+	for _, v := range p.Variants {
+		if k, ok := p.Knobs[v]; ok {
+			for _, err := range validateKnobs(k.MsgSize, k.MSS, protos[engine.TCP], protos[engine.UDP]) {
+				errs = append(errs, fmt.Errorf("%s: %w", v, err))
+			}
 		}
 	}
 	if p.Order != Interleaved && p.Order != Sequential {
@@ -378,8 +380,10 @@ func (p Plan) Spec(g Group) engine.Spec {
 	}
 	if g.Protocol == engine.UDP {
 		sp.Rate = p.UDPRate
+	} else {
+		sp.MSS = p.MSS
 	}
-	return sp
+	return p.Knobs[g.Variant].spec(sp)
 }
 
 // connectTimeout bounds a test's connect: a server that is not there fails
@@ -405,6 +409,7 @@ func (p Plan) Record() runrecord.Plan {
 		Scenarios: names, Baselines: baselines, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
+		MSS: p.MSS,
 	}
 	if p.Order != Sequential {
 		rp.Seed = p.Seed
@@ -414,6 +419,9 @@ func (p Plan) Record() runrecord.Plan {
 	}
 	if slices.Contains(p.Protocols, engine.TCP) {
 		rp.TCPWrite = cmp.Or(p.MsgSize, engine.DefaultTCPLength)
+	}
+	if p.sweepsMsgSize() { // each test's spec.length says it; no one size is the run's
+		rp.TCPWrite, rp.UDPDatagram = 0, 0
 	}
 	p.recordKinds(&rp)
 	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
@@ -439,3 +447,13 @@ func (p Plan) Estimate() time.Duration {
 // perTestOverhead is a test's time besides duration and omit, measured on
 // the lab (connect, parameter exchange, results exchange).
 const perTestOverhead = 100 * time.Millisecond
+
+// sweepsMsgSize reports whether the variants set message sizes of their own.
+func (p Plan) sweepsMsgSize() bool {
+	for _, k := range p.Knobs {
+		if k.MsgSize > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -27,6 +27,11 @@ type Variant struct {
 	// Open builds the cluster when its turn comes; the runner closes it
 	// when the variant's tests are done, or interrupted.
 	Open func(ctx context.Context) (cluster.Cluster, error)
+	// Knobs are the variant's own message size or MSS (SweepVariants).
+	Knobs Knobs
+	// Share names a cluster several variants run on: the first of them
+	// opens it, and it is closed after the last ("": its own cluster).
+	Share string
 }
 
 // Options are a run's settings besides the plan.
@@ -66,11 +71,7 @@ func Run(ctx context.Context, c cluster.Cluster, p Plan, ev Events) (*runrecord.
 // wrapping ErrInterrupted. Other errors (a node of --nodes the cluster
 // lacks, a scenario it cannot run) also return what was measured so far.
 func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runrecord.Run, error) {
-	p.Variants = nil
-	for _, v := range vs {
-		p.Variants = append(p.Variants, v.Label)
-	}
-	p = p.WithDefaults()
+	p = p.WithVariants(vs).WithDefaults()
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
@@ -98,10 +99,14 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 		r.ev.Note(w)
 	}
 	var err error
+	r.vs, r.shared = vs, map[string]cluster.Cluster{}
 	for i, v := range vs {
 		if err = r.variant(ctx, i, v); err != nil {
 			break
 		}
+	}
+	for share := range r.shared { // the run stopped before their last variant
+		r.closeShared(share, share)
 	}
 	r.rec.End = r.now()
 	r.rec.Complete = err == nil
@@ -118,6 +123,9 @@ type runner struct {
 	now   func() time.Time
 	rec   *runrecord.Run
 	infos []variantInfo
+	vs    []Variant
+	// shared are the open clusters of variants that share one (Variant.Share).
+	shared map[string]cluster.Cluster
 
 	resumed *resumeState                  // set when continuing a record (resume.go)
 	lost    map[string]*cluster.LostError // by variant and node: nodes lost for good (faults.go)
@@ -152,6 +160,9 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 	}
 	c := v.Cluster
 	if c == nil {
+		c = r.shared[v.Share]
+	}
+	if c == nil {
 		if v.Open == nil {
 			return fmt.Errorf("variant %q has no cluster", v.Label)
 		}
@@ -165,7 +176,14 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 			r.failAll(tests, fmt.Errorf("open cluster: %w", err))
 			return nil
 		}
-		defer r.closeCluster(c, v.Label)
+		if v.Share == "" {
+			defer r.closeCluster(c, v.Label)
+		} else {
+			r.shared[v.Share] = c
+		}
+	}
+	if v.Share != "" && v.Cluster == nil && r.lastOfShare(i, v.Share) {
+		defer r.closeShared(v.Share, v.Label)
 	}
 	r.recordInfo(ctx, i, v.Label, c)
 	if err := r.sameCluster(); err != nil {
@@ -248,6 +266,24 @@ func (r *runner) closeCluster(c cluster.Cluster, label string) {
 	defer cancel()
 	if err := c.Close(ctx); err != nil {
 		r.ev.Note(fmt.Sprintf("close %s: %v", labelOr(label, "the cluster"), err))
+	}
+}
+
+// lastOfShare reports whether variant i is the last to run on its shared cluster.
+func (r *runner) lastOfShare(i int, share string) bool {
+	for _, v := range r.vs[i+1:] {
+		if v.Share == share {
+			return false
+		}
+	}
+	return true
+}
+
+// closeShared closes a shared cluster, if open, and forgets it.
+func (r *runner) closeShared(share, label string) {
+	if c, ok := r.shared[share]; ok {
+		delete(r.shared, share)
+		r.closeCluster(c, label)
 	}
 }
 

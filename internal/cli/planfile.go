@@ -75,6 +75,7 @@ func valueForm(typ string) (form string, ok bool) {
 		"duration":    "a duration like 10s",
 		"stringSlice": "a list like [a, b] (or one value)",
 		"intSlice":    "a list of whole numbers like [1, 4] (or one)",
+		"sweep":       "a list of numbers or ranges like [1, 4] or [1..8x2] (or one)",
 		"stringArray": "a list like [a, b] (or one value)",
 	}
 	form, ok = forms[typ]

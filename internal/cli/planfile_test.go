@@ -85,7 +85,7 @@ func TestApplyPlanErrors(t *testing.T) {
 		{"connection flag", "token: secret", []string{`unknown key "token"`}},
 		{"not a plan key", "resume: x/run.json", []string{`unknown key "resume"`}},
 		{"list for a scalar", "repeats: [1, 2]", []string{"plan.yaml: repeats: takes one value, not a list: a whole number"}},
-		{"mapping", "streams: {a: 1}", []string{"plan.yaml: streams: want a list of whole numbers"}},
+		{"mapping", "streams: {a: 1}", []string{"plan.yaml: streams: want a list of numbers or ranges"}},
 		{"empty value", "duration:", []string{"plan.yaml: duration: want a duration like 10s"}},
 		{"bad integer", "repeats: many", []string{`plan.yaml: repeats: invalid value "many"`, "(want a whole number)"}},
 		{"bad duration", "omit: soon", []string{`plan.yaml: omit: invalid value "soon"`, "not a duration"}},

@@ -33,13 +33,14 @@ const (
 type runOptions struct {
 	scenarios []string
 	protocols []string
-	streams   []int
+	streams   *sweepValue
 	duration  secondsValue
 	omit      secondsValue
 	repeats   int
 	nodes     []string
 	udpRate   string
-	msgSize   string
+	msgSize   *sweepValue
+	mss       *sweepValue
 	rttProbes int
 	order     string
 	seed      uint64
@@ -66,7 +67,7 @@ type runOptions struct {
 // plan turns the flags into a validated plan.
 func (o runOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{
-		Scenarios: o.scenarios, Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
+		Scenarios: o.scenarios, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
 		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
 		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube",
 	}
@@ -95,13 +96,21 @@ func (o runOptions) plan() (bench.Plan, error) {
 	default:
 		p.RTTProbes = o.rttProbes
 	}
-	if o.msgSize != "" {
-		n, err := parseSize(o.msgSize)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--msg-size: %w", err))
-		}
-		p.MsgSize = int(n)
+	var err error
+	if p.Streams, err = o.streams.ints("--streams"); err != nil {
+		errs = append(errs, err)
 	}
+	msgSizes, mss, err := o.knobLists()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(msgSizes) == 1 {
+		p.MsgSize = msgSizes[0]
+	}
+	if len(mss) == 1 {
+		p.MSS = mss[0]
+	}
+	errs = append(errs, checkKnobs(p, msgSizes, mss)...)
 	if o.lat != nil {
 		if err := o.lat.apply(o.flags, &p, o.kube.serverImageOf()); err != nil {
 			errs = append(errs, err)
@@ -172,13 +181,15 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.scenarios, "scenarios", nil, "scenarios to run (default: every one the cluster supports): "+strings.Join(bench.ScenarioNames(), ","))
 	f.StringSliceVar(&o.protocols, "protocol", []string{"tcp"}, "protocols: tcp, udp or tcp,udp")
-	f.IntSliceVar(&o.streams, "streams", []int{1}, "parallel streams per test, a list like 1,4")
+	o.streams, o.msgSize, o.mss = newSweepValue(plainInt, "1"), newSweepValue(parseSize), newSweepValue(plainInt)
+	f.Var(o.streams, "streams", "parallel streams per test: "+sweepSyntax)
 	addTimingFlags(f, &o)
 	f.IntVar(&o.repeats, "repeats", bench.DefaultRepeats, "samples of every scenario (6 or more for an exact 95% interval of the median, 4 or more for the significance test)")
 	f.StringSliceVar(&o.nodes, "nodes", nil, "the node pair: client side A, server side B (default: the first two nodes)")
 	f.StringVar(&o.udpRate, "udp-rate", "", "target rate per stream of UDP tests, like 500M or 500mbit (tc's mbps = megaBYTES/s) (default "+units.FormatRate(bench.DefaultUDPRate)+")")
 	f.IntVar(&o.rttProbes, "rtt-probes", bench.DefaultRTTProbes, "TCP handshakes timed before each test: the path's idle round-trip time (0 = none)")
-	f.StringVar(&o.msgSize, "msg-size", "", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP)")
+	f.Var(o.msgSize, "msg-size", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP); a sweep: "+sweepSyntax)
+	f.Var(o.mss, "mss", "TCP tests' maximum segment size (TCP_MAXSEG, iperf3's -M) in bytes (default: the path's); a sweep: "+sweepSyntax)
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")

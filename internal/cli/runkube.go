@@ -214,8 +214,7 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
 		}
-		plan.Variants = []string{""}
-		return bench.WriteTests(s.Out, plan)
+		return bench.WriteTests(s.Out, plan.WithVariants(o.sweep([]bench.Variant{{}})))
 	}
 	if _, _, err := k.connect(cmd.Context()); err != nil {
 		return err
@@ -230,7 +229,7 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		return err
 	}
 	defer release()
-	return measure(cmd, s, o, format, plan, runID, []bench.Variant{v})
+	return measure(cmd, s, o, format, plan, runID, o.sweep([]bench.Variant{v}))
 }
 
 // kubeFlags are the flags of run that set the kube backend's settings.

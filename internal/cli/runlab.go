@@ -28,20 +28,20 @@ const linkRateHelp = "a rate like 1gbit, 500M or 100mbps (tc's mbps = megaBYTES/
 type labRunOptions struct {
 	datapaths   []string
 	linkRates   []string
-	mtus        []int
-	podMTUs     []int
-	policyRules []int
+	mtus        *sweepValue
+	podMTUs     *sweepValue
+	policyRules *sweepValue
 }
 
 // addLabRunFlags adds the lab's knobs to run's flags.
 func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
-	l := &labRunOptions{}
+	l := &labRunOptions{mtus: newSweepValue(plainInt), podMTUs: newSweepValue(plainInt), policyRules: newSweepValue(plainInt)}
 	forCluster(f, "lab", func(f *pflag.FlagSet) {
 		f.StringSliceVar(&l.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
 		f.StringSliceVar(&l.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list of rates like 1gbit,10gbit: "+linkRateHelp)
-		f.IntSliceVar(&l.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
-		f.IntSliceVar(&l.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
-		f.IntSliceVar(&l.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+		f.Var(l.mtus, "mtu", "lab: underlay MTUs (default 1500), "+sweepSyntax)
+		f.Var(l.podMTUs, "pod-mtu", "lab: pod MTUs (default: the underlay MTU minus the datapath's header tax), "+sweepSyntax)
+		f.Var(l.policyRules, "policy-rules", "lab: non-matching nftables rules every forwarded packet walks, like 0,1000 or 0..10000x10; "+sweepSyntax)
 	})
 	return l
 }
@@ -49,9 +49,16 @@ func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
 // variants turns the lab flags into the matrix's variants; an error names
 // the flag to change.
 func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.Variant, error) {
-	m := lab.Matrix{
-		Base: lab.Config{Logger: logger(s, verbose)},
-		MTUs: l.mtus, PodMTUs: l.podMTUs, PolicyRules: l.policyRules,
+	m := lab.Matrix{Base: lab.Config{Logger: logger(s, verbose)}}
+	var err error
+	for _, k := range []struct {
+		flag string
+		v    *sweepValue
+		dst  *[]int
+	}{{"--mtu", l.mtus, &m.MTUs}, {"--pod-mtu", l.podMTUs, &m.PodMTUs}, {"--policy-rules", l.policyRules, &m.PolicyRules}} {
+		if *k.dst, err = k.v.ints(k.flag); err != nil {
+			return nil, err
+		}
 	}
 	for _, d := range l.datapaths {
 		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
@@ -77,9 +84,12 @@ func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, p
 	if err != nil {
 		return err
 	}
-	for _, v := range variants {
-		plan.Variants = append(plan.Variants, v.Label)
+	vs := make([]bench.Variant, len(variants))
+	for i, v := range variants {
+		vs[i] = bench.Variant{Label: v.Label, Open: v.Open}
 	}
+	vs = o.sweep(vs)
+	plan = plan.WithVariants(vs)
 	if err := checkLabNodes(variants, plan.Nodes); err != nil {
 		return err
 	}
@@ -102,10 +112,6 @@ func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, p
 	}
 	if err := lab.SupportedAll(variants); err != nil {
 		return err
-	}
-	vs := make([]bench.Variant, len(variants))
-	for i, v := range variants {
-		vs[i] = bench.Variant{Label: v.Label, Open: v.Open}
 	}
 	return measure(cmd, s, o, format, plan, runID, vs)
 }

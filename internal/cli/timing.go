@@ -33,9 +33,5 @@ func (o *runOptions) timingDefaults(f *pflag.FlagSet) {
 // planOf is the plan as the run will measure it, for the lines printed
 // as it starts.
 func planOf(p bench.Plan, vs []bench.Variant) bench.Plan {
-	p.Variants = nil
-	for _, v := range vs {
-		p.Variants = append(p.Variants, v.Label)
-	}
-	return p.WithDefaults()
+	return p.WithVariants(vs).WithDefaults()
 }

@@ -84,6 +84,7 @@ type Plan struct {
 	Repeats   int              `json:"repeats"`
 	UDPRate   uint64           `json:"udp_rate,omitempty"` // bits/s per stream; 0 = engine default
 	MsgSize   int              `json:"msg_size,omitempty"` // bytes per write/datagram; 0 = engine default
+	MSS       int              `json:"mss,omitempty"`      // TCP_MAXSEG of TCP tests; 0 = the path's
 	// TCPWrite is the bytes of each TCP write, default included, when the
 	// plan has TCP; UDPDatagram the bytes of each UDP datagram when fixed
 	// (absent: each test's path MSS, in its result's spec.length). Both
