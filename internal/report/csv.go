@@ -41,6 +41,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 	if hasNodeCPU(run.Summaries) {
 		columns = append(slices.Clip(columns), nodeCPUCSVColumns...)
 	}
+	if len(run.Sweeps) > 0 {
+		columns = append(slices.Clip(columns), sweepCSVColumns...)
+	}
 	cw.Write(columns)
 	col := make(map[string]int, len(columns))
 	for i, c := range columns {
@@ -159,10 +162,12 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set("warnings", strings.Join(codes, " "))
 		cw.Write(row)
 	}
-	writeLatencyCSV(cw, run, func() ([]string, func(k, v string)) {
+	newRow := func() ([]string, func(k, v string)) {
 		row := make([]string, len(columns))
 		return row, func(k, v string) { row[col[k]] = v }
-	})
+	}
+	writeSweepCSV(cw, run, newRow)
+	writeLatencyCSV(cw, run, newRow)
 	cw.Flush()
 	return cw.Error()
 }

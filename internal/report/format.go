@@ -82,6 +82,11 @@ func Render(w io.Writer, run *runrecord.Run, f Format) error {
 
 func summarized(run *runrecord.Run) *runrecord.Run {
 	if (len(run.Summaries) > 0 || len(run.Samples) == 0) && (len(run.LatencySummaries) > 0 || len(run.LatencySamples) == 0) {
+		if run.Sweeps == nil && len(run.Summaries) > 0 { // a record from before sweeps were recorded
+			c := *run
+			c.ComputeSweeps(run.Plan.KneeDrop)
+			return &c
+		}
 		return run
 	}
 	c := *run

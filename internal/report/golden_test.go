@@ -68,11 +68,14 @@ func fixtures() map[string]*runrecord.Run {
 	run := runrecordtest.Run()
 	run.Cluster.Facts = []string{"emulated on one host: 2 nodes × 2 pods, network namespaces joined by veths"}
 	run.Cluster.Warnings = []string{"datapath=vxlan: MTU mismatch on every node: pod MTU 1500 > 1450 (node MTU 1500 − VXLAN 50): large packets fragment or are dropped (an MTU blackhole); set --pod-mtu to 1450 (node MTU 1500 − VXLAN 50)"}
+	sweep := runrecordtest.Sweep()
+	sweep.Cluster.Facts = []string{"emulated on one host: 2 nodes × 2 pods, network namespaces joined by veths"}
 	return map[string]*runrecord.Run{
 		"run":     run,
 		"partial": partial,
 		"small":   small,
 		"nodecpu": nodeCPUFixture(),
+		"sweep":   sweep,
 	}
 }
 
@@ -86,6 +89,7 @@ func TestRenderGolden(t *testing.T) {
 		{"partial", Table}, {"partial", Markdown},
 		{"small", JSON}, {"small", CSV},
 		{"nodecpu", Table}, {"nodecpu", Wide}, {"nodecpu", Markdown}, {"nodecpu", CSV}, {"nodecpu", HTML},
+		{"sweep", Table}, {"sweep", Markdown}, {"sweep", CSV}, {"sweep", HTML},
 	}
 	for _, tt := range tests {
 		name := tt.run + "." + goldenExt(tt.format)

@@ -25,6 +25,7 @@ type page struct {
 	Failures   []runrecord.Sample
 	CommandRaw string
 	Latency    template.HTML // the latency section (latencyhtml.go)
+	Sweeps     template.HTML // the sweep section (sweepchart.go)
 }
 
 type htmlSection struct {
@@ -122,6 +123,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	}
 	var err error
 	if p.Latency, err = latencyHTML(run); err != nil {
+		return err
+	}
+	if p.Sweeps, err = sweepHTML(run); err != nil {
 		return err
 	}
 	return pageTemplate.Execute(w, p)

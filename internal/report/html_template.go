@@ -69,6 +69,7 @@ svg text.inbar { fill: #fff; font-weight: 600; }
 svg .omit { fill: #f0f0f0; }
 svg .dot { fill-opacity: 0.8; stroke: #fff; stroke-width: 0.8; }
 svg polyline.series { fill: none; stroke-width: 1.6; stroke-opacity: 0.8; }
+svg polygon.band { fill-opacity: 0.15; stroke: none; }
 svg .v0 { fill: #4e79a7; } svg .series.v0 { stroke: #4e79a7; }
 svg .v1 { fill: #f28e2b; } svg .series.v1 { stroke: #f28e2b; }
 svg .v2 { fill: #59a14f; } svg .series.v2 { stroke: #59a14f; }
@@ -112,7 +113,8 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 {{if .Notes}}<ul class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
 <p class="legend-text">{{.Legend}}</p>
-</section>{{with .Latency}}
+</section>{{with .Sweeps}}
+{{.}}{{end}}{{with .Latency}}
 {{.}}{{end}}
 
 {{range .Charts}}

@@ -65,6 +65,7 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 	if len(run.Summaries) > 0 {
 		fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
 	}
+	writeSweepMarkdown(ew, run)
 	writeLatencyMarkdown(ew, run)
 	return ew.err
 }

@@ -64,6 +64,15 @@ func (s *svg) polyline(pts [][2]float64, class, tooltip string) {
 	fmt.Fprintf(&s.b, `<polyline points="%s" class="%s">%s</polyline>`, strings.Join(p, " "), class, tip(tooltip))
 }
 
+// polygon is a filled shape through pts (a band).
+func (s *svg) polygon(pts [][2]float64, class string) {
+	var p []string
+	for _, pt := range pts {
+		p = append(p, coord(pt[0])+","+coord(pt[1]))
+	}
+	fmt.Fprintf(&s.b, `<polygon points="%s" class="%s"/>`, strings.Join(p, " "), class)
+}
+
 // cut marks a bar cut short at x: two pale slashes across it, of half-height h.
 func (s *svg) cut(x, y, h float64) {
 	for _, dx := range []float64{-3, 3} {

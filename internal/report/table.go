@@ -51,6 +51,7 @@ func writeTable(w io.Writer, run *runrecord.Run, wide bool) error {
 	if len(run.Summaries) > 0 {
 		fmt.Fprintln(ew, wrap(legend(run), tableWidth, ""))
 	}
+	writeSweepTable(ew, run, wide)
 	writeLatencyTable(ew, run)
 	if ew.err != nil {
 		return ew.err

@@ -137,6 +137,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 	}
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
 	r.summarizeLatency(cfg)
+	r.ComputeSweeps(r.Plan.KneeDrop)
 }
 
 // roundID is one round of one variant's interleaved order.

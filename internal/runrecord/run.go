@@ -59,6 +59,9 @@ type Run struct {
 	// Faults are the endpoints lost during the run and what was done
 	// about them (faults.go); absent when nothing was lost.
 	Faults []Fault `json:"faults,omitempty"`
+	// Sweeps are the curves along every knob the run measured at more
+	// than one value (sweeps.go), absent when it swept none.
+	Sweeps []Sweep `json:"sweeps,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -104,6 +107,9 @@ type Plan struct {
 	// crr, udp-rr); absent = throughput only (records before latency tests).
 	Tests           []string `json:"tests,omitempty"`
 	LatencyDuration Duration `json:"latency_duration,omitempty"` // of each latency test
+	// KneeDrop is the goodput fall a sweep's knee is looked for at
+	// (sweeps.go); absent = DefaultKneeDrop.
+	KneeDrop float64 `json:"knee_drop,omitempty"`
 }
 
 // BaselineOf names the scenario that scenario is compared with: the

@@ -25,6 +25,9 @@ type Options struct {
 	Seed      uint64           // default 1; another seed is a re-run
 	Slowdown  float64          // share of TCP goodput lost by every non-baseline scenario (a regression)
 	NodeCPU   bool             // give every successful sample its nodes' CPU (nodecpu.go)
+	// Scale multiplies a variant's scenario's TCP goodput (a sweep's
+	// curve); nil = 1.
+	Scale func(variant, scenario string) float64
 }
 
 // Defaults of the fixture.
@@ -104,6 +107,9 @@ func Build(o Options) *runrecord.Run {
 						slow := 1.0
 						if !r.Plan.IsBaseline(sc) && p == stats.TCP {
 							slow -= o.Slowdown
+						}
+						if o.Scale != nil && p == stats.TCP {
+							slow *= o.Scale(v, sc)
 						}
 						g := rng
 						if sc == runrecord.LocalBaselineScenario {
