@@ -83,6 +83,9 @@ type Plan struct {
 	Kinds []string
 	// LatencyDuration is each latency test's length; 0 = DefaultLatencyDuration.
 	LatencyDuration time.Duration
+	// KneeDrop is the goodput fall a sweep's knee is looked for at
+	// (runrecord.ComputeSweeps); 0 = runrecord.DefaultKneeDrop.
+	KneeDrop float64
 	// RealCluster: the plan runs on a real cluster (kube), where round trips
 	// are long enough for TCP's start-up to weigh on a test without --omit.
 	RealCluster bool
@@ -409,7 +412,7 @@ func (p Plan) Record() runrecord.Plan {
 		Scenarios: names, Baselines: baselines, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
-		MSS: p.MSS,
+		MSS: p.MSS, KneeDrop: p.KneeDrop,
 	}
 	if p.Order != Sequential {
 		rp.Seed = p.Seed

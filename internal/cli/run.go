@@ -41,6 +41,7 @@ type runOptions struct {
 	udpRate   string
 	msgSize   *sweepValue
 	mss       *sweepValue
+	kneeDrop  string
 	rttProbes int
 	order     string
 	seed      uint64
@@ -111,6 +112,9 @@ func (o runOptions) plan() (bench.Plan, error) {
 		p.MSS = mss[0]
 	}
 	errs = append(errs, checkKnobs(p, msgSizes, mss)...)
+	if p.KneeDrop, err = parsePercent("--knee-drop", o.kneeDrop); err != nil {
+		errs = append(errs, err)
+	}
 	if o.lat != nil {
 		if err := o.lat.apply(o.flags, &p, o.kube.serverImageOf()); err != nil {
 			errs = append(errs, err)
@@ -189,6 +193,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.StringVar(&o.udpRate, "udp-rate", "", "target rate per stream of UDP tests, like 500M or 500mbit (tc's mbps = megaBYTES/s) (default "+units.FormatRate(bench.DefaultUDPRate)+")")
 	f.IntVar(&o.rttProbes, "rtt-probes", bench.DefaultRTTProbes, "TCP handshakes timed before each test: the path's idle round-trip time (0 = none)")
 	f.Var(o.msgSize, "msg-size", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP); a sweep: "+sweepSyntax)
+	f.StringVar(&o.kneeDrop, "knee-drop", "20%", "a sweep's knee: the first value whose median goodput falls this much below the previous (or first) value's, significantly")
 	f.Var(o.mss, "mss", "TCP tests' maximum segment size (TCP_MAXSEG, iperf3's -M) in bytes (default: the path's); a sweep: "+sweepSyntax)
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")

@@ -231,3 +231,13 @@ func (o runOptions) sweep(vs []bench.Variant) []bench.Variant {
 	msgSizes, mss, _ := o.knobLists() // checked by plan()
 	return bench.SweepVariants(vs, msgSizes, mss)
 }
+
+// parsePercent reads a share given in percent, "20%" or "20", as a
+// fraction in (0, 1).
+func parsePercent(flag, s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || !(v > 0 && v < 100) {
+		return 0, fmt.Errorf("%s %q: give a percentage above 0 and below 100, like 20%%", flag, s)
+	}
+	return v / 100, nil
+}

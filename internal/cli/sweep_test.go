@@ -71,3 +71,16 @@ func TestSweepValueFlag(t *testing.T) {
 		t.Errorf("a bad range: %v, want the syntax in the error", err)
 	}
 }
+
+func TestParsePercent(t *testing.T) {
+	for in, want := range map[string]float64{"20%": 0.2, "20": 0.2, " 0.1% ": 0.001} {
+		if got, err := parsePercent("--knee-drop", in); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0", "100%", "x", "-5"} {
+		if _, err := parsePercent("--knee-drop", in); err == nil || !strings.Contains(err.Error(), "--knee-drop") {
+			t.Errorf("%q: %v, want an error naming the flag", in, err)
+		}
+	}
+}
