@@ -176,14 +176,7 @@ func sweepHTML(run *runrecord.Run) (template.HTML, error) {
 	for _, b := range blocks {
 		hb := block{Heading: strings.TrimPrefix(b.heading(), "SWEEP "), Chart: sweepChart(b), Labels: b.labels()}
 		for _, sw := range b.Curves {
-			row := []string{sw.Scenario}
-			for _, l := range hb.Labels {
-				if p := pointAt(sw, l); p != nil {
-					row = append(row, b.cell(*p, true))
-				} else {
-					row = append(row, "-")
-				}
-			}
+			row := b.row(sw, true)
 			hb.Rows = append(hb.Rows, row)
 			if sw.Knee != nil {
 				hb.Knees = append(hb.Knees, kneeLine(b, sw))

@@ -89,6 +89,20 @@ func (b sweepBlock) cell(p runrecord.SweepPoint, overhead bool) string {
 	return s
 }
 
+// row is a curve's cells: its scenario, then its point at each of the
+// block's values ("-" where it has none).
+func (b sweepBlock) row(sw runrecord.Sweep, overhead bool) []string {
+	row := []string{sw.Scenario}
+	for _, l := range b.labels() {
+		if p := pointAt(sw, l); p != nil {
+			row = append(row, b.cell(*p, overhead))
+		} else {
+			row = append(row, "-")
+		}
+	}
+	return row
+}
+
 // sparks draws a curve in eight heights, from 0 to its highest median.
 func sparks(sw runrecord.Sweep) string {
 	const bars = "▁▂▃▄▅▆▇█"
@@ -119,18 +133,8 @@ func (b sweepBlock) render(wide bool) []byte {
 		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "SCENARIO\tCURVE\t%s\n", strings.Join(b.labels(), "\t"))
 		for _, sw := range b.Curves {
-			cells := []string{sw.Scenario, sparks(sw)}
-			at := map[string]runrecord.SweepPoint{}
-			for _, p := range sw.Points {
-				at[p.Label] = p
-			}
-			for _, l := range b.labels() {
-				if p, ok := at[l]; ok {
-					cells = append(cells, b.cell(p, overhead))
-				} else {
-					cells = append(cells, "-")
-				}
-			}
+			cells := b.row(sw, overhead)
+			cells = append([]string{cells[0], sparks(sw)}, cells[1:]...)
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
 		tw.Flush()
@@ -194,17 +198,9 @@ func writeSweepMarkdown(w io.Writer, run *runrecord.Run) {
 		labels := b.labels()
 		fmt.Fprintf(w, "| scenario | %s |\n|---|%s\n", mdEscape(strings.Join(labels, " | ")), strings.Repeat("--:|", len(labels)))
 		for _, sw := range b.Curves {
-			at := map[string]runrecord.SweepPoint{}
-			for _, p := range sw.Points {
-				at[p.Label] = p
-			}
-			row := []string{mdEscape(sw.Scenario)}
-			for _, l := range labels {
-				if p, ok := at[l]; ok {
-					row = append(row, mdEscape(b.cell(p, true)))
-				} else {
-					row = append(row, "-")
-				}
+			row := b.row(sw, true)
+			for i := range row {
+				row[i] = mdEscape(row[i])
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 		}
