@@ -41,6 +41,8 @@ func TestRunDryRun(t *testing.T) {
 		{"some scenarios, other nodes", []string{"--tests", "throughput", "--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 12, []string{
 			"note: added node-node", "each test: 3s measured after 1s warm-up", "pod on node-3 → pod on node-2",
 		}},
+		{"a sweep of message size and MSS on one lab", []string{"--tests", "throughput", "--scenarios", "pod-pod-cross", "--repeats", "1", "--msg-size", "64..4Kx8", "--mss", "536,1400", "--streams", "1..4x2"},
+			3 * 2 * 2 * 3, []string{"6 variant(s)", "message size per variant", "datapath=routed,msg-size=64,mss=536 ", "tcp    4 "}},
 		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 12, []string{
 			"note: added node-node-same: same-node scenarios are compared with two host processes on their node",
 			"node-node-same  tcp    1        ", "node-1 → node-1",
