@@ -21,7 +21,7 @@ const (
 )
 
 // AllTests are the kinds of test, in table order.
-var AllTests = []string{Throughput, RR, CRR, UDPRR, RRLoad}
+var AllTests = []string{Throughput, RR, CRR, UDPRR, RRLoad, UDPMax}
 
 // DefaultLatencyDuration is each latency test's length: long enough for
 // thousands of transactions on any path a cluster has (a p99 from tens of
@@ -36,7 +36,7 @@ const MaxLatencyDuration = time.Minute
 func (p Plan) latencyTests() []engine.LatencyMode {
 	var modes []engine.LatencyMode
 	for _, t := range p.Kinds {
-		if t != Throughput {
+		if t != Throughput && t != UDPMax {
 			modes = append(modes, engine.LatencyMode(t))
 		}
 	}
@@ -54,14 +54,14 @@ func (p Plan) validateTests() []error {
 	for _, t := range p.Kinds {
 		switch {
 		case !slices.Contains(AllTests, t):
-			errs = append(errs, fmt.Errorf("unknown test %q: use throughput, rr, crr, udp-rr or rr-load", t))
+			errs = append(errs, fmt.Errorf("unknown test %q: use throughput, rr, crr, udp-rr, rr-load or udp-max", t))
 		case seen[t]:
 			errs = append(errs, fmt.Errorf("test %q is listed twice", t))
 		}
 		seen[t] = true
 	}
 	if p.Kinds != nil && len(p.Kinds) == 0 {
-		errs = append(errs, fmt.Errorf("no tests: name at least one of throughput, rr, crr, udp-rr, rr-load"))
+		errs = append(errs, fmt.Errorf("no tests: name at least one of throughput, rr, crr, udp-rr, rr-load, udp-max"))
 	}
 	if d := p.LatencyDuration; d < 0 || d > MaxLatencyDuration || (d > 0 && d < 10*time.Millisecond) {
 		errs = append(errs, fmt.Errorf("latency duration %v: use 10ms..%v", d, MaxLatencyDuration))
@@ -175,6 +175,10 @@ func (p Plan) recordKinds(rp *runrecord.Plan) {
 // kindsLine tells --dry-run the plan's kinds of test when it has latency
 // tests; "" for throughput only.
 func (p Plan) kindsLine() string {
+	if p.udpMax() {
+		return fmt.Sprintf("tests on every scenario: %s; udp-max: a loss-free rate search per variant, scenario and datagram size (%s), trials of %v, loss up to %g%%",
+			strings.Join(p.Kinds, ", "), udpMaxSizesText(p.udpMaxSizes()), cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial), 100*cmpOrF(p.LossThreshold, 0.001))
+	}
 	if len(p.latencyTests()) == 0 {
 		return ""
 	}

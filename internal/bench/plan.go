@@ -83,6 +83,13 @@ type Plan struct {
 	Kinds []string
 	// LatencyDuration is each latency test's length; 0 = DefaultLatencyDuration.
 	LatencyDuration time.Duration
+	// UDPMaxSizes are the udp-max searches' datagram sizes (0 = the path's
+	// MTU; nil = DefaultUDPMaxSizes), LossThreshold the loss a trial may
+	// have and pass (0 = ratesearch's 0.1%), UDPMaxTrial each trial's
+	// length (0 = DefaultUDPMaxTrial).
+	UDPMaxSizes   []int
+	LossThreshold float64
+	UDPMaxTrial   time.Duration
 	// KneeDrop is the goodput fall a sweep's knee is looked for at
 	// (runrecord.ComputeSweeps); 0 = runrecord.DefaultKneeDrop.
 	KneeDrop float64
@@ -222,6 +229,7 @@ func (p Plan) Validate() error {
 		bad("port %d: use 1..65535", p.Port)
 	}
 	errs = append(errs, p.validateTests()...)
+	errs = append(errs, p.validateUDPMax()...)
 	labels := map[string]bool{}
 	for _, v := range p.Variants {
 		if labels[v] {
@@ -427,6 +435,7 @@ func (p Plan) Record() runrecord.Plan {
 		rp.TCPWrite, rp.UDPDatagram = 0, 0
 	}
 	p.recordKinds(&rp)
+	p.recordUDPMax(&rp)
 	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
 		rp.Variants = slices.Clone(p.Variants)
 	}
@@ -444,7 +453,7 @@ func (p Plan) Estimate() time.Duration {
 			d += p.Duration + p.Omit + perTestOverhead
 		}
 	}
-	return d
+	return d + p.udpMaxEstimate()
 }
 
 // perTestOverhead is a test's time besides duration and omit, measured on

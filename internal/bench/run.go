@@ -155,7 +155,7 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 	if err := ctx.Err(); err != nil {
 		return interrupted(ctx)
 	}
-	if len(tests) == 0 {
+	if len(tests) == 0 && (!r.plan.udpMax() || r.hasUDPMax(v.Label, runrecord.BaselineScenario)) {
 		return nil // resumed: every test of this variant has its sample
 	}
 	c := v.Cluster
@@ -205,6 +205,9 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 		if err := r.runTest(ctx, c, t, s.bound[t.Scenario.Name]); err != nil {
 			return err
 		}
+	}
+	if r.plan.udpMax() {
+		return r.runUDPMax(ctx, c, s, v.Label)
 	}
 	return nil
 }

@@ -57,6 +57,7 @@ type runOptions struct {
 	kube *kubeOptions   // --cluster kube
 	push *pushOptions
 	lat  *latencyRunOptions // --tests, --latency-duration (runlatency.go)
+	udp  *udpMaxOptions     // --tests udp-max (udpmax.go)
 
 	resume   string // --resume DIR/run.json (resume.go)
 	planFile string // -f plan.yaml (planfile.go)
@@ -117,6 +118,11 @@ func (o runOptions) plan() (bench.Plan, error) {
 	}
 	if o.lat != nil {
 		if err := o.lat.apply(o.flags, &p, o.kube.serverImageOf()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if o.udp != nil {
+		if err := o.udp.apply(&p); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -210,6 +216,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	o.kube = addKubeFlags(f)
 	o.push = addPushFlags(f)
 	o.lat = addLatencyRunFlags(f)
+	o.udp = addUDPMaxFlags(f)
 	o.flags = f
 	groupClusterFlags(cmd)
 	return cmd
@@ -308,8 +315,8 @@ func runStatus(run *runrecord.Run, runErr, writeErr error) error {
 	case writeErr != nil:
 		return writeErr
 	}
-	if n := run.FailedSamples() + run.FailedLatencySamples(); n > 0 {
-		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples)+len(run.LatencySamples))}
+	if n := run.FailedSamples() + run.FailedLatencySamples() + run.FailedUDPMax(); n > 0 {
+		return &exitError{code: exitTestsFailed, err: fmt.Errorf("%d of %d tests failed: their errors are in the report", n, len(run.Samples)+len(run.LatencySamples)+len(run.UDPMax))}
 	}
 	return nil
 }

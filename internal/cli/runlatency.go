@@ -22,7 +22,7 @@ var defaultRunTests = []string{bench.Throughput, bench.RR}
 
 func addLatencyRunFlags(f *pflag.FlagSet) *latencyRunOptions {
 	o := &latencyRunOptions{duration: secondsValue(bench.DefaultLatencyDuration)}
-	f.StringSliceVar(&o.tests, "tests", defaultRunTests, "tests on every scenario: throughput, rr (request/response latency), crr (a connection per transaction), udp-rr, rr-load (rr beside a bulk TCP stream)")
+	f.StringSliceVar(&o.tests, "tests", defaultRunTests, "tests on every scenario: throughput, rr (request/response latency), crr (a connection per transaction), udp-rr, rr-load (rr beside a bulk TCP stream), udp-max (the maximum loss-free UDP rate, RFC 2544)")
 	f.Var(&o.duration, "latency-duration", "length of each latency test (rr, crr, udp-rr), e.g. 500ms or 2s")
 	return o
 }
@@ -44,7 +44,7 @@ func (o *latencyRunOptions) apply(f *pflag.FlagSet, p *bench.Plan, serverImage s
 		return nil
 	}
 	for _, k := range p.Kinds {
-		if k != bench.Throughput {
+		if k != bench.Throughput && k != bench.UDPMax {
 			return fmt.Errorf("--tests %s with --server-image: a stock iperf3 cannot answer latency tests; use --tests throughput, or cnibench's own server (leave --server-image out)", k)
 		}
 	}

@@ -76,6 +76,7 @@ func fixtures() map[string]*runrecord.Run {
 		"small":   small,
 		"nodecpu": nodeCPUFixture(),
 		"sweep":   sweep,
+		"udpmax":  runrecordtest.UDPMax(),
 	}
 }
 
@@ -90,6 +91,7 @@ func TestRenderGolden(t *testing.T) {
 		{"small", JSON}, {"small", CSV},
 		{"nodecpu", Table}, {"nodecpu", Wide}, {"nodecpu", Markdown}, {"nodecpu", CSV}, {"nodecpu", HTML},
 		{"sweep", Table}, {"sweep", Markdown}, {"sweep", CSV}, {"sweep", HTML},
+		{"udpmax", Table}, {"udpmax", Markdown},
 	}
 	for _, tt := range tests {
 		name := tt.run + "." + goldenExt(tt.format)

@@ -66,6 +66,7 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 		fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(legend(run)))
 	}
 	writeSweepMarkdown(ew, run)
+	writeUDPMaxMarkdown(ew, run)
 	writeLatencyMarkdown(ew, run)
 	return ew.err
 }

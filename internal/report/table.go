@@ -52,6 +52,7 @@ func writeTable(w io.Writer, run *runrecord.Run, wide bool) error {
 		fmt.Fprintln(ew, wrap(legend(run), tableWidth, ""))
 	}
 	writeSweepTable(ew, run, wide)
+	writeUDPMaxTable(ew, run)
 	writeLatencyTable(ew, run)
 	if ew.err != nil {
 		return ew.err

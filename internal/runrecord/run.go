@@ -62,6 +62,9 @@ type Run struct {
 	// Sweeps are the curves along every knob the run measured at more
 	// than one value (sweeps.go), absent when it swept none.
 	Sweeps []Sweep `json:"sweeps,omitempty"`
+	// UDPMax are the maximum loss-free UDP rate searches (udpmax.go),
+	// absent when the run ran none.
+	UDPMax []UDPMax `json:"udp_max,omitempty"`
 }
 
 // New starts the record of a run: schema and cnibench version filled in,
@@ -110,6 +113,12 @@ type Plan struct {
 	// KneeDrop is the goodput fall a sweep's knee is looked for at
 	// (sweeps.go); absent = DefaultKneeDrop.
 	KneeDrop float64 `json:"knee_drop,omitempty"`
+	// UDPMaxSizes are the datagram sizes of the udp-max searches (0 = the
+	// path's MTU), LossThreshold the loss a trial may have and pass,
+	// UDPMaxTrial each trial's length; absent without udp-max.
+	UDPMaxSizes   []int    `json:"udp_max_sizes,omitempty"`
+	LossThreshold float64  `json:"loss_threshold,omitempty"`
+	UDPMaxTrial   Duration `json:"udp_max_trial,omitempty"`
 }
 
 // BaselineOf names the scenario that scenario is compared with: the

@@ -1,0 +1,227 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/ratesearch"
+	"github.com/cnibench/cnibench/internal/runrecord"
+	"github.com/cnibench/cnibench/internal/units"
+)
+
+// UDPMax is the kind of test that searches each scenario's maximum
+// loss-free UDP rate (RFC 2544 throughput) at every size of
+// Plan.UDPMaxSizes, once per variant, after the variant's rounds.
+const UDPMax = "udp-max"
+
+// Defaults of the udp-max searches.
+var (
+	// DefaultUDPMaxSizes are 64, 512 and 1400 bytes of payload and the
+	// path's MTU (0): small packets measure the datapath's cost per packet,
+	// large ones its cost per byte.
+	DefaultUDPMaxSizes = []int{64, 512, 1400, 0}
+	// DefaultUDPMaxTrial is each trial's length.
+	DefaultUDPMaxTrial = time.Second
+	// DefaultUDPMaxStart is the first rate offered when the path's link
+	// rate is unknown (a real cluster, an unshaped lab).
+	DefaultUDPMaxStart = 10e9
+)
+
+// udpMax says whether the plan searches loss-free rates.
+func (p Plan) udpMax() bool { return slices.Contains(p.Kinds, UDPMax) }
+
+// udpMaxSizes are the plan's sizes, defaulted.
+func (p Plan) udpMaxSizes() []int {
+	if len(p.UDPMaxSizes) == 0 {
+		return DefaultUDPMaxSizes
+	}
+	return p.UDPMaxSizes
+}
+
+// validateUDPMax explains what is wrong with the search's settings.
+func (p Plan) validateUDPMax() []error {
+	var errs []error
+	for _, n := range p.UDPMaxSizes {
+		if n != 0 && (n < engine.MinUDPLength || n > engine.MaxUDPLength) {
+			errs = append(errs, fmt.Errorf("udp-max size %d: UDP datagrams carry %d..%d bytes (0 = the path's MTU)", n, engine.MinUDPLength, engine.MaxUDPLength))
+		}
+	}
+	if t := p.LossThreshold; t < 0 || t >= 1 {
+		errs = append(errs, fmt.Errorf("loss threshold %v: use a fraction in [0, 1), e.g. 0.001 for 0.1%%", t))
+	}
+	if d := p.UDPMaxTrial; d < 0 || d%time.Second != 0 || d > time.Minute {
+		errs = append(errs, fmt.Errorf("udp-max trial %v: whole seconds up to 1m, like 1s", d))
+	}
+	return errs
+}
+
+// recordUDPMax puts the search's settings in the record's plan.
+func (p Plan) recordUDPMax(rp *runrecord.Plan) {
+	if !p.udpMax() {
+		return
+	}
+	rp.UDPMaxSizes = slices.Clone(p.udpMaxSizes())
+	rp.LossThreshold = p.LossThreshold
+	if rp.LossThreshold == 0 {
+		rp.LossThreshold = ratesearch.DefaultLossThreshold
+	}
+	rp.UDPMaxTrial = runrecord.Duration(cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial))
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// runUDPMax searches every bound scenario's loss-free rate at every size,
+// in the plan's scenario order, and records each search.
+func (r *runner) runUDPMax(ctx context.Context, c cluster.Cluster, s *setup, variant string) error {
+	for _, sc := range r.plan.ScenarioList() {
+		b, ok := s.bound[sc.Name]
+		if !ok || r.hasUDPMax(variant, sc.Name) {
+			continue
+		}
+		path := r.rec.Path(variant, sc.Name)
+		for _, size := range r.plan.udpMaxSizes() {
+			if ctx.Err() != nil {
+				return interrupted(ctx)
+			}
+			m := r.searchUDPMax(ctx, c, b, path, size)
+			m.Variant, m.Scenario = variant, sc.Name
+			if ctx.Err() != nil {
+				return interrupted(ctx) // an interrupted search is not a result
+			}
+			r.rec.UDPMax = append(r.rec.UDPMax, m)
+			r.ev.Note(udpMaxNote(m))
+		}
+	}
+	return nil
+}
+
+// hasUDPMax says whether a resumed record already has the scenario's searches.
+func (r *runner) hasUDPMax(variant, scenario string) bool {
+	for _, m := range r.rec.UDPMax {
+		if m.Variant == variant && m.Scenario == scenario {
+			return true
+		}
+	}
+	return false
+}
+
+// searchUDPMax runs one search: the first rate offered is 10% above the
+// path's link rate (or DefaultUDPMaxStart when unknown).
+func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, path *runrecord.Path, size int) runrecord.UDPMax {
+	m := runrecord.UDPMax{Size: size, Trials: []runrecord.UDPMaxTrial{}}
+	if b.err != nil {
+		m.Error = b.err.Error()
+		return m
+	}
+	if size == 0 {
+		m.PathMTU = true
+		if path == nil || path.MTU == 0 {
+			m.Error = "the path's MTU is unknown"
+			return m
+		}
+		m.Size = path.MTU - 28 // IPv4 20 + UDP 8
+		if b.target.Addr.Addr().Is6() && !b.target.Addr.Addr().Is4In6() {
+			m.Size = path.MTU - 48 // IPv6 40 + UDP 8
+		}
+		m.Size = min(m.Size, engine.MaxUDPLength)
+	}
+	start := DefaultUDPMaxStart
+	if path != nil && path.LinkRate > 0 {
+		start = 1.1 * float64(path.LinkRate)
+	}
+	trial := cmpOr(r.plan.UDPMaxTrial, DefaultUDPMaxTrial)
+	res, err := ratesearch.Search(ctx, ratesearch.Config{MaxBps: start, LossThreshold: r.plan.LossThreshold}, func(ctx context.Context, bps float64) (ratesearch.Trial, error) {
+		tctx, cancel := context.WithTimeout(ctx, trial+testGrace)
+		defer cancel()
+		out, err := c.RunClient(tctx, b.from, b.target, engine.Spec{Protocol: engine.UDP, Streams: 1, Duration: trial, Rate: uint64(bps),
+			Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout})
+		if err != nil {
+			return ratesearch.Trial{}, err
+		}
+		if out == nil {
+			return ratesearch.Trial{}, errors.New("the cluster returned no result")
+		}
+		rcv := out.SumReceived
+		loss := 0.0
+		if rcv.Packets > 0 {
+			loss = float64(rcv.LostPackets) / float64(rcv.Packets)
+		}
+		return ratesearch.Trial{SentBps: out.SumSent.BitsPerSecond, ReceivedBps: rcv.BitsPerSecond, Loss: loss, JitterMs: rcv.JitterMs, Packets: rcv.Packets}, nil
+	})
+	m.Found, m.Converged, m.SenderLimited, m.RateBps = res.Found, res.Converged, res.SenderLimited, res.RateBps
+	for _, st := range res.Steps {
+		m.Trials = append(m.Trials, runrecord.UDPMaxTrial{OfferedBps: st.OfferedBps, SentBps: st.SentBps, ReceivedBps: st.ReceivedBps,
+			Loss: st.Loss, JitterMs: st.JitterMs, Packets: st.Packets, Passed: st.Passed, SenderLimited: st.SenderLimited})
+	}
+	if best := res.Best; best != nil {
+		j := best.JitterMs
+		m.JitterMs = &j
+		m.PacketsPerSecond = float64(best.Packets) / trial.Seconds()
+	}
+	if err != nil {
+		m.Error = err.Error()
+		m.Found, m.RateBps, m.JitterMs, m.PacketsPerSecond = false, 0, nil, 0
+	}
+	return m
+}
+
+// udpMaxNote is a search's progress line.
+func udpMaxNote(m runrecord.UDPMax) string {
+	head := fmt.Sprintf("udp-max %s %s %d B", labelOr(m.Variant, ""), m.Scenario, m.Size)
+	head = strings.TrimSpace(strings.Replace(head, "udp-max  ", "udp-max ", 1))
+	switch {
+	case m.Error != "":
+		return fmt.Sprintf("%s: failed after %d trials: %s", head, len(m.Trials), m.Error)
+	case !m.Found:
+		return fmt.Sprintf("%s: no rate passed in %d trials", head, len(m.Trials))
+	}
+	note := fmt.Sprintf("%s: %s loss-free in %d trials", head, units.FormatRate(m.RateBps), len(m.Trials))
+	if m.SenderLimited {
+		note += " (sender-limited)"
+	}
+	return note
+}
+
+func cmpOrF(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// udpMaxTrialsGuess is how many trials a search takes on a shaped path:
+// the first, one guess near the capacity, then a few halvings.
+const udpMaxTrialsGuess = 8
+
+// udpMaxEstimate guesses the searches' time: every variant, scenario and size.
+func (p Plan) udpMaxEstimate() time.Duration {
+	if !p.udpMax() {
+		return 0
+	}
+	per := cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial) + perTestOverhead
+	return time.Duration(len(p.Variants)*len(p.ScenarioList())*len(p.udpMaxSizes())*udpMaxTrialsGuess) * per
+}
+
+// udpMaxSizesText lists the sizes: "64, 512, 1400 B, path MTU".
+func udpMaxSizesText(sizes []int) string {
+	var parts []string
+	for _, n := range sizes {
+		if n == 0 {
+			parts = append(parts, "path MTU")
+		} else {
+			parts = append(parts, fmt.Sprintf("%d B", n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

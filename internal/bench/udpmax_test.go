@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/cluster"
+	"github.com/cnibench/cnibench/internal/engine"
+)
+
+// lossyFake is the fake cluster whose UDP paths carry at most capacity
+// bits/s of payload (pod paths 10% less), losing what is offered beyond it.
+type lossyFake struct {
+	*fakeCluster
+	capacity float64
+	specs    []engine.Spec
+}
+
+func (f *lossyFake) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.Spec) (*engine.Result, error) {
+	f.specs = append(f.specs, spec)
+	capacity := f.capacity
+	if from.Kind == cluster.PodEndpoint {
+		capacity *= 0.9
+	}
+	sent := float64(spec.Rate)
+	recv := math.Min(sent, capacity)
+	pkts := int64(sent * spec.Duration.Seconds() / 8 / float64(spec.Length))
+	lost := int64(math.Round(float64(pkts) * (1 - recv/sent)))
+	res := &engine.Result{Spec: spec}
+	res.SumSent = engine.Totals{BitsPerSecond: sent, Packets: pkts}
+	res.SumReceived = engine.Totals{BitsPerSecond: recv, Packets: pkts, LostPackets: lost, JitterMs: 0.01}
+	return res, nil
+}
+
+// TestUDPMaxSearch: --tests udp-max searches every scenario at every size
+// (the path's MTU as the datagram that fills it) and lands on each path's
+// capacity; pod-pod-cross's rate is 10% under node-node's, its overhead.
+func TestUDPMaxSearch(t *testing.T) {
+	f := &lossyFake{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 1}, capacity: 500e6}
+	p := Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{512, 0}}
+	run, err := RunVariants(context.Background(), []Variant{{Cluster: f}}, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.UDPMax) != 4 || len(run.Samples) != 0 {
+		t.Fatalf("%d searches, %d samples; want 2 scenarios × 2 sizes, no throughput test", len(run.UDPMax), len(run.Samples))
+	}
+	for _, m := range run.UDPMax {
+		want := 500e6
+		if m.Scenario == "pod-pod-cross" {
+			want *= 0.9
+		}
+		t.Logf("%s %d B: %.1f Mbit/s in %d trials, overhead %v", m.Scenario, m.Size, m.RateBps/1e6, len(m.Trials), m.Overhead)
+		if !m.Found || !m.Converged || m.RateBps > want || m.RateBps < want*0.99 || len(m.Trials) > 12 {
+			t.Errorf("%s %d B: %+v, want about %.0f Mbit/s", m.Scenario, m.Size, m, want/1e6)
+		}
+		if m.PathMTU != (m.Size == 1500-28) {
+			t.Errorf("%s: size %d, path MTU %v: the fake's MTU 1500 takes 1472 bytes", m.Scenario, m.Size, m.PathMTU)
+		}
+		if m.Scenario == "pod-pod-cross" && (m.Overhead == nil || math.Abs(*m.Overhead-0.1) > 0.01) {
+			t.Errorf("pod-pod-cross overhead %v, want 10%%", m.Overhead)
+		}
+	}
+	for _, sp := range f.specs {
+		if sp.Protocol != engine.UDP || sp.Streams != 1 || sp.Duration != DefaultUDPMaxTrial {
+			t.Fatalf("trial spec %+v", sp)
+		}
+	}
+	if run.Plan.LossThreshold != 0.001 || len(run.Plan.UDPMaxSizes) != 2 {
+		t.Errorf("plan %+v: want the threshold and sizes recorded", run.Plan)
+	}
+	if n := udpMaxNote(run.UDPMax[0]); !strings.Contains(n, "node-node 512 B: 500 Mbit/s loss-free") {
+		t.Errorf("note %q", n)
+	}
+}
