@@ -315,9 +315,11 @@ func (r *runner) recordInfo(ctx context.Context, i int, label string, c cluster.
 	r.infos = append(r.infos, variantInfo{Variant: label, Name: info.Name, Details: info.Details})
 	if len(r.plan.Variants) > 1 {
 		r.rec.Cluster.Details = slices.Clone(r.infos)
-		names := make([]string, len(r.infos))
-		for j, vi := range r.infos {
-			names[j] = vi.Name
+		var names []string
+		for _, vi := range r.infos {
+			if !slices.Contains(names, vi.Name) { // variants that share a cluster name it once
+				names = append(names, vi.Name)
+			}
 		}
 		r.rec.Cluster.Name = strings.Join(names, ", ")
 	}
