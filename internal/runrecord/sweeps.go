@@ -49,9 +49,10 @@ type SweepPoint struct {
 	Significant bool            `json:"significant,omitempty"`
 	RTTUs       *float64        `json:"rtt_us,omitempty"`       // median idle connect RTT
 	RTTDeltaUs  *float64        `json:"rtt_delta_us,omitempty"` // what the path adds to its baseline's
-	// CPUPerGbit is CPU-seconds per Gbit at this value, when the record
-	// has node CPU (filled by the summary's CPU figures where present).
-	CPUPerGbit *float64 `json:"cpu_s_per_gbit,omitempty"`
+	// SenderCPUPerGbit and ReceiverCPUPerGbit are each side's node
+	// CPU-seconds per Gbit at this value (medians), when the run read node CPU.
+	SenderCPUPerGbit   *float64 `json:"sender_cpu_s_per_gbit,omitempty"`
+	ReceiverCPUPerGbit *float64 `json:"receiver_cpu_s_per_gbit,omitempty"`
 }
 
 // Knee says where a curve breaks: From is the last value before the fall.
@@ -191,7 +192,9 @@ func (r *Run) point(s stats.Summary, at coordinate) SweepPoint {
 	if d := s.RTTDelta; d != nil {
 		p.RTTDeltaUs = &d.DeltaUs
 	}
-	// p.CPUPerGbit: set here from s's node CPU per Gbit once summaries carry it.
+	if c := s.NodeCPU; c != nil {
+		p.SenderCPUPerGbit, p.ReceiverCPUPerGbit = c.Sender.PerGbitMedian(), c.Receiver.PerGbitMedian()
+	}
 	return p
 }
 

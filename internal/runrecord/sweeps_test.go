@@ -21,6 +21,9 @@ func TestComputeSweeps(t *testing.T) {
 			if want := []float64{0, 10, 1000, 10000}[i]; p.Value != want || p.Goodput == nil || p.CI == nil {
 				t.Errorf("%s point %d: value %v (want %v), goodput %v, CI %v", sw.Scenario, i, p.Value, want, p.Goodput, p.CI)
 			}
+			if p.SenderCPUPerGbit == nil || p.ReceiverCPUPerGbit == nil || *p.SenderCPUPerGbit <= 0 {
+				t.Errorf("%s point %d: node CPU per Gbit %v %v, want each side's", sw.Scenario, i, p.SenderCPUPerGbit, p.ReceiverCPUPerGbit)
+			}
 		}
 		switch sw.Scenario {
 		case "node-node":

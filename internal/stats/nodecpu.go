@@ -42,6 +42,16 @@ type NodeSideCPU struct {
 	SoftIRQTax *CPUTax `json:"softirq_tax,omitempty"`
 }
 
+// PerGbitMedian is the side's median CPU-seconds per Gbit; nil when the
+// side or its figure is missing.
+func (s *NodeSideCPU) PerGbitMedian() *float64 {
+	if s == nil || s.PerGbit == nil {
+		return nil
+	}
+	m := s.PerGbit.Median
+	return &m
+}
+
 // CPUTax is a CPU per Gbit against the baseline's: Ratio 0.41 is 41% more
 // CPU-seconds per Gbit. Like the goodput's overhead it pairs each test
 // with the baseline's of its round when at least Config.MinSamples rounds

@@ -15,7 +15,7 @@ var SweepVariants = []string{"datapath=routed,policy-rules=0", "datapath=routed,
 // 40% at 10000 (a knee past 1000); node-node never changes.
 func Sweep() *runrecord.Run {
 	return Build(Options{
-		Variants: SweepVariants, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 6,
+		Variants: SweepVariants, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 6, NodeCPU: true,
 		Scale: func(variant, scenario string) float64 {
 			if scenario == "pod-pod-cross" && strings.HasSuffix(variant, "=10000") {
 				return 0.6
