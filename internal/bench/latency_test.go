@@ -104,7 +104,7 @@ func TestPlanKinds(t *testing.T) {
 	}{
 		{[]string{"throughput", "rr", "crr", "udp-rr"}, 0, ""},
 		{[]string{"rr"}, time.Second, ""},
-		{[]string{"tcp_rr"}, 0, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr or rr-load`},
+		{[]string{"tcp_rr"}, 0, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr, rr-load or udp-max`},
 		{[]string{"rr", "rr"}, 0, `test "rr" is listed twice`},
 		{[]string{}, 0, "no tests"},
 		{[]string{"rr"}, time.Millisecond, "latency duration 1ms: use 10ms..1m0s"},

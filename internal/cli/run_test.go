@@ -100,7 +100,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--link-rate", "fast"}, `--link-rate: "fast" is not a rate`},
 		{[]string{"--mtu", "100"}, "underlay MTU 100: use 1280..9000"},
 		{[]string{"--policy-rules", "0,1,2,3,4,5,6", "--mtu", "1500,1400,1300,1280,9000,2000"}, "more than 36 variants"},
-		{[]string{"--tests", "tcp_rr"}, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr or rr-load`},
+		{[]string{"--tests", "tcp_rr"}, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr, rr-load or udp-max`},
 		{[]string{"--latency-duration", "5ms"}, "latency duration 5ms: use 10ms..1m0s"},
 		{[]string{"--cluster", "kube", "--server-image", "networkstatic/iperf3", "--tests", "throughput,rr"}, "--tests rr with --server-image: a stock iperf3 cannot answer latency tests"},
 		{[]string{"extra"}, "unknown command"},
