@@ -112,27 +112,3 @@ func streamsBelowOne(t *testing.T, run *runrecord.Run) []string {
 	return failures
 }
 
-// TestLabUDPMax is `cnibench run --tests udp-max --udp-max-sizes 1400` on
-// uplinks shaped to 300 Mbit/s (the ground truth of
-// lab.TestUDPLossFreeRateGroundTruth, through the run): node-node's and
-// pod-pod-cross's loss-free rates land within 2% of the shaped rate minus
-// each datagram's headers, rate × 1400/1442, in at most 12 trials each.
-func TestLabUDPMax(t *testing.T) {
-	const rate, size = 300e6, 1400
-	m := lab.Matrix{LinkRates: []uint64{rate}}
-	run, err := labRun(t, context.Background(), m, Plan{Kinds: []string{UDPMax}, UDPMaxSizes: []int{size}, Scenarios: []string{"pod-pod-cross"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := rate * size / (size + 8 + 20 + 14)
-	if len(run.UDPMax) != 2 {
-		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
-	}
-	for _, m := range run.UDPMax {
-		dev := (m.RateBps - want) / want
-		t.Logf("%s: %.2f Mbit/s, theory %.2f (%+.2f%%), %d trials, sender-limited %v, error %q", m.Scenario, m.RateBps/1e6, want/1e6, 100*dev, len(m.Trials), m.SenderLimited, m.Error)
-		if !m.Found || dev > 0.02 || dev < -0.02 || len(m.Trials) > 12 {
-			t.Errorf("%s: %.2f Mbit/s in %d trials, want within 2%% of %.2f Mbit/s in at most 12", m.Scenario, m.RateBps/1e6, len(m.Trials), want/1e6)
-		}
-	}
-}

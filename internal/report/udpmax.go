@@ -54,6 +54,8 @@ func udpMaxCells(m runrecord.UDPMax) []string {
 		c[5] = "baseline"
 	case m.Overhead != nil:
 		c[5] = pct(*m.Overhead)
+	case m.SenderLimited:
+		c[5] = "n/c" // not comparable
 	}
 	var notes []string
 	if m.SenderLimited {
@@ -98,7 +100,7 @@ func writeUDPMaxTable(w io.Writer, run *runrecord.Run) {
 const udpMaxLegend = "RATE = the highest offered UDP payload rate whose trial lost no more than the threshold (binary search, RFC 2544); " +
 	"PKT/S and JITTER = that trial's; OVERHEAD = 1 − rate/the baseline's rate at the same size; TRIALS = the search's trials (run.json has each); " +
 	"sender-limited = the sender could not offer the rates asked (its CPU, or the path's backpressure: the lab's shaped uplinks hold a sender back " +
-	"instead of dropping), so the rate is what it sent without loss; not converged = the trials ran out before the bracket closed"
+	"instead of dropping), so the rate is what it sent without loss and no OVERHEAD is given (n/c: not comparable); not converged = the trials ran out before the bracket closed"
 
 // writeUDPMaxMarkdown is the udp-max section in Markdown.
 func writeUDPMaxMarkdown(w io.Writer, run *runrecord.Run) {

@@ -138,7 +138,7 @@ func (r *Run) Summarize(cfg stats.Config) {
 	cfg.AdjustFamily(r.Summaries) // Holm over every test of the table
 	r.summarizeLatency(cfg)
 	r.ComputeSweeps(r.Plan.KneeDrop)
-	r.summarizeUDPMax()
+	r.SummarizeUDPMax()
 }
 
 // roundID is one round of one variant's interleaved order.

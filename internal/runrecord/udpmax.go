@@ -43,8 +43,10 @@ type UDPMaxTrial struct {
 	SenderLimited bool    `json:"sender_limited,omitempty"`
 }
 
-// summarizeUDPMax sets each search's overhead against its baseline's.
-func (r *Run) summarizeUDPMax() {
+// SummarizeUDPMax sets each search's overhead against its baseline's. A
+// search that was sender-limited, or whose baseline's was, gets none: its
+// rate may be what the sending host could do, not what the path carries.
+func (r *Run) SummarizeUDPMax() {
 	for i := range r.UDPMax {
 		m := &r.UDPMax[i]
 		m.BaselineScenario = r.Plan.BaselineOf(m.Scenario)
@@ -53,7 +55,8 @@ func (r *Run) summarizeUDPMax() {
 			continue
 		}
 		for _, b := range r.UDPMax {
-			if b.Variant == m.Variant && b.Scenario == m.BaselineScenario && b.Size == m.Size && b.PathMTU == m.PathMTU && b.Found && b.RateBps > 0 {
+			if b.Variant == m.Variant && b.Scenario == m.BaselineScenario && b.Size == m.Size && b.PathMTU == m.PathMTU && b.Found && b.RateBps > 0 &&
+				!m.SenderLimited && !b.SenderLimited {
 				o := 1 - m.RateBps/b.RateBps
 				m.Overhead = &o
 			}
