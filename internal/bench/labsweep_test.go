@@ -111,4 +111,3 @@ func streamsBelowOne(t *testing.T, run *runrecord.Run) []string {
 	}
 	return failures
 }
-
