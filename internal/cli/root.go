@@ -90,6 +90,7 @@ can be the other end of any test.`,
 	root.AddCommand(
 		newVersionCommand(s),
 		newRunCommand(s),
+		newMeshCommand(s),
 		newServerCommand(s),
 		newClientCommand(s),
 		newReportCommand(s),

@@ -85,8 +85,11 @@ type Server interface {
 
 // Cluster is a place to measure. Implementations must be safe for one
 // caller at a time, except that RunLatency may run while one RunClient
-// runs between the same endpoints (latency under load); Close removes
-// everything the cluster created.
+// runs between the same endpoints (latency under load), and that
+// RunClient and RunLatency may run at once for tests on disjoint
+// endpoints and nodes (a mesh's round: no node in two tests), as may
+// StartServer on different endpoints; Close removes everything the
+// cluster created.
 //
 // Every implementation keeps the rules written on the methods below;
 // internal/cluster/clustertest checks them, and each backend runs it.

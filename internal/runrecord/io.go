@@ -77,12 +77,18 @@ func ReadFile(path string) (*Run, error) {
 // WriteFile writes r to path atomically (a temporary file in the same
 // directory, then a rename), so an interrupted run never leaves half a file.
 func WriteFile(path string, r *Run) error {
+	return WriteAtomic(path, func(w io.Writer) error { return Write(w, r) })
+}
+
+// WriteAtomic writes path through write atomically: a temporary file in
+// the same directory, then a rename. Other records (the mesh's) use it too.
+func WriteAtomic(path string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
-	if err := Write(f, r); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

@@ -81,6 +81,7 @@ func Run(t *testing.T, newCluster func(t *testing.T) cluster.Cluster, opts Optio
 	t.Run("Expose", func(t *testing.T) { checkExpose(t, ctx, c, srv, opts.Services) })
 	t.Run("IntervalHook", func(t *testing.T) { checkIntervalHook(t, ctx, c, from, srv.Target(), opts.Spec) })
 	t.Run("Cancel", func(t *testing.T) { checkCancel(t, ctx, c, from, srv.Target(), opts) })
+	t.Run("Disjoint", func(t *testing.T) { checkDisjoint(t, ctx, c, eps, from, srv.Target(), opts.Spec) })
 	t.Run("NodeToItself", func(t *testing.T) { checkNodeToItself(t, ctx, c, eps, opts) })
 	t.Run("Latency", func(t *testing.T) { checkLatency(t, ctx, c, from, srv.Target()) })
 	t.Run("LatencyCancel", func(t *testing.T) { checkLatencyCancel(t, ctx, c, from, srv.Target(), opts.CancelAfter) })

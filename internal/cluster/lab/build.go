@@ -271,8 +271,14 @@ func (l *Lab) buildSwitch(hs handles) error {
 				return err
 			}
 		}
-		if l.cfg.LinkRate > 0 {
-			if err := addTBF(h, up, l.cfg.LinkRate, mtu); err != nil {
+		rate, bothWays := l.cfg.uplinkRate(n.idx)
+		if rate > 0 {
+			if err := addTBF(h, up, rate, mtu); err != nil {
+				return err
+			}
+		}
+		if bothWays { // the switch port's egress is the node's ingress
+			if err := addTBF(swh, port, rate, mtu); err != nil {
 				return err
 			}
 		}

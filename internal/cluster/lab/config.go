@@ -50,6 +50,11 @@ type Config struct {
 	PodMTU int `json:"pod_mtu"`
 	// LinkRate shapes each node's uplink with a tbf qdisc (bits/s, 0 = unshaped).
 	LinkRate uint64 `json:"link_rate,omitempty"`
+	// SlowNode (an index from 1; 0 = none) has its uplink shaped to
+	// SlowNodeRate both ways (the node's egress and its switch port's)
+	// instead of LinkRate: a slow node, for a mesh to find.
+	SlowNode     int    `json:"slow_node,omitempty"`
+	SlowNodeRate uint64 `json:"slow_node_rate,omitempty"`
 	// DualStack adds IPv6 (ULA fd00:198:18::/48) beside IPv4.
 	DualStack bool `json:"dual_stack,omitempty"`
 	// PolicyRules is the number of non-matching filter rules every packet
@@ -97,6 +102,15 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// uplinkRate is node i's uplink rate (0 = unshaped) and whether it is
+// shaped both ways.
+func (c Config) uplinkRate(i int) (rate uint64, bothWays bool) {
+	if c.SlowNode != 0 && i == c.SlowNode {
+		return c.SlowNodeRate, true
+	}
+	return c.LinkRate, false
+}
+
 // Validate explains the first thing wrong with a defaulted config.
 func (c Config) Validate() error {
 	var errs []error
@@ -127,6 +141,14 @@ func (c Config) Validate() error {
 	}
 	if c.LinkRate != 0 && c.LinkRate < 1000*8 {
 		errs = append(errs, fmt.Errorf("link rate %s: use at least 8kbit, or 0 for unshaped", units.FormatRate(float64(c.LinkRate))))
+	}
+	if c.SlowNode != 0 {
+		if c.SlowNode < 1 || c.SlowNode > c.Nodes {
+			errs = append(errs, fmt.Errorf("slow node %s: the lab has %s", NodeName(c.SlowNode), count(c.Nodes, "node")))
+		}
+		if c.SlowNodeRate < 1000*8 {
+			errs = append(errs, fmt.Errorf("%s's link rate %s: use at least 8kbit", NodeName(c.SlowNode), units.FormatRate(float64(c.SlowNodeRate))))
+		}
 	}
 	if c.PolicyRules < 0 || c.PolicyRules > MaxPolicyRules {
 		errs = append(errs, fmt.Errorf("policy rules %d: use 0..%d", c.PolicyRules, MaxPolicyRules))
@@ -164,6 +186,9 @@ func (c Config) facts() []string {
 	}
 	if c.PolicyRules > 0 {
 		dp += fmt.Sprintf(", %d policy rules", c.PolicyRules)
+	}
+	if c.SlowNode != 0 {
+		dp += fmt.Sprintf(", %s's uplink shaped to %s both ways", NodeName(c.SlowNode), units.FormatRate(float64(c.SlowNodeRate)))
 	}
 	return []string{s, dp}
 }

@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 		{Config{DualStack: true, PodMTU: 1000}, "IPv6 needs"},
 		{Config{LinkRate: 10}, "link rate"},
 		{Config{PolicyRules: -1}, "policy rules"},
+		{Config{SlowNode: 4, SlowNodeRate: 1e8}, "slow node node-4: the lab has 3 nodes"},
+		{Config{SlowNode: 2, SlowNodeRate: 10}, "node-2's link rate"},
 	} {
 		err := tc.cfg.WithDefaults().Validate()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -115,6 +117,9 @@ func TestInfoFacts(t *testing.T) {
 		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
 			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
 			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules", cpuFact},
+		{Nodes: 8, LinkRate: 1e9, SlowNode: 5, SlowNodeRate: 2e8}: {
+			"emulated on one host: 8 nodes × 2 pods, network namespaces joined by veths",
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, node-5's uplink shaped to 200 Mbit/s both ways", cpuFact},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
 		if err != nil || !slices.Equal(info.Facts, want) {

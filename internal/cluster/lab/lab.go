@@ -278,9 +278,23 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 		p.MTU = l.cfg.UnderlayMTU
 	}
 	if crosses {
-		p.LinkRate = l.cfg.LinkRate
+		p.LinkRate = l.pathRate(from.Node, to.Backend.Node)
 	}
 	return p, nil
+}
+
+// pathRate is the slowest shaping between two nodes' uplinks (0 = unshaped).
+func (l *Lab) pathRate(a, b string) uint64 {
+	var rate uint64
+	for _, n := range l.nodes {
+		if NodeName(n.idx) != a && NodeName(n.idx) != b {
+			continue
+		}
+		if r, _ := l.cfg.uplinkRate(n.idx); r > 0 && (rate == 0 || r < rate) {
+			rate = r
+		}
+	}
+	return rate
 }
 
 // LoopbackMTU is the MTU of a node's lo, the kernel's default (the lab
