@@ -194,11 +194,6 @@ func runMesh(cmd *cobra.Command, s Streams, o meshOptions) error {
 // measureMesh runs the record's plan on c and writes the reports. The
 // record is saved to --out-dir after every step.
 func measureMesh(ctx context.Context, s Streams, o meshOptions, format report.Format, c cluster.Cluster, nodes []meshrun.Node, m *meshrecord.Mesh) error {
-	info, err := c.Info(ctx)
-	if err != nil {
-		return err
-	}
-	m.Cluster = meshrecord.Cluster{Kind: info.Kind, Name: info.Name, Facts: info.Facts, Warnings: info.Warnings}
 	ev := &meshEvents{s: s, quiet: o.run.quiet}
 	if o.run.outDir != "" {
 		if err := os.MkdirAll(o.run.outDir, 0o755); err != nil {

@@ -28,10 +28,10 @@ type ScenarioAnalysis struct {
 	Scenario string `json:"scenario"`
 	// Median is the cluster's median of the directed pairs' medians
 	// (bits/s); absent when nothing was measured.
-	Median *float64       `json:"median,omitempty"`
-	Pairs  []PairSummary  `json:"pairs"`
-	Nodes  []NodeSummary  `json:"nodes"`
-	Zones  []ZoneSummary  `json:"zones,omitempty"`
+	Median *float64      `json:"median,omitempty"`
+	Pairs  []PairSummary `json:"pairs"`
+	Nodes  []NodeSummary `json:"nodes"`
+	Zones  []ZoneSummary `json:"zones,omitempty"`
 	// Outliers are the nodes named, one sentence of evidence each.
 	Outliers []string `json:"outliers"`
 	// Error says why the nodes could not be judged (no measurement).

@@ -81,6 +81,13 @@ func Run(ctx context.Context, c cluster.Cluster, nodes []Node, rec *meshrecord.M
 	if len(nodes) != len(rec.Nodes) {
 		return fmt.Errorf("mesh of %d nodes given %d nodes' endpoints", len(rec.Nodes), len(nodes))
 	}
+	if rec.Cluster.Kind == "" {
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		rec.Cluster = meshrecord.Cluster{Kind: info.Kind, Name: info.Name, Facts: info.Facts, Warnings: info.Warnings}
+	}
 	targets, stop, err := startServers(ctx, c, nodes, rec.Plan.Scenarios, port)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
