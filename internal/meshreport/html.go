@@ -71,11 +71,11 @@ func heatmap(m *meshrecord.Mesh, sa meshrecord.ScenarioAnalysis) template.HTML {
 			switch {
 			case p == nil:
 			case p.Median == nil:
-				title = fmt.Sprintf("%s → %s: failed (%d tests)", m.NodeName(i), m.NodeName(j), p.Failed)
+				title = fmt.Sprintf("%s → %s: failed (%s)", m.NodeName(i), m.NodeName(j), tests(p.Failed))
 				fill = "#888"
 			default:
 				d := *p.Median/med - 1
-				title = fmt.Sprintf("%s → %s: %s (%+.1f%% vs the cluster median, %d tests)", m.NodeName(i), m.NodeName(j), units.FormatRate(*p.Median), d*100, p.N)
+				title = fmt.Sprintf("%s → %s: %s (%+.1f%% vs the cluster median, %s)", m.NodeName(i), m.NodeName(j), units.FormatRate(*p.Median), d*100, tests(p.N))
 				fill = diverging(d)
 			}
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#fff"><title>%s</title></rect>`,
@@ -84,6 +84,14 @@ func heatmap(m *meshrecord.Mesh, sa meshrecord.ScenarioAnalysis) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // #nosec: every text above is escaped
+}
+
+// tests is "1 test", "6 tests".
+func tests(n int) string {
+	if n == 1 {
+		return "1 test"
+	}
+	return fmt.Sprintf("%d tests", n)
 }
 
 // diverging maps a relative deviation to a colour: red below 0, blue

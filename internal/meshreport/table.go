@@ -36,6 +36,11 @@ func writeTable(w io.Writer, m *meshrecord.Mesh) error {
 func writeHeader(w io.Writer, m *meshrecord.Mesh) {
 	fmt.Fprintf(w, "cnibench mesh %s · %s %s · %d nodes\n", m.ID, m.Cluster.Kind, m.Cluster.Name, len(m.Nodes))
 	fmt.Fprintf(w, "  %s · %s · %s\n", m.Started.Format("2006-01-02 15:04:05 UTC"), elapsed(m), status(m))
+	writeFacts(w, m)
+}
+
+// writeFacts is the cluster's facts, the plan, the nodes left out.
+func writeFacts(w io.Writer, m *meshrecord.Mesh) {
 	for _, f := range m.Cluster.Facts {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
@@ -140,7 +145,11 @@ func writeScenario(w io.Writer, m *meshrecord.Mesh, sa meshrecord.ScenarioAnalys
 			}
 			return num(*p.Median / div)
 		})
-		fmt.Fprintln(w, "rows send, columns receive; · = not measured (sampled pairs)")
+		legend := "rows send, columns receive"
+		if m.Plan.SamplePairs > 0 {
+			legend += "; · = not measured (sampled pairs)"
+		}
+		fmt.Fprintln(w, legend)
 	} else {
 		fmt.Fprintf(w, "(the %d×%d matrix does not fit %d columns: -o html draws it, -o csv lists every pair)\n", len(m.Nodes), len(m.Nodes), width)
 	}
@@ -238,7 +247,8 @@ func writeCost(w io.Writer, m *meshrecord.Mesh) {
 // WritePlan prints the round plan for --dry-run: every round's pairs and
 // the estimated wall time with perTest per test.
 func WritePlan(w io.Writer, m *meshrecord.Mesh, perTest time.Duration) {
-	writeHeader(w, m)
+	fmt.Fprintf(w, "cnibench mesh %s (dry run) · %s %s · %d nodes\n", m.ID, m.Cluster.Kind, m.Cluster.Name, len(m.Nodes))
+	writeFacts(w, m)
 	fmt.Fprintln(w)
 	for r, round := range m.Plan.Rounds {
 		var b strings.Builder
