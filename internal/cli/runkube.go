@@ -166,10 +166,28 @@ func (k *kubeOptions) parseTolerations() error {
 // variants is the one kube variant: the run's namespace on the cluster,
 // built when the run starts and deleted when it ends.
 func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose bool) ([]bench.Variant, error) {
+	cfg, err := k.backendConfig(s, runID, nodes, verbose)
+	if err != nil {
+		return nil, err
+	}
+	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
+		c, err := kube.New(ctx, cfg)
+		if err != nil {
+			return nil, inFlagWords(err)
+		}
+		ch := c.NodeChoice()
+		fmt.Fprintf(s.Err, "kube: namespace %s; nodes %s (%s)\n", c.Namespace(), strings.Join(ch.Nodes[:], ", "), ch.Reason)
+		return c, nil
+	}}}, nil
+}
+
+// backendConfig is the kube backend's config from the flags and the
+// kubeconfig, for a run (nodes: its pair) or a mesh.
+func (k *kubeOptions) backendConfig(s Streams, runID string, nodes []string, verbose bool) (kube.Config, error) {
 	quietKlog(s, verbose)
 	rest, cs, err := k.client()
 	if err != nil {
-		return nil, err
+		return kube.Config{}, err
 	}
 	name := rest.Host
 	if raw, err := k.config.ToRawKubeConfigLoader().RawConfig(); err == nil {
@@ -183,21 +201,12 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	}
 	dyn, err := dynamic.NewForConfig(rest)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return kube.Config{}, fmt.Errorf("kubeconfig: %w", err)
 	}
-	cfg := kube.Config{
+	return kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Namespace: k.namespace, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: k.tols, Logger: logger(s, verbose),
-	}
-	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
-		c, err := kube.New(ctx, cfg)
-		if err != nil {
-			return nil, inFlagWords(err)
-		}
-		ch := c.NodeChoice()
-		fmt.Fprintf(s.Err, "kube: namespace %s; nodes %s (%s)\n", c.Namespace(), strings.Join(ch.Nodes[:], ", "), ch.Reason)
-		return c, nil
-	}}}, nil
+	}, nil
 }
 
 // runKube measures the plan on the cluster of the kubeconfig: one

@@ -65,6 +65,9 @@ type Config struct {
 	Namespace string
 	// Nodes is the node pair (client side, server side); empty = chosen.
 	Nodes []string
+	// Mesh, when set, takes every usable node it selects instead of a
+	// pair (mesh.go); Nodes must then be empty.
+	Mesh *MeshSelection
 	// TolerateControlPlane lets the node choice take control-plane nodes
 	// tainted NoSchedule; their pods tolerate the taint.
 	TolerateControlPlane bool
@@ -147,6 +150,14 @@ func (c Config) validate() error {
 	}
 	if len(c.Nodes) != 0 && len(c.Nodes) != 2 {
 		errs = append(errs, &SettingError{Setting: SettingNodes, Value: strings.Join(c.Nodes, ","), Err: errors.New("give two nodes, A,B")})
+	}
+	if c.Mesh != nil && len(c.Nodes) != 0 {
+		errs = append(errs, &SettingError{Setting: SettingNodes, Value: strings.Join(c.Nodes, ","), Err: errors.New("a mesh takes its nodes by selector, not a pair")})
+	}
+	if c.Mesh != nil {
+		if _, err := ParseSelector(c.Mesh.Selector); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))

@@ -68,7 +68,7 @@ func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
 		ip := nodeIPs[p.Spec.NodeName]
 		if !p.Spec.HostNetwork {
 			f.nextIP++
-			ip = fmt.Sprintf("198.19.0.%d", f.nextIP)
+			ip = fmt.Sprintf("198.19.%d.%d", f.nextIP/256, f.nextIP%256) // 198.19.0.n below 256
 		}
 		p.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}

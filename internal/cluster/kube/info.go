@@ -40,6 +40,9 @@ type NodeFacts struct {
 func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 	d := Details{Namespace: c.ns, Image: c.cfg.Image, ServerImage: c.cfg.ServerImage, NodeChoice: c.choice}
 	info := cluster.Info{Kind: "kube", Name: c.cfg.Name, Nodes: c.choice.Nodes[:]}
+	if c.mesh != nil { // the facts below stay the first two nodes': a mesh's record keeps every node's topology
+		info.Nodes = c.mesh.names()
+	}
 	var errs []error
 	if v, err := c.cfg.Client.Discovery().ServerVersion(); err == nil {
 		d.KubernetesVersion = v.GitVersion

@@ -34,6 +34,7 @@ type Cluster struct {
 	cfg    Config
 	ns     string
 	choice NodeChoice
+	mesh   *MeshChoice // a mesh's nodes; nil for a pair
 	nodes  map[string]*corev1.Node
 	pods   []podSpec
 	eps    []cluster.Endpoint
@@ -68,6 +69,14 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c.choice = choice
+	if cfg.Mesh != nil {
+		mc, err := ChooseMeshNodes(list.Items, *cfg.Mesh, cfg.tolerations())
+		if err != nil {
+			return nil, err
+		}
+		c.mesh = &mc
+		c.choice = NodeChoice{Nodes: [2]string{mc.Nodes[0].Name, mc.Nodes[1].Name}, Reason: fmt.Sprintf("mesh of %d nodes", len(mc.Nodes)), taints: mc.taints}
+	}
 	for i := range list.Items {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
 	}
@@ -101,9 +110,16 @@ func (c *Cluster) prepareNamespace(ctx context.Context) error {
 func listAndChooseNodes(ctx context.Context, cfg Config) (*corev1.NodeList, NodeChoice, error) {
 	deadline := time.Now().Add(cfg.NodeSettle)
 	for {
-		list, err := cfg.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		opts := metav1.ListOptions{}
+		if cfg.Mesh != nil {
+			opts.LabelSelector = cfg.Mesh.Selector
+		}
+		list, err := cfg.Client.CoreV1().Nodes().List(ctx, opts)
 		if err != nil {
 			return nil, NodeChoice{}, fmt.Errorf("list nodes: %w", explain(err))
+		}
+		if cfg.Mesh != nil { // a mesh takes every usable node, whatever the others' taints
+			return list, NodeChoice{}, nil
 		}
 		choice, err := ChooseNodes(list.Items, cfg.Nodes, cfg.tolerations())
 		if err == nil || !choice.transient() || time.Now().After(deadline) {
@@ -125,7 +141,11 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	c.pods = podNames(c.choice.Nodes, c.cfg.PodsPerNode, c.cfg.objectPrefix())
+	nodes := c.choice.Nodes[:]
+	if c.mesh != nil {
+		nodes = c.mesh.names()
+	}
+	c.pods = podNames(nodes, c.cfg.PodsPerNode, c.cfg.objectPrefix())
 	names := make([]string, len(c.pods))
 	for i := range c.pods {
 		c.pods[i].taint = c.choice.taints[c.pods[i].node]

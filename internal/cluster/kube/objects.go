@@ -42,10 +42,10 @@ func (p podSpec) endpointName() string {
 	return p.short
 }
 
-// podNames lists the pods for the node pair: on node i (1, 2) a
-// hostNetwork pod host-i and pods pod-ia, pod-ib, ..., each name after
-// prefix.
-func podNames(nodes [2]string, perNode int, prefix string) []podSpec {
+// podNames lists the pods for the nodes (a pair, or a mesh's): on node i
+// (from 1) a hostNetwork pod host-i and pods pod-ia, pod-ib, ..., each
+// name after prefix.
+func podNames(nodes []string, perNode int, prefix string) []podSpec {
 	var out []podSpec
 	add := func(short, node string, kind cluster.EndpointKind) {
 		out = append(out, podSpec{name: prefix + short, short: short, node: node, kind: kind})
