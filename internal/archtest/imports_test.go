@@ -50,6 +50,10 @@ var rules = []rule{
 		why: "building blocks take their inputs as plain values or functions, so any command can use them"},
 	{pkgs: []string{"internal/report", "internal/runrecord"}, forbid: []string{"internal/cluster/...", "internal/engine", "internal/bench"},
 		why: "a run record is read and rendered without the code that measured it"},
+	{pkgs: []string{"internal/meshrecord/...", "internal/meshreport"}, forbid: []string{"internal/cluster/...", "internal/engine", "internal/bench", "internal/meshrun"},
+		why: "a mesh record is read and rendered without the code that measured it"},
+	{pkgs: []string{"internal/meshrun"}, forbid: []string{"internal/cli", "internal/bench", "internal/cluster/lab", "internal/cluster/kube"},
+		why: "the mesh runs any cluster.Cluster; the CLI picks the backend"},
 	{pkgs: []string{"..."}, except: []string{"internal/cli", "cmd/..."}, forbid: []string{"internal/cli"},
 		why: "only the commands build on the CLI"},
 }

@@ -75,6 +75,9 @@ shares of it cannot be compared).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := compareMeshes(s, cmd, args, f.output); done {
+				return err
+			}
 			format, err := report.ParseFormat(f.output)
 			if err != nil {
 				return err

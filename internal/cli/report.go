@@ -18,7 +18,7 @@ type reportOptions struct {
 func newReportCommand(s Streams) *cobra.Command {
 	var f reportOptions
 	cmd := &cobra.Command{
-		Use:   "report RUN.json",
+		Use:   "report RUN.json|MESH.json",
 		Short: "Render a saved run as a table, JSON, CSV, Markdown, one HTML page or OpenMetrics; push it to Prometheus",
 		Long: `Render the run record that 'cnibench run' wrote, in any output format, at
 any time later: every figure comes from the record, nothing is measured again.
@@ -41,6 +41,9 @@ external resources) to open in a browser or attach to a ticket.`,
   cnibench report run.json --push http://pushgateway:9091`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := reportMesh(s, cmd, args[0], f.output, f.outDir); done {
+				return err
+			}
 			format, err := report.ParseFormat(f.output)
 			if err != nil {
 				return err
