@@ -40,9 +40,9 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestGolden(t *testing.T) {
 	fixtures := map[string]meshrecordtest.Options{
-		"slow": {Nodes: 8, Slow: 4, Rate: 1e9, PodCost: 0.12, Repeats: 1, Fail: [2]int{6, 7}},
+		"slow":  {Nodes: 8, Slow: 4, Rate: 1e9, PodCost: 0.12, Repeats: 1, Fail: [2]int{6, 7}},
 		"zones": {Nodes: 5, Slow: -1, Rate: 9.4e9, PodCost: 0.3, Repeats: 6, Zones: []string{"eu-1a", "eu-1b"}},
-		"wide": {Nodes: 20, Slow: 13, Rate: 1e9, PodCost: 0.05, Repeats: 1},
+		"wide":  {Nodes: 20, Slow: 13, Rate: 1e9, PodCost: 0.05, Repeats: 1},
 	}
 	for name, o := range fixtures {
 		m := meshrecordtest.Mesh(o)
