@@ -1,9 +1,7 @@
 package meshrecord
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,22 +25,9 @@ func Write(w io.Writer, m *Mesh) error {
 
 // Read reads a mesh record and checks its schema version.
 func Read(rd io.Reader) (*Mesh, error) {
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, err
-	}
-	var head struct {
-		SchemaVersion string `json:"schema_version"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("not a cnibench mesh record: %w", err)
-	}
-	if err := checkSchema(head.SchemaVersion); err != nil {
-		return nil, err
-	}
 	var m Mesh
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode mesh record: %w", err)
+	if err := runrecord.ReadRecord(rd, SchemaVersion, "mesh", &m); err != nil {
+		return nil, err
 	}
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("mesh record: %w", err)
@@ -57,19 +42,6 @@ func IsMesh(b []byte) bool {
 		SchemaVersion string `json:"schema_version"`
 	}
 	return json.Unmarshal(b, &head) == nil && strings.HasPrefix(head.SchemaVersion, "cnibench.mesh/")
-}
-
-func checkSchema(v string) error {
-	switch {
-	case v == SchemaVersion:
-		return nil
-	case v == "":
-		return errors.New("not a cnibench mesh record: no schema_version (is this the JSON of `cnibench mesh`?)")
-	case strings.HasPrefix(v, "cnibench.mesh/"):
-		return fmt.Errorf("mesh record schema %q is not supported: this cnibench reads %q; use the cnibench that wrote it or a newer one", v, SchemaVersion)
-	default:
-		return fmt.Errorf("not a cnibench mesh record: schema_version %q (want %q)", v, SchemaVersion)
-	}
 }
 
 // check refuses a record whose tests name nodes it does not have.

@@ -3,7 +3,6 @@ package runrecord
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,37 +25,46 @@ func Write(w io.Writer, r *Run) error {
 
 // Read reads a run record and checks its schema version.
 func Read(rd io.Reader) (*Run, error) {
+	var r Run
+	if err := ReadRecord(rd, SchemaVersion, "run", &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ReadRecord reads a cnibench record of kind ("run", "mesh") whose
+// schema must be want ("cnibench.<kind>/vN") into v, saying what the
+// file is when it is not that.
+func ReadRecord(rd io.Reader, want, kind string, v any) error {
 	b, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var head struct {
 		SchemaVersion string `json:"schema_version"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("not a cnibench run record: %w", err)
+		return fmt.Errorf("not a cnibench %s record: %w", kind, err)
 	}
-	if err := checkSchema(head.SchemaVersion); err != nil {
-		return nil, err
+	if err := checkSchema(head.SchemaVersion, want, kind); err != nil {
+		return err
 	}
-	var r Run
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("decode run record: %w", err)
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+		return fmt.Errorf("decode %s record: %w", kind, err)
 	}
-	return &r, nil
+	return nil
 }
 
-func checkSchema(v string) error {
+func checkSchema(v, want, kind string) error {
 	switch {
-	case v == SchemaVersion:
+	case v == want:
 		return nil
 	case v == "":
-		return errors.New("not a cnibench run record: no schema_version (is this the JSON of `cnibench run`?)")
-	case strings.HasPrefix(v, "cnibench.run/"):
-		return fmt.Errorf("run record schema %q is not supported: this cnibench reads %q; use the cnibench that wrote it or a newer one", v, SchemaVersion)
+		return fmt.Errorf("not a cnibench %s record: no schema_version (is this the JSON of `cnibench %s`?)", kind, kind)
+	case strings.HasPrefix(v, "cnibench."+kind+"/"):
+		return fmt.Errorf("%s record schema %q is not supported: this cnibench reads %q; use the cnibench that wrote it or a newer one", kind, v, want)
 	default:
-		return fmt.Errorf("not a cnibench run record: schema_version %q (want %q)", v, SchemaVersion)
+		return fmt.Errorf("not a cnibench %s record: schema_version %q (want %q)", kind, v, want)
 	}
 }
 
