@@ -89,6 +89,13 @@ shares of it cannot be compared).`,
 				}
 				o.RegressionPct = &f.failOnRegression
 			}
+			latencyGated := cmd.Flags().Changed(latencyGateFlag)
+			if latencyGated {
+				if err := checkLatencyGateFlag(f.failOnLatency); err != nil {
+					return err
+				}
+				o.LatencyRegressionPct = &f.failOnLatency
+			}
 			oldArgs, newArgs := args[:1], args[1:]
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				oldArgs, newArgs = args[:dash], args[dash:]
@@ -106,8 +113,8 @@ shares of it cannot be compared).`,
 				return err
 			}
 			gateErr := gateStatus(c, f.failOnRegression)
-			if cmd.Flags().Changed(latencyGateFlag) {
-				regs, err := latencyGate(oldFiles, newFiles, f.failOnLatency)
+			if latencyGated {
+				regs, err := latencyGate(c, f.failOnLatency)
 				if err != nil {
 					return err
 				}
