@@ -17,6 +17,8 @@ type LatencyOptions struct {
 	// Scenarios multiplies the latency of the scenarios it names besides
 	// Factor (a change on some paths only).
 	Scenarios map[string]float64
+	// Variant labels every latency test (a run of one variant: "").
+	Variant string
 	// Fail is the scenario whose crr test of repeat 4 fails; "" = none.
 	Fail string
 }
@@ -54,7 +56,7 @@ func AddLatency(r *runrecord.Run, o LatencyOptions) {
 				if f, ok := o.Scenarios[sc]; ok {
 					p50 *= f
 				}
-				s := runrecord.LatencySample{Scenario: sc, Test: test, Repeat: rep, From: "pod-1a", To: "pod-2a", TargetKind: "direct",
+				s := runrecord.LatencySample{Variant: o.Variant, Scenario: sc, Test: test, Repeat: rep, From: "pod-1a", To: "pod-2a", TargetKind: "direct",
 					Start: start, End: start.Add(500 * time.Millisecond)}
 				start = start.Add(time.Second)
 				if sc == o.Fail && test == "crr" && rep == 4 {
