@@ -120,15 +120,7 @@ func TestParseBack(t *testing.T) {
 			{"cnibench_goodput_median_bits_per_second", goodput(s)},
 			{"cnibench_overhead_ratio", overhead(s)},
 		} {
-			m, ok := find(mfs, c.name, labels)
-			switch {
-			case c.want == nil && ok:
-				t.Errorf("%s %v: a sample %v where the record has no figure", c.name, labels, m.GetGauge().GetValue())
-			case c.want != nil && !ok:
-				t.Errorf("%s %v: missing", c.name, labels)
-			case ok && m.GetGauge().GetValue() != *c.want:
-				t.Errorf("%s %v = %v, record %v", c.name, labels, m.GetGauge().GetValue(), *c.want)
-			}
+			checkFigure(t, mfs, c.name, labels, c.want)
 		}
 	}
 
@@ -146,19 +138,26 @@ func TestParseBack(t *testing.T) {
 			{"cnibench_latency_p50_delta_seconds", deltaSeconds(s.P50Delta)},
 			{"cnibench_latency_load_p50_delta_seconds", deltaSeconds(s.LoadP50Delta)},
 		} {
-			m, ok := find(mfs, c.name, labels)
-			switch {
-			case c.want == nil && ok:
-				t.Errorf("%s %v: a sample %v where the record has no figure", c.name, labels, m.GetGauge().GetValue())
-			case c.want != nil && !ok:
-				t.Errorf("%s %v: missing", c.name, labels)
-			case ok && m.GetGauge().GetValue() != *c.want:
-				t.Errorf("%s %v = %v, record %v", c.name, labels, m.GetGauge().GetValue(), *c.want)
-			}
+			checkFigure(t, mfs, c.name, labels, c.want)
 		}
 		if m, ok := find(mfs, "cnibench_latency_p90_median_seconds", labels); !ok || m.GetGauge().GetValue() <= s.P50Us.Median/1e6 {
 			t.Errorf("%v: p90 %v, want above p50 %v µs", labels, m.GetGauge().GetValue(), s.P50Us.Median)
 		}
+	}
+}
+
+// checkFigure checks the series of name with labels has the record's
+// figure want, or is absent when the record has none (want nil).
+func checkFigure(t *testing.T, mfs map[string]*dto.MetricFamily, name string, labels map[string]string, want *float64) {
+	t.Helper()
+	m, ok := find(mfs, name, labels)
+	switch {
+	case want == nil && ok:
+		t.Errorf("%s %v: a sample %v where the record has no figure", name, labels, m.GetGauge().GetValue())
+	case want != nil && !ok:
+		t.Errorf("%s %v: missing", name, labels)
+	case ok && m.GetGauge().GetValue() != *want:
+		t.Errorf("%s %v = %v, record %v", name, labels, m.GetGauge().GetValue(), *want)
 	}
 }
 
