@@ -41,6 +41,10 @@ Give several runs per side, separated by "--" (files or quoted globs):
 With one run per side, run-to-run variation cannot be separated from a change;
 compare says so.
 
+When both sides ran latency tests (run --tests rr,...), a latency section
+follows: per test and scenario, p50 and p99 old → new, the change as a
+ratio with its 95% interval ("*" when it excludes ×1.00) and a verdict.
+
 Scenarios match on scenario, protocol and streams; when each run has a single
 variant (e.g. one --datapath routed, the other --datapath vxlan) the variants
 need not match, so two configurations compare directly.
@@ -53,7 +57,12 @@ A gate that cannot decide fails too, with status 4 and the reason: a
 scenario with too few samples for an interval (raise --repeats), no
 scenario besides the baseline in common, a scenario missing from the new
 runs, or a baseline that itself moved beyond PCT (the hosts differ, so
-shares of it cannot be compared).`,
+shares of it cannot be compared).
+
+With --fail-on-latency-regression PCT, compare exits with status 3 too when a
+latency test's p50 or p99 rose by more than PCT percent (one-sided bootstrap,
+Holm-corrected over every latency figure), or a latency test that worked in
+the old runs failed in every new one; the latency section marks them.`,
 		Example: `  # IPIP/VXLAN on vs off, measured as two runs
   cnibench compare routed.json vxlan.json
 

@@ -4,6 +4,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/cnibench/cnibench/internal/bench"
@@ -51,7 +52,11 @@ func checkLatency(ctx context.Context, t *testing.T, mode e2e.CNI, c cluster.Clu
 		t.Fatalf("pod-pod-cross rr has no p50 against node-node: %+v", run.LatencySummaries)
 	}
 	d := cross.P50Delta
-	t.Logf("pod-pod-cross rr p50 − node-node's: %+.1f µs (95%% CI %v), ×%.3f, adjusted p %.4f, significant %v", d.DeltaUs, d.CI, d.Factor, d.AdjustedP, d.Significant)
+	ci := "none"
+	if d.CI != nil {
+		ci = fmt.Sprintf("%.1f to %.1f µs", d.CI.Low, d.CI.High)
+	}
+	t.Logf("pod-pod-cross rr p50 − node-node's: %+.1f µs (95%% CI %s), ×%.3f, adjusted p %.4f, significant %v", d.DeltaUs, ci, d.Factor, d.AdjustedP, d.Significant)
 	if mode == e2e.FlannelVXLAN && (!d.Significant || d.DeltaUs <= 0) {
 		t.Errorf("flannel-vxlan: pod-pod-cross rr p50 is not significantly above node-node's (%+.1f µs, adjusted p %.4f)", d.DeltaUs, d.AdjustedP)
 	}
