@@ -114,22 +114,18 @@ func (r *runner) tryLatency(ctx context.Context, c cluster.Cluster, t Test, b bo
 			res, err = c.RunLatency(tctx, b.from, b.target, spec)
 		}
 		cancel()
-		s.End = r.now()
-		if ctx.Err() != nil {
-			return tried{}, interrupted(ctx) // the interrupted test is not a sample
+		end, failure, ok := r.ended(ctx, start, err, res != nil)
+		if !ok {
+			return tried{}, interrupted(ctx)
 		}
+		s.End, s.Error = end, failure
 		switch {
-		case err != nil:
-			s.Error = err.Error()
-		case res == nil:
-			s.Error = "the cluster returned no result"
+		case failure != "":
 		case res.Transactions == 0:
 			s.Error = fmt.Sprintf("no %s transaction completed (%d errors, %d lost)", t.Latency, res.Errors, res.Lost)
 		default:
 			s.Result = recordLatency(res)
 		}
-		r.testsT += s.End.Sub(start)
-		r.tested++
 	}
 	return tried{failed: s.Failed(), record: func(retried bool, cause string) {
 		s.Retried, s.Error = retried, withCause(s.Error, cause)

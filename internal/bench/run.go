@@ -399,26 +399,40 @@ func (r *runner) tryThroughput(ctx context.Context, c cluster.Cluster, t Test, b
 		mu.Lock()
 		live = false
 		mu.Unlock()
-		s.End = r.now()
-		if ctx.Err() != nil {
-			return tried{}, interrupted(ctx) // the interrupted test is not a sample
+		end, failure, ok := r.ended(ctx, start, err, res != nil)
+		if !ok {
+			return tried{}, interrupted(ctx)
 		}
-		switch {
-		case err != nil:
-			s.Error = err.Error()
-		case res == nil:
-			s.Error = "the cluster returned no result"
-		default:
+		s.End, s.Error = end, failure
+		if failure == "" {
 			s.Result = recordResult(res)
 		}
-		r.testsT += s.End.Sub(start)
-		r.tested++
 	}
 	return tried{failed: s.Failed(), record: func(retried bool, cause string) {
 		s.Retried, s.Error = retried, withCause(s.Error, cause)
 		r.rec.Samples = append(r.rec.Samples, s)
 		r.ev.TestFinished(r.progress(t, &r.rec.Samples[len(r.rec.Samples)-1]))
 	}}, nil
+}
+
+// ended closes a test that began at start, throughput or latency: its
+// end, and its failure from the client's error or missing result ("" when
+// it has a result). ok is false when the run was interrupted meanwhile:
+// the interrupted test is not a sample, and counts in no timing.
+func (r *runner) ended(ctx context.Context, start time.Time, err error, gotResult bool) (end time.Time, failure string, ok bool) {
+	end = r.now()
+	if ctx.Err() != nil {
+		return end, "", false
+	}
+	r.testsT += end.Sub(start)
+	r.tested++
+	switch {
+	case err != nil:
+		return end, err.Error(), true
+	case !gotResult:
+		return end, "the cluster returned no result", true
+	}
+	return end, "", true
 }
 
 // testGrace is how long a test may take beyond its duration and omit

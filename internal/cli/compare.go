@@ -41,6 +41,10 @@ Give several runs per side, separated by "--" (files or quoted globs):
 With one run per side, run-to-run variation cannot be separated from a change;
 compare says so.
 
+When both sides ran latency tests (run --tests rr,...), a latency section
+follows: per test and scenario, p50 and p99 old → new, the change as a
+ratio with its 95% interval ("*" when it excludes ×1.00) and a verdict.
+
 Scenarios match on scenario, protocol and streams; when each run has a single
 variant (e.g. one --datapath routed, the other --datapath vxlan) the variants
 need not match, so two configurations compare directly.
@@ -53,7 +57,12 @@ A gate that cannot decide fails too, with status 4 and the reason: a
 scenario with too few samples for an interval (raise --repeats), no
 scenario besides the baseline in common, a scenario missing from the new
 runs, or a baseline that itself moved beyond PCT (the hosts differ, so
-shares of it cannot be compared).`,
+shares of it cannot be compared).
+
+With --fail-on-latency-regression PCT, compare exits with status 3 too when a
+latency test's p50 or p99 rose by more than PCT percent (one-sided bootstrap,
+Holm-corrected over every latency figure), or a latency test that worked in
+the old runs failed in every new one; the latency section marks them.`,
 		Example: `  # IPIP/VXLAN on vs off, measured as two runs
   cnibench compare routed.json vxlan.json
 
@@ -92,6 +101,13 @@ shares of it cannot be compared).`,
 				}
 				o.RegressionPct = &f.failOnRegression
 			}
+			latencyGated := cmd.Flags().Changed(latencyGateFlag)
+			if latencyGated {
+				if err := checkLatencyGateFlag(f.failOnLatency); err != nil {
+					return err
+				}
+				o.LatencyRegressionPct = &f.failOnLatency
+			}
 			oldArgs, newArgs := args[:1], args[1:]
 			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
 				oldArgs, newArgs = args[:dash], args[dash:]
@@ -109,8 +125,8 @@ shares of it cannot be compared).`,
 				return err
 			}
 			gateErr := gateStatus(c, f.failOnRegression)
-			if cmd.Flags().Changed(latencyGateFlag) {
-				regs, err := latencyGate(oldFiles, newFiles, f.failOnLatency)
+			if latencyGated {
+				regs, err := latencyGate(c, f.failOnLatency)
 				if err != nil {
 					return err
 				}

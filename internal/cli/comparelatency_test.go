@@ -24,6 +24,17 @@ func TestCompareLatencyGate(t *testing.T) {
 		return path
 	}
 	before, same, slower, none := write("before.json", 1, true), write("same.json", 1, true), write("slower.json", 1.3, true), write("none.json", 0, false)
+	// The latency section: shown when both sides ran latency tests, absent
+	// (not an empty table) when they did not.
+	for _, tc := range []struct {
+		old, new string
+		want     bool
+	}{{before, slower, true}, {none, none, false}, {before, none, false}} {
+		out, _, err := runCommand(t, newCompareCommand, tc.old, tc.new)
+		if err != nil || strings.Contains(out, "\nLATENCY\n") != tc.want || tc.want && !strings.Contains(out, "rr    41 → 53 µs     ×1.30*") {
+			t.Errorf("compare %s %s: error %v, latency section %v, want %v:\n%s", filepath.Base(tc.old), filepath.Base(tc.new), err, !tc.want, tc.want, out)
+		}
+	}
 	for _, tc := range []struct {
 		name     string
 		args     []string

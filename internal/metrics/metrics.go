@@ -37,7 +37,7 @@ func Gather(run *runrecord.Run, o Options) ([]*dto.MetricFamily, error) {
 	if err := CheckLabels(o.Labels); err != nil {
 		return nil, err
 	}
-	if len(run.Summaries) == 0 && len(run.Samples) > 0 {
+	if len(run.Summaries) == 0 && len(run.Samples) > 0 || len(run.LatencySummaries) == 0 && len(run.LatencySamples) > 0 {
 		c := *run
 		c.Summarize(stats.Config{})
 		run = &c
@@ -101,6 +101,9 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range groupMetrics {
 		ch <- m.desc
 	}
+	for _, m := range latencyMetrics {
+		ch <- m.desc
+	}
 }
 
 // Collect sends the run's figures; a figure the record does not have
@@ -118,6 +121,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			s.Scenario, string(s.Protocol), strconv.Itoa(s.Streams))
 		for _, m := range groupMetrics {
 			if v, ok := m.value(s); ok {
+				c.send(ch, m.desc, v, values)
+			}
+		}
+	}
+	for _, f := range latencyFiguresOf(r) {
+		values := append(append(runValues[:len(runValues):len(runValues)], variantLabelValues(r, f.Variant)...), f.Scenario, f.Test)
+		for _, m := range latencyMetrics {
+			if v, ok := m.value(f); ok {
 				c.send(ch, m.desc, v, values)
 			}
 		}

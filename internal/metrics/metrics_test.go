@@ -94,8 +94,8 @@ func TestParseBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	mfs := parse(t, b.Bytes())
-	if len(mfs) != len(runMetrics)+len(groupMetrics) {
-		t.Errorf("%d families, want %d", len(mfs), len(runMetrics)+len(groupMetrics))
+	if want := len(runMetrics) + len(groupMetrics) + len(latencyMetrics); len(mfs) != want {
+		t.Errorf("%d families, want %d", len(mfs), want)
 	}
 	for name, mf := range mfs {
 		if mf.GetHelp() == "" || mf.GetType() != dto.MetricType_GAUGE {
@@ -120,17 +120,64 @@ func TestParseBack(t *testing.T) {
 			{"cnibench_goodput_median_bits_per_second", goodput(s)},
 			{"cnibench_overhead_ratio", overhead(s)},
 		} {
-			m, ok := find(mfs, c.name, labels)
-			switch {
-			case c.want == nil && ok:
-				t.Errorf("%s %v: a sample %v where the record has no figure", c.name, labels, m.GetGauge().GetValue())
-			case c.want != nil && !ok:
-				t.Errorf("%s %v: missing", c.name, labels)
-			case ok && m.GetGauge().GetValue() != *c.want:
-				t.Errorf("%s %v = %v, record %v", c.name, labels, m.GetGauge().GetValue(), *c.want)
-			}
+			checkFigure(t, mfs, c.name, labels, c.want)
 		}
 	}
+
+	// So do the latency summaries' (in seconds); a baseline has no delta,
+	// only rr under load a load delta.
+	for _, s := range run.LatencySummaries {
+		labels := map[string]string{"variant": s.Variant, "scenario": s.Scenario, "test": s.Test, "run_id": run.ID}
+		for _, c := range []struct {
+			name string
+			want *float64
+		}{
+			{"cnibench_latency_p50_median_seconds", inSeconds(s.P50Us.Median)},
+			{"cnibench_latency_p99_median_ci_upper_seconds", ciUpperSeconds(s.P99Us)}, // none with 5 tests (the failed crr)
+			{"cnibench_latency_transactions_per_second_median", &s.PerSecond.Median},
+			{"cnibench_latency_p50_delta_seconds", deltaSeconds(s.P50Delta)},
+			{"cnibench_latency_load_p50_delta_seconds", deltaSeconds(s.LoadP50Delta)},
+		} {
+			checkFigure(t, mfs, c.name, labels, c.want)
+		}
+		if m, ok := find(mfs, "cnibench_latency_p90_median_seconds", labels); !ok || m.GetGauge().GetValue() <= s.P50Us.Median/1e6 {
+			t.Errorf("%v: p90 %v, want above p50 %v µs", labels, m.GetGauge().GetValue(), s.P50Us.Median)
+		}
+	}
+}
+
+// checkFigure checks the series of name with labels has the record's
+// figure want, or is absent when the record has none (want nil).
+func checkFigure(t *testing.T, mfs map[string]*dto.MetricFamily, name string, labels map[string]string, want *float64) {
+	t.Helper()
+	m, ok := find(mfs, name, labels)
+	switch {
+	case want == nil && ok:
+		t.Errorf("%s %v: a sample %v where the record has no figure", name, labels, m.GetGauge().GetValue())
+	case want != nil && !ok:
+		t.Errorf("%s %v: missing", name, labels)
+	case ok && m.GetGauge().GetValue() != *want:
+		t.Errorf("%s %v = %v, record %v", name, labels, m.GetGauge().GetValue(), *want)
+	}
+}
+
+func inSeconds(us float64) *float64 {
+	s := us / 1e6
+	return &s
+}
+
+func ciUpperSeconds(e *stats.Estimate) *float64 {
+	if e.MedianCI == nil {
+		return nil
+	}
+	return inSeconds(e.MedianCI.High)
+}
+
+func deltaSeconds(d *stats.LatencyDelta) *float64 {
+	if d == nil {
+		return nil
+	}
+	return inSeconds(d.DeltaUs)
 }
 
 func goodput(s stats.Summary) *float64 {
@@ -305,4 +352,10 @@ func TestAlertRule(t *testing.T) {
 
 // fullRun is the fixture at cnibench's default of 6 repeats, the fewest
 // with a 95% interval for the median, so every metric has samples.
-func fullRun() *runrecord.Run { return runrecordtest.Build(runrecordtest.Options{Repeats: 6}) }
+// fullRun has every kind of figure: goodput of two variants, and latency
+// (rr, crr and rr under load, one crr test failed).
+func fullRun() *runrecord.Run {
+	r := runrecordtest.Build(runrecordtest.Options{Repeats: 6})
+	runrecordtest.AddLatency(r, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr", "rr-load"}, Fail: "pod-clusterip", Variant: "datapath=vxlan"})
+	return r
+}

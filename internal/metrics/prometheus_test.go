@@ -16,7 +16,7 @@ import (
 
 // TestPushToPrometheus pushes a run to Debian's Pushgateway, lets
 // Debian's Prometheus scrape it, and reads the overhead back with PromQL:
-// the value a dashboard shows is the run record's. Two runs stay two
+// the value a dashboard shows is the run record's, goodput and latency. Two runs stay two
 // groups; pushing one again replaces it.
 func TestPushToPrometheus(t *testing.T) {
 	gw := promtest.Pushgateway(t)
@@ -24,6 +24,7 @@ func TestPushToPrometheus(t *testing.T) {
 	runs := []int{1, 2}
 	for _, seed := range runs {
 		run := runrecordtest.Build(runrecordtest.Options{Seed: uint64(seed), Protocols: []stats.Protocol{stats.TCP}, Repeats: 6})
+		runrecordtest.AddLatency(run, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}, Variant: "datapath=vxlan", Factor: float64(seed)})
 		for range 2 { // the second push replaces the first
 			if err := metrics.Push(context.Background(), run, metrics.PushOptions{URL: gw}); err != nil {
 				t.Fatal(err)
@@ -37,6 +38,16 @@ func TestPushToPrometheus(t *testing.T) {
 		}
 		if got[0].Labels["cluster"] != "lab" || got[0].Labels["datapath"] != "vxlan" {
 			t.Errorf("labels %v: want cluster lab, datapath vxlan", got[0].Labels)
+		}
+		// The latency summaries too, in seconds.
+		for _, ls := range run.LatencySummaries {
+			if ls.Scenario != "pod-pod-cross" {
+				continue
+			}
+			query := fmt.Sprintf(`cnibench_latency_p50_median_seconds{run_id=%q,scenario="pod-pod-cross",variant="datapath=vxlan",test=%q}`, run.ID, ls.Test)
+			if got := promtest.Await(t, prom, query, 1); got[0].Value != ls.P50Us.Median/1e6 {
+				t.Errorf("%s = %v, run record %v µs", query, got[0].Value, ls.P50Us.Median)
+			}
 		}
 		start := promtest.Await(t, prom, fmt.Sprintf(`cnibench_run_start_timestamp_seconds{run_id=%q}`, run.ID), 1)
 		if start[0].Value != float64(run.Start.Unix()) {

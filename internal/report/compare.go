@@ -34,6 +34,12 @@ type Comparison struct {
 	CannotJudge []string     `json:"cannot_judge,omitempty"`
 	RunToRun    bool         `json:"run_to_run"` // both sides have several runs
 	Rows        []CompareRow `json:"rows"`
+	// Latency is the p50 and p99 of every latency test both sides ran
+	// (CompareLatency); none when a side ran no latency test.
+	Latency []LatencyChange `json:"latency,omitempty"`
+	// LatencyRegressionPct is the --fail-on-latency-regression threshold,
+	// when given; without it no latency change is marked a regression.
+	LatencyRegressionPct *float64 `json:"latency_regression_pct,omitempty"`
 }
 
 // RunRef says which run a side of a comparison is.
@@ -85,8 +91,11 @@ func (r CompareRow) Label() string {
 type CompareOptions struct {
 	Stats         stats.Config
 	RegressionPct *float64 // mark falls beyond this many percent (and groups that stopped working)
-	OldFiles      []string // names recorded in the comparison, one per run
-	NewFiles      []string
+	// LatencyRegressionPct marks latency rises beyond this many percent
+	// (and latency tests that stopped working).
+	LatencyRegressionPct *float64
+	OldFiles             []string // names recorded in the comparison, one per run
+	NewFiles             []string
 }
 
 // Compare matches the scenario groups of two sets of runs and measures each
@@ -198,7 +207,24 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 	if o.RegressionPct != nil {
 		c.CannotJudge = undecided(c, threshold, minSamples(cfg))
 	}
+	c.compareLatency(old, new, o)
 	return c
+}
+
+// compareLatency fills c.Latency; its changes are regressions only when
+// the latency gate is on.
+func (c *Comparison) compareLatency(old, new []*runrecord.Run, o CompareOptions) {
+	c.LatencyRegressionPct = o.LatencyRegressionPct
+	pct := 0.0
+	if o.LatencyRegressionPct != nil {
+		pct = *o.LatencyRegressionPct
+	}
+	c.Latency = CompareLatency(old, new, pct, o.Stats)
+	if o.LatencyRegressionPct == nil {
+		for i := range c.Latency {
+			c.Latency[i].Regression = false
+		}
+	}
 }
 
 func at(s []string, i int) string {
@@ -332,7 +358,8 @@ func ref(r *runrecord.Run, file string) RunRef {
 		Cluster: strings.TrimSpace(r.Cluster.Kind + " " + r.Cluster.Name), Variants: r.Variants(), Complete: r.Complete}
 }
 
-// Regressions are the rows marked as regressions.
+// Regressions are the rows marked as regressions (LatencyRegressions
+// gives the latency changes marked so).
 func (c *Comparison) Regressions() []CompareRow {
 	var out []CompareRow
 	for _, r := range c.Rows {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -124,6 +125,9 @@ func (c *Comparison) footer() string {
 	if c.RegressionPct != nil {
 		s += fmt.Sprintf("; REGRESSION = a fall beyond %g%% at the interval's bound (one-sided p < %g after Holm over %d rows), or a scenario that stopped working", *c.RegressionPct, c.Alpha, c.FamilySize)
 	}
+	if len(c.Latency) > 0 {
+		s += "\n" + c.latencyFooter()
+	}
 	if !c.RunToRun {
 		s += "\nOne run per side: run-to-run variation cannot be separated from a change, so the interval is too narrow and a difference may be the runs, not the change. Give several runs per side: cnibench compare a1.json a2.json -- b1.json b2.json"
 	}
@@ -162,6 +166,7 @@ func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 		}
 	}
 	tw.Flush()
+	c.writeCompareLatencyTable(&buf, wide)
 	footer := c.footer()
 	if !wide {
 		var lines []string
@@ -204,8 +209,18 @@ func writeCompareMarkdown(w io.Writer, c *Comparison) error {
 		}
 		fmt.Fprintf(ew, "| %s |\n", strings.Join(row, " | "))
 	}
-	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdEscape(c.footer()))
+	c.writeCompareLatencyMarkdown(ew)
+	fmt.Fprintf(ew, "\n<sub>%s</sub>\n", mdLines(c.footer()))
 	return ew.err
+}
+
+// mdLines escapes each line of s for Markdown and breaks them with <br>.
+func mdLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = mdEscape(l)
+	}
+	return strings.Join(lines, "<br>")
 }
 
 // compareColumns are the columns of a comparison's CSV (docs/run-json.md).
@@ -217,10 +232,15 @@ var compareColumns = []string{"scenario", "protocol", "streams", "old_variant", 
 
 func writeCompareCSV(w io.Writer, c *Comparison) error {
 	cw := csv.NewWriter(w)
-	cw.Write(compareColumns)
+	columns := compareColumns
+	if len(c.Latency) > 0 {
+		columns = append(slices.Clip(compareColumns), compareLatencyCSVColumns...)
+	}
+	cw.Write(columns)
 	for _, r := range c.Rows {
 		row := []string{r.Scenario, string(r.Protocol), strconv.Itoa(r.Streams), r.OldVariant, r.NewVariant, r.Status,
 			"", "", "", "", "", "", "", "", "", strconv.FormatBool(r.Regression), r.Note, "", "", "", "", "", "", "", ""}
+		row = append(row, make([]string, len(columns)-len(row))...)
 		if d := r.Delta; d != nil {
 			row[6], row[7], row[8], row[9], row[10] = f64(d.OldLevel), f64(d.NewLevel), strconv.Itoa(d.OldN), strconv.Itoa(d.NewN), f64(d.Change)
 			if d.CI != nil {
@@ -237,6 +257,9 @@ func writeCompareCSV(w io.Writer, c *Comparison) error {
 			}
 		}
 		cw.Write(row)
+	}
+	for _, ch := range c.Latency {
+		cw.Write(latencyCSVRow(ch, columns))
 	}
 	cw.Flush()
 	return cw.Error()

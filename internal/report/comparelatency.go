@@ -25,6 +25,10 @@ type LatencyChange struct {
 	CI        *stats.Interval `json:"ci,omitempty"`
 	P         float64         `json:"p"`
 	AdjustedP float64         `json:"adjusted_p"`
+	OldRuns   int             `json:"old_runs,omitempty"`
+	NewRuns   int             `json:"new_runs,omitempty"`
+	OldN      int             `json:"old_n,omitempty"` // successful tests over all runs
+	NewN      int             `json:"new_n,omitempty"`
 	// Regression: the rise is beyond the threshold, significantly, or
 	// the new runs have no successful test of a group the old ones had
 	// (NewFailed).
@@ -75,14 +79,15 @@ func CompareLatency(old, new []*runrecord.Run, pct float64, cfg stats.Config) []
 			ov, nv := negLogLatencies(old, k, key, fig.of), negLogLatencies(new, k, key, fig.of)
 			ch, err := cfg.CompareRuns(stats.Key{Variant: k.Variant, Scenario: k.Scenario, Protocol: stats.Protocol(k.Test + " " + fig.name)}, ov, nv, threshold)
 			if err != nil {
-				if measured(ov) && !measured(nv) {
+				if measured(ov) && !measured(nv) && ran(new, k, key) {
 					out = append(out, LatencyChange{Variant: k.Variant, Scenario: k.Scenario, Test: k.Test, Figure: fig.name, NewFailed: true})
 					changes = append(changes, nil)
 				}
 				continue // else a side without the group, or an old run without it: nothing to gate
 			}
 			lc := LatencyChange{Variant: k.Variant, Scenario: k.Scenario, Test: k.Test, Figure: fig.name,
-				OldUs: 1 / ch.OldLevel, NewUs: 1 / ch.NewLevel, Rise: 1/(1+ch.Change) - 1, P: ch.P}
+				OldUs: 1 / ch.OldLevel, NewUs: 1 / ch.NewLevel, Rise: 1/(1+ch.Change) - 1, P: ch.P,
+				OldRuns: ch.OldRuns, NewRuns: ch.NewRuns, OldN: ch.OldN, NewN: ch.NewN}
 			if ch.CI != nil {
 				lc.CI = &stats.Interval{Low: 1/(1+ch.CI.High) - 1, High: 1/(1+ch.CI.Low) - 1, Level: ch.CI.Level}
 			}
@@ -100,6 +105,14 @@ func CompareLatency(old, new []*runrecord.Run, pct float64, cfg stats.Config) []
 		out[i].Regression = ch.Regression(alpha)
 	}
 	return out
+}
+
+// ran says whether a run of runs has a latency sample of k, failed or
+// not: a side that never ran a test has not failed it.
+func ran(runs []*runrecord.Run, k stats.LatencyKey, key func(stats.LatencyKey) stats.LatencyKey) bool {
+	return slices.ContainsFunc(runs, func(r *runrecord.Run) bool {
+		return slices.ContainsFunc(r.LatencySamples, func(s runrecord.LatencySample) bool { return key(s.Key()) == k })
+	})
 }
 
 // measured says whether every run has a value.
@@ -132,16 +145,6 @@ func LatencyRegressions(cs []LatencyChange) []LatencyChange {
 		}
 	}
 	return out
-}
-
-// CompareLatencyFiles reads the run records of each side and compares
-// their latency (CompareLatency).
-func CompareLatencyFiles(oldPaths, newPaths []string, pct float64) ([]LatencyChange, error) {
-	old, new, err := readSides(oldPaths, newPaths)
-	if err != nil {
-		return nil, err
-	}
-	return CompareLatency(old, new, pct, stats.Config{}), nil
 }
 
 // FormatLatencyChange is a change as the gate's message says it: "+12.0%

@@ -54,20 +54,10 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		set := func(k, v string) { row[col[k]] = v }
 		set("record", "sample")
 		setKey(set, s.Key())
-		set("repeat", strconv.Itoa(s.Repeat))
-		set("from", s.From)
-		set("to", s.To)
-		set("target_kind", string(s.TargetKind))
-		set("start", s.Start.UTC().Format(time.RFC3339Nano))
-		set("end", s.End.UTC().Format(time.RFC3339Nano))
+		sampleHead{s.Repeat, s.From, s.To, s.TargetKind, s.Start, s.End, s.Failed(), s.Error}.set(set)
 		setPath(set, run.Path(s.Variant, s.Scenario))
 		if hasNodeCPU(run.Summaries) {
 			setSampleNodeCPU(set, s.NodeCPU)
-		}
-		set("status", "ok")
-		if s.Failed() {
-			set("status", "failed")
-			set("error", s.Error)
 		}
 		if r := s.Result; r != nil && !s.Failed() {
 			set("block_bytes", strconv.Itoa(r.Spec.Length))
@@ -170,6 +160,31 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 	writeLatencyCSV(cw, run, newRow)
 	cw.Flush()
 	return cw.Error()
+}
+
+// sampleHead is what every sample row has, throughput or latency: its
+// repeat, endpoints, times and status.
+type sampleHead struct {
+	repeat     int
+	from, to   string
+	kind       runrecord.TargetKind
+	start, end time.Time
+	failed     bool
+	err        string
+}
+
+func (h sampleHead) set(set func(k, v string)) {
+	set("repeat", strconv.Itoa(h.repeat))
+	set("from", h.from)
+	set("to", h.to)
+	set("target_kind", string(h.kind))
+	set("start", h.start.UTC().Format(time.RFC3339Nano))
+	set("end", h.end.UTC().Format(time.RFC3339Nano))
+	set("status", "ok")
+	if h.failed {
+		set("status", "failed")
+		set("error", h.err)
+	}
 }
 
 func setKey(set func(k, v string), k stats.Key) {

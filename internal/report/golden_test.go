@@ -109,18 +109,26 @@ func TestCompareGolden(t *testing.T) {
 	routed := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}})
 	vxlan := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 2})
 	rerun := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3})
+	latencyOld, latencyNew := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}}), runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 2})
+	runrecordtest.AddLatency(latencyOld, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}})
+	runrecordtest.AddLatency(latencyNew, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}, Fail: "pod-clusterip",
+		Scenarios: map[string]float64{"pod-pod-cross": 1.25, "pod-clusterip": 1.03, "pod-node": 0.9}})
 	pct := 5.0
 	tests := []struct {
-		name     string
-		old, new *runrecord.Run
-		pct      *float64
-		formats  []Format
+		name       string
+		old, new   *runrecord.Run
+		pct        *float64
+		latencyPct *float64
+		formats    []Format
 	}{
-		{"compare-vxlan", routed, vxlan, &pct, CompareFormats},
-		{"compare-rerun", routed, rerun, nil, []Format{Table}},
+		{"compare-vxlan", routed, vxlan, &pct, nil, CompareFormats},
+		{"compare-rerun", routed, rerun, nil, nil, []Format{Table}},
+		{"compare-latency", latencyOld, latencyNew, nil, &pct, CompareFormats},
+		{"compare-latency-ungated", latencyOld, latencyNew, nil, nil, []Format{Table}},
 	}
 	for _, tt := range tests {
-		c := Compare([]*runrecord.Run{tt.old}, []*runrecord.Run{tt.new}, CompareOptions{RegressionPct: tt.pct, OldFiles: []string{"old.json"}, NewFiles: []string{"new.json"}})
+		c := Compare([]*runrecord.Run{tt.old}, []*runrecord.Run{tt.new}, CompareOptions{RegressionPct: tt.pct, LatencyRegressionPct: tt.latencyPct,
+			OldFiles: []string{"old.json"}, NewFiles: []string{"new.json"}})
 		for _, f := range tt.formats {
 			name := tt.name + "." + goldenExt(f)
 			t.Run(name, func(t *testing.T) {
@@ -171,10 +179,10 @@ func TestTableFitsTerminal(t *testing.T) {
 }
 
 // TestCompareFitsTerminal: the default compare tables of the goldens (a
-// rerun, and a change of datapath with failures) fit tableWidth too; -o
-// wide may not.
+// rerun, a change of datapath with failures, latency with and without
+// its gate) fit tableWidth too; -o wide may not.
 func TestCompareFitsTerminal(t *testing.T) {
-	for _, name := range []string{"compare-rerun.txt", "compare-vxlan.txt"} {
+	for _, name := range []string{"compare-rerun.txt", "compare-vxlan.txt", "compare-latency.txt", "compare-latency-ungated.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -31,17 +30,7 @@ func writeLatencyCSV(cw *csv.Writer, run *runrecord.Run, newRow func() ([]string
 		row, set := newRow()
 		set("record", "latency_sample")
 		setLatencyKey(set, s.Key())
-		set("repeat", strconv.Itoa(s.Repeat))
-		set("from", s.From)
-		set("to", s.To)
-		set("target_kind", string(s.TargetKind))
-		set("start", s.Start.UTC().Format(time.RFC3339Nano))
-		set("end", s.End.UTC().Format(time.RFC3339Nano))
-		set("status", "ok")
-		if s.Failed() {
-			set("status", "failed")
-			set("error", s.Error)
-		}
+		sampleHead{s.Repeat, s.From, s.To, s.TargetKind, s.Start, s.End, s.Failed(), s.Error}.set(set)
 		if r := s.Result; r != nil && !s.Failed() {
 			set("transactions", strconv.FormatInt(r.Transactions, 10))
 			set("transactions_per_second", f64(r.TransactionsPerSecond))

@@ -18,38 +18,51 @@ type Group struct {
 // name keep the order of their first sample, after the others.
 func (r *Run) Groups() []Group {
 	var groups []Group
-	index := map[stats.Key]int{}
-	for _, s := range r.Samples {
-		k := s.Key()
+	for _, g := range inPlanOrder(r.Samples, Sample.Key, func(k stats.Key) string { return k.Variant }, func(k stats.Key) []int {
+		return []int{planIndex(r.Plan.Scenarios, k.Scenario), planIndex(r.Plan.Protocols, k.Protocol), planIndex(r.Plan.Streams, k.Streams)}
+	}) {
+		groups = append(groups, Group{Key: g.key, Samples: g.samples})
+	}
+	return groups
+}
+
+// keyedSamples are the samples of one key.
+type keyedSamples[K comparable, S any] struct {
+	key     K
+	samples []S
+}
+
+// inPlanOrder splits samples by key into groups in the plan's order:
+// variants as they ran, then by the plan positions rank gives each key;
+// groups of equal rank keep the order of their first sample.
+func inPlanOrder[K comparable, S any](samples []S, key func(S) K, variant func(K) string, rank func(K) []int) []keyedSamples[K, S] {
+	var groups []keyedSamples[K, S]
+	index := map[K]int{}
+	variants := map[string]int{}
+	for _, s := range samples {
+		k := key(s)
+		if _, ok := variants[variant(k)]; !ok {
+			variants[variant(k)] = len(variants)
+		}
 		i, ok := index[k]
 		if !ok {
 			i = len(groups)
 			index[k] = i
-			groups = append(groups, Group{Key: k})
+			groups = append(groups, keyedSamples[K, S]{key: k})
 		}
-		groups[i].Samples = append(groups[i].Samples, s)
+		groups[i].samples = append(groups[i].samples, s)
 	}
-	variants := map[string]int{}
-	for _, g := range groups {
-		if _, ok := variants[g.Key.Variant]; !ok {
-			variants[g.Key.Variant] = len(variants)
-		}
-	}
-	rank := func(k stats.Key) [4]int {
-		at := func(i int) int { // unknown: after the known ones
-			if i < 0 {
-				return 1 << 30
-			}
-			return i
-		}
-		return [4]int{variants[k.Variant], at(slices.Index(r.Plan.Scenarios, k.Scenario)),
-			at(slices.Index(r.Plan.Protocols, k.Protocol)), at(slices.Index(r.Plan.Streams, k.Streams))}
-	}
-	slices.SortStableFunc(groups, func(a, b Group) int {
-		ra, rb := rank(a.Key), rank(b.Key)
-		return slices.Compare(ra[:], rb[:])
-	})
+	full := func(k K) []int { return append([]int{variants[variant(k)]}, rank(k)...) }
+	slices.SortStableFunc(groups, func(a, b keyedSamples[K, S]) int { return slices.Compare(full(a.key), full(b.key)) })
 	return groups
+}
+
+// planIndex is v's position in the plan's list, or after every known one.
+func planIndex[T comparable](list []T, v T) int {
+	if i := slices.Index(list, v); i >= 0 {
+		return i
+	}
+	return 1 << 30
 }
 
 // Group returns the group with key, or nil.

@@ -1,7 +1,6 @@
 package runrecord
 
 import (
-	"slices"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/stats"
@@ -96,31 +95,11 @@ type LatencyGroup struct {
 // the plan lists them).
 func (r *Run) LatencyGroups() []LatencyGroup {
 	var groups []LatencyGroup
-	index := map[stats.LatencyKey]int{}
-	variants := map[string]int{}
-	for _, s := range r.LatencySamples {
-		k := s.Key()
-		if _, ok := variants[k.Variant]; !ok {
-			variants[k.Variant] = len(variants)
-		}
-		i, ok := index[k]
-		if !ok {
-			i = len(groups)
-			index[k] = i
-			groups = append(groups, LatencyGroup{Key: k})
-		}
-		groups[i].Samples = append(groups[i].Samples, s)
+	for _, g := range inPlanOrder(r.LatencySamples, LatencySample.Key, func(k stats.LatencyKey) string { return k.Variant }, func(k stats.LatencyKey) []int {
+		return []int{planIndex(r.Plan.Scenarios, k.Scenario), planIndex(r.Plan.Tests, k.Test)}
+	}) {
+		groups = append(groups, LatencyGroup{Key: g.key, Samples: g.samples})
 	}
-	rank := func(k stats.LatencyKey) []int {
-		at := func(i int) int {
-			if i < 0 {
-				return 1 << 30
-			}
-			return i
-		}
-		return []int{variants[k.Variant], at(slices.Index(r.Plan.Scenarios, k.Scenario)), at(slices.Index(r.Plan.Tests, k.Test))}
-	}
-	slices.SortStableFunc(groups, func(a, b LatencyGroup) int { return slices.Compare(rank(a.Key), rank(b.Key)) })
 	return groups
 }
 

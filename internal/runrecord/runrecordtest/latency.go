@@ -14,6 +14,11 @@ type LatencyOptions struct {
 	Repeats int      // 0 = 6
 	// Factor multiplies every latency (a slower run); 0 = 1.
 	Factor float64
+	// Scenarios multiplies the latency of the scenarios it names besides
+	// Factor (a change on some paths only).
+	Scenarios map[string]float64
+	// Variant labels every latency test (a run of one variant: "").
+	Variant string
 	// Fail is the scenario whose crr test of repeat 4 fails; "" = none.
 	Fail string
 }
@@ -48,7 +53,10 @@ func AddLatency(r *runrecord.Run, o LatencyOptions) {
 					}
 				}
 				p50 *= o.Factor
-				s := runrecord.LatencySample{Scenario: sc, Test: test, Repeat: rep, From: "pod-1a", To: "pod-2a", TargetKind: "direct",
+				if f, ok := o.Scenarios[sc]; ok {
+					p50 *= f
+				}
+				s := runrecord.LatencySample{Variant: o.Variant, Scenario: sc, Test: test, Repeat: rep, From: "pod-1a", To: "pod-2a", TargetKind: "direct",
 					Start: start, End: start.Add(500 * time.Millisecond)}
 				start = start.Add(time.Second)
 				if sc == o.Fail && test == "crr" && rep == 4 {

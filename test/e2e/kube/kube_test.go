@@ -190,6 +190,7 @@ func testKube(t *testing.T, mode e2e.CNI) {
 		}
 	}
 	checkPaths(t, mode, run.Paths)
+	checkLatency(ctx, t, mode, kc)
 
 	closed = true
 	start = time.Now()
