@@ -31,17 +31,21 @@ type labRunOptions struct {
 	mtus        *sweepValue
 	podMTUs     *sweepValue
 	policyRules *sweepValue
+	proxies     []string
+	services    *sweepValue
 }
 
 // addLabRunFlags adds the lab's knobs to run's flags.
 func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
-	l := &labRunOptions{mtus: newSweepValue(plainInt), podMTUs: newSweepValue(plainInt), policyRules: newSweepValue(plainInt)}
+	l := &labRunOptions{mtus: newSweepValue(plainInt), podMTUs: newSweepValue(plainInt), policyRules: newSweepValue(plainInt), services: newSweepValue(plainInt)}
 	forCluster(f, "lab", func(f *pflag.FlagSet) {
 		f.StringSliceVar(&l.datapaths, "datapath", []string{string(lab.Routed)}, "lab: pod datapaths, a list of routed, vxlan, ipip, wireguard")
 		f.StringSliceVar(&l.linkRates, "link-rate", []string{defaultLabLinkRate}, "lab: shape each node's uplink, a list of rates like 1gbit,10gbit: "+linkRateHelp)
 		f.Var(l.mtus, "mtu", "lab: underlay MTUs (default 1500), "+sweepSyntax)
 		f.Var(l.podMTUs, "pod-mtu", "lab: pod MTUs (default: the underlay MTU minus the datapath's header tax), "+sweepSyntax)
 		f.Var(l.policyRules, "policy-rules", "lab: non-matching nftables rules every forwarded packet walks, like 0,1000 or 0..10000x10; "+sweepSyntax)
+		f.StringSliceVar(&l.proxies, "service-proxy", nil, "lab: how nodes implement Services, kube-proxy's modes: a list of nftables (verdict maps), iptables (a linear KUBE-SERVICES chain) (default nftables)")
+		f.Var(l.services, "services", "lab: other Services in every node's tables, as a cluster has, like 0,1000 (default 0); "+sweepSyntax)
 	})
 	return l
 }
@@ -55,10 +59,13 @@ func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.V
 		flag string
 		v    *sweepValue
 		dst  *[]int
-	}{{"--mtu", l.mtus, &m.MTUs}, {"--pod-mtu", l.podMTUs, &m.PodMTUs}, {"--policy-rules", l.policyRules, &m.PolicyRules}} {
+	}{{"--mtu", l.mtus, &m.MTUs}, {"--pod-mtu", l.podMTUs, &m.PodMTUs}, {"--policy-rules", l.policyRules, &m.PolicyRules}, {"--services", l.services, &m.Services}} {
 		if *k.dst, err = k.v.ints(k.flag); err != nil {
 			return nil, err
 		}
+	}
+	for _, p := range l.proxies {
+		m.ServiceProxies = append(m.ServiceProxies, lab.ServiceProxy(strings.ToLower(p)))
 	}
 	for _, d := range l.datapaths {
 		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
@@ -72,7 +79,7 @@ func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.V
 	}
 	vs, err := m.Variants(runID)
 	if errors.Is(err, lab.ErrTooManyVariants) {
-		return nil, fmt.Errorf("%w: shorten the lists of --datapath, --link-rate, --mtu, --pod-mtu, --policy-rules", err)
+		return nil, fmt.Errorf("%w: shorten the lists of --datapath, --link-rate, --mtu, --pod-mtu, --policy-rules, --service-proxy, --services", err)
 	}
 	return vs, err
 }

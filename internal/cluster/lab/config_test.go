@@ -38,6 +38,8 @@ func TestValidate(t *testing.T) {
 		{Config{PolicyRules: -1}, "policy rules"},
 		{Config{SlowNode: 4, SlowNodeRate: 1e8}, "slow node node-4: the lab has 3 nodes"},
 		{Config{SlowNode: 2, SlowNodeRate: 10}, "node-2's link rate"},
+		{Config{ServiceProxy: "ipvs"}, `service proxy "ipvs": use nftables or iptables`},
+		{Config{Services: MaxServices + 1}, "services 8001: use 0..8000"},
 	} {
 		err := tc.cfg.WithDefaults().Validate()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -113,13 +115,16 @@ func TestInfoWarnsMTUMismatch(t *testing.T) {
 func TestInfoFacts(t *testing.T) {
 	for cfg, want := range map[Config][]string{
 		{}: {"emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
-			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)", cpuFact},
-		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)",
+			"Services: kube-proxy's nftables mode (emulated)", cpuFact},
+		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100, ServiceProxy: IPTablesProxy, Services: 1000}: {
 			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
-			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules", cpuFact},
+			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules",
+			"Services: kube-proxy's iptables mode (emulated), 1000 other Services in the tables", cpuFact},
 		{Nodes: 8, LinkRate: 1e9, SlowNode: 5, SlowNodeRate: 2e8}: {
 			"emulated on one host: 8 nodes × 2 pods, network namespaces joined by veths",
-			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, node-5's uplink shaped to 200 Mbit/s both ways", cpuFact},
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, node-5's uplink shaped to 200 Mbit/s both ways",
+			"Services: kube-proxy's nftables mode (emulated)", cpuFact},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
 		if err != nil || !slices.Equal(info.Facts, want) {
