@@ -13,13 +13,15 @@ import (
 // whether crr through the Service (a DNAT per connection) costs more than
 // crr between the same pods directly (pod-pod-cross).
 //
-// It does not, on the lab: the lab's Service is one nftables DNAT rule
-// and its namespaces track every connection anyway, so the Service adds
-// only a rule lookup per connection. Measured (10 repeats, 500 ms each):
-// crr p50 164.8 µs through the Service, 164.9 µs direct, Hodges–Lehmann
-// −2.2 µs (95% CI −21.5..+16), Mann-Whitney p = 0.74. The comparison is
-// logged with its figures, not asserted: the lab does not model the
-// per-connection cost of kube-proxy's rule chains (docs/run.md).
+// It runs with kube-proxy's iptables mode and 1000 other Services
+// (--service-proxy iptables --services 1000), a Service datapath with a
+// real per-connection cost. It still does not show significantly: in
+// iptables mode every new connection walks KUBE-SERVICES, Service or not
+// (node-node and pod-pod-cross pay the walk too), so the Service adds only
+// its DNAT. Measured (10 repeats, 500 ms each, on the loaded 2-core VM):
+// crr p50 177 µs through the Service, 161 µs direct, node-node 156 µs;
+// Hodges–Lehmann +11.9 µs (95% CI −12.8..+40.1), Mann-Whitney p = 0.38.
+// The comparison is logged with its figures, not asserted.
 func TestLabLatencyServiceCostsCRR(t *testing.T) {
 	m := lab.Matrix{LinkRates: []uint64{1e9}, ServiceProxies: []lab.ServiceProxy{lab.IPTablesProxy}, Services: []int{1000}}
 	p := Plan{Repeats: 10, Kinds: []string{RR, CRR}, Scenarios: []string{"pod-pod-cross", "pod-clusterip"}}

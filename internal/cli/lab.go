@@ -158,7 +158,7 @@ func runLabStatus(s Streams, labs lab.Store, args []string, asJSON bool) error {
 			return err
 		}
 		c := st.Config
-		out = append(out, labStatus{State: st, Namespaces: names, Complete: c.Nodes > 0 && len(names) == 1+c.Nodes*(1+c.PodsPerNode)})
+		out = append(out, labStatus{State: st, Namespaces: names, Complete: c.Nodes > 0 && len(names) == 2+c.Nodes*(1+c.PodsPerNode)}) // the switch, the external host, nodes, pods
 	}
 	if len(args) == 1 && len(out) == 0 {
 		return &lab.UnknownLabError{ID: args[0], Known: labIDs(kept)}

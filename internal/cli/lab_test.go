@@ -36,7 +36,8 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 		t.Fatalf("lab up printed %q, want the ID %q", got, id)
 	}
 	names, _ := lab.Namespaces(id)
-	if len(names) != 5 {
+	if len(names) != 6 { // switch, 2 nodes, 2 pods, the external host
+
 		t.Fatalf("namespaces after up: %v", names)
 	}
 	if err := runCmd(t, newLabCommand(s, labs), &out, "up", "--id", id); err == nil {
@@ -80,7 +81,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 			t.Errorf("cleanup %v: lists the kept lab %v, want %v:\n%s", tt.args, got, tt.want, out.String())
 		}
 	}
-	if names, _ := lab.Namespaces(id); len(names) != 5 {
+	if names, _ := lab.Namespaces(id); len(names) != 6 {
 		t.Fatalf("dry run removed something: %v", names)
 	}
 
@@ -95,7 +96,7 @@ func TestLabUpStatusDownCleanup(t *testing.T) {
 	if err := runCmd(t, newCleanupCommand(s, labs), &out, "nosuch1"); err == nil || !strings.Contains(err.Error(), unknown) {
 		t.Errorf("cleanup nosuch1: %v, want %q", err, unknown)
 	}
-	if names, _ := lab.Namespaces(id); len(names) != 5 {
+	if names, _ := lab.Namespaces(id); len(names) != 6 {
 		t.Fatalf("an unknown ID removed something: %v", names)
 	}
 
