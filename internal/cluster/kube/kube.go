@@ -42,6 +42,7 @@ type Cluster struct {
 	closed  bool
 	netinfo map[string][]agent.NetInterface // by pod name
 	cni     *CNI
+	proxy   *ServiceProxy
 }
 
 // New prepares a run on the cluster: it chooses the node pair, creates
