@@ -34,6 +34,8 @@ type kubeOptions struct {
 	tolerations  []string
 	tols         []corev1.Toleration // parsed by parseTolerations
 	namespace    string              // -n: an existing namespace to run in
+	external     string              // --external-server HOST[:PORT]
+	policy       string              // --external-traffic-policy
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -51,6 +53,10 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 		f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
 		addNamespaceFlag(f, k, "kube: run in this existing namespace instead of one of the run's own (for users who may create pods only there): "+
 			"only the run's labelled pods and Services are created and deleted, never the namespace (docs/kube.md)")
+		f.StringVar(&k.external, "external-server", "", "kube: a server outside the cluster, HOST[:PORT] (port 5201 when left out), running `cnibench server` or `iperf3 -s`: "+
+			"the far end of pod-external and node-external, which run only with it")
+		f.StringVar(&k.policy, "external-traffic-policy", string(corev1.ServiceExternalTrafficPolicyCluster), "kube: the NodePort Service's externalTrafficPolicy, Cluster or Local; "+
+			"with Local, pod-nodeport-remote is refused at once (the node without the backend drops its NodePort's traffic)")
 		f.StringArrayVar(&k.tolerations, "toleration", nil, "kube: let the node choice use nodes with this taint, KEY[=VALUE][:EFFECT] (e.g. dedicated=benchmark:NoSchedule; repeatable); their pods tolerate it")
 	})
 	return k
@@ -188,6 +194,7 @@ func (k *kubeOptions) variants(s Streams, runID string, nodes []string, verbose 
 	cfg := kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Namespace: k.namespace, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: k.tols, Logger: logger(s, verbose),
+		ExternalServer: k.external, ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicy(k.policy),
 	}
 	return []bench.Variant{{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)
@@ -240,6 +247,9 @@ var kubeFlags = map[kube.Setting]string{
 	kube.SettingNodes:      "--nodes",
 	kube.SettingToleration: "--toleration",
 	kube.SettingNamespace:  "--namespace",
+
+	kube.SettingExternalServer:        "--external-server",
+	kube.SettingExternalTrafficPolicy: "--external-traffic-policy",
 }
 
 // noPairHint is what a user of run can do when no node pair qualifies.
