@@ -104,6 +104,9 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--tests", "tcp_rr"}, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr or rr-load`},
 		{[]string{"--latency-duration", "5ms"}, "latency duration 5ms: use 10ms..1m0s"},
 		{[]string{"--cluster", "kube", "--server-image", "networkstatic/iperf3", "--tests", "throughput,rr"}, "--tests rr with --server-image: a stock iperf3 cannot answer latency tests"},
+		{[]string{"--cluster", "kube", "--scenarios", "pod-external"}, "pod-external need a server outside the cluster: run `cnibench server` (or `iperf3 -s`) on a host the nodes reach and name it with --external-server HOST[:PORT]"},
+		{[]string{"--cluster", "kube", "--external-server", "a:b:c"}, `--external-server "a:b:c": not a host: use HOST[:PORT]`},
+		{[]string{"--cluster", "kube", "--external-traffic-policy", "Nowhere"}, `--external-traffic-policy "Nowhere": use Cluster or Local`},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

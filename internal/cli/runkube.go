@@ -217,6 +217,9 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	if err := k.checkImage(); err != nil {
 		return err
 	}
+	if err := k.externalScenarios(s, o, &plan); err != nil {
+		return err
+	}
 	if o.dryRun {
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
@@ -238,6 +241,39 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	}
 	defer release()
 	return measure(cmd, s, o, format, plan, runID, []bench.Variant{v})
+}
+
+// externalScenarios refuses the scenarios out of the cluster when no
+// --external-server says where their server is: named ones with an error
+// that names the flag; with --scenarios all they are left out, saying so.
+func (k *kubeOptions) externalScenarios(s Streams, o runOptions, plan *bench.Plan) error {
+	if err := kube.CheckTrafficPolicy(corev1.ServiceExternalTrafficPolicy(k.policy)); err != nil {
+		return inFlagWords(err)
+	}
+	if k.external != "" {
+		if _, _, err := kube.ParseExternalServer(k.external); err != nil {
+			return inFlagWords(err)
+		}
+		return nil
+	}
+	var keep, external []string
+	for _, name := range plan.Scenarios {
+		if sc, err := bench.LookupScenario(name); err == nil && sc.To == cluster.ExternalEndpoint {
+			external = append(external, name)
+			continue
+		}
+		keep = append(keep, name)
+	}
+	switch {
+	case len(external) == 0:
+		return nil
+	case len(o.scenarios) == 1 && o.scenarios[0] == "all":
+		fmt.Fprintf(s.Err, "note: %s left out: they need a server outside the cluster; name one with --external-server HOST[:PORT] (docs/kube.md)\n", strings.Join(external, ", "))
+		plan.Scenarios = keep
+		return nil
+	}
+	return fmt.Errorf("%s need a server outside the cluster: run `cnibench server` (or `iperf3 -s`) on a host the nodes reach and name it with --external-server HOST[:PORT] (docs/kube.md)",
+		strings.Join(external, ", "))
 }
 
 // kubeFlags are the flags of run that set the kube backend's settings.

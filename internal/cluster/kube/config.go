@@ -158,7 +158,7 @@ func (c Config) validate() error {
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
 	}
-	if err := validTrafficPolicy(c.ExternalTrafficPolicy); err != nil {
+	if err := CheckTrafficPolicy(c.ExternalTrafficPolicy); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ExternalServer != "" {

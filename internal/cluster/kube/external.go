@@ -23,11 +23,6 @@ const (
 	SettingExternalTrafficPolicy Setting = "external traffic policy" // Config.ExternalTrafficPolicy
 )
 
-// ExternalName is the name of the external server's endpoint.
-const ExternalName = "external"
-
-// externalKind is the external server's endpoint kind.
-var externalKind = cluster.EndpointKind("external")
 
 // externalProbeTimeout bounds New's check that the external server answers.
 const externalProbeTimeout = 10 * time.Second
@@ -80,7 +75,7 @@ func resolveExternal(ctx context.Context, s string) (cluster.Endpoint, int, erro
 			}
 		}
 	}
-	return cluster.Endpoint{Name: ExternalName, Kind: externalKind, Addrs: []netip.Addr{addr.Unmap()}}, port, nil
+	return cluster.Endpoint{Name: cluster.ExternalName, Kind: cluster.ExternalEndpoint, Addrs: []netip.Addr{addr.Unmap()}}, port, nil
 }
 
 // checkExternal waits until the external server accepts a TCP connection
@@ -135,8 +130,8 @@ func (s *externalServer) Target() cluster.Target {
 
 func (s *externalServer) Stop(context.Context) error { return nil }
 
-// validTrafficPolicy checks Config.ExternalTrafficPolicy.
-func validTrafficPolicy(p corev1.ServiceExternalTrafficPolicy) error {
+// CheckTrafficPolicy checks an externalTrafficPolicy: Cluster or Local.
+func CheckTrafficPolicy(p corev1.ServiceExternalTrafficPolicy) error {
 	switch p {
 	case corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal:
 		return nil

@@ -56,7 +56,7 @@ func TestExternalServer(t *testing.T) {
 	ctx := context.Background()
 	eps, _ := c.Endpoints(ctx)
 	ext := eps[len(eps)-1]
-	if ext.Name != "external" || ext.Kind != externalKind || ext.Addrs[0].String() != "198.18.0.200" {
+	if ext.Name != "external" || ext.Kind != cluster.ExternalEndpoint || ext.Addrs[0].String() != "198.18.0.200" {
 		t.Fatalf("last endpoint %+v, want the external server", ext)
 	}
 	var probed []string

@@ -42,6 +42,9 @@ func TestInfoFacts(t *testing.T) {
 	if !slices.Equal(info.Facts, want) {
 		t.Errorf("facts:\n%s\nwant:\n%s", strings.Join(info.Facts, "\n"), strings.Join(want, "\n"))
 	}
+	if info.ServiceProxy != "kube-proxy nftables" {
+		t.Errorf("service proxy %q, want kube-proxy nftables", info.ServiceProxy)
+	}
 	if d := info.Details.(Details); d.Nodes[0].PodMTU != 1450 || d.Nodes[1].MTU != 1500 {
 		t.Errorf("node facts %+v", d.Nodes)
 	}

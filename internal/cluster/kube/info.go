@@ -85,6 +85,9 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 	}
 	d.CNI = c.detectCNI(ctx)
 	d.ServiceProxy = c.detectServiceProxy(ctx)
+	if d.ServiceProxy.Name != "unknown" {
+		info.ServiceProxy = d.ServiceProxy.String()
+	}
 	info.Warnings = mtuWarnings(d.CNI, d.Nodes)
 	info.Details = d
 	info.Facts = d.facts()

@@ -249,14 +249,14 @@ func (s *server) Stop(ctx context.Context) error { return nil }
 // StartServer returns the server that ep's pod already runs, or the
 // external server the user runs.
 func (c *Cluster) StartServer(ctx context.Context, ep cluster.Endpoint, port int) (cluster.Server, error) {
-	if port != 0 && port != c.cfg.Port && ep.Kind != externalKind {
+	if port != 0 && port != c.cfg.Port && ep.Kind != cluster.ExternalEndpoint {
 		return nil, fmt.Errorf("the pods serve on port %d, not %d", c.cfg.Port, port)
 	}
 	e, ok := c.endpoint(ep.Name)
 	if !ok {
 		return nil, fmt.Errorf("namespace %s has no endpoint %q", c.ns, ep.Name)
 	}
-	if e.Kind == externalKind {
+	if e.Kind == cluster.ExternalEndpoint {
 		return &externalServer{ep: e, port: c.externalPort}, nil // the user runs it
 	}
 	return &server{c: c, ep: e, pod: c.byName[e.Name].name, port: c.cfg.Port}, nil
