@@ -213,14 +213,8 @@ func masqueradeToExternal(ns *netns.NS) error {
 	t := c.AddTable(&nftables.Table{Name: egressTable, Family: nftables.TableFamilyIPv4})
 	ch := c.AddChain(&nftables.Chain{Name: "postrouting", Table: t, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
-	c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: net.CIDRMask(PodNet.Bits(), 32), Xor: []byte{0, 0, 0, 0}},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: PodNet.Addr().AsSlice()},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ExternalIP.AsSlice()},
-		&expr.Masq{},
-	}})
+	exprs := append(ip4Match(ip4Saddr, PodNet), ip4Match(ip4Daddr, netip.PrefixFrom(ExternalIP, 32))...)
+	c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, &expr.Masq{})})
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("nft add table ip %s: %w", egressTable, err)
 	}
@@ -244,4 +238,20 @@ func removeEgress(ns *netns.NS) error {
 		}
 	}
 	return nil
+}
+
+// Offsets of the IPv4 header's addresses, for ip4Match.
+const (
+	ip4Saddr = 12
+	ip4Daddr = 16
+)
+
+// ip4Match is nft's `ip saddr PREFIX` (offset ip4Saddr) or `ip daddr
+// PREFIX` (ip4Daddr), in register 1.
+func ip4Match(offset uint32, p netip.Prefix) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: net.CIDRMask(p.Bits(), 32), Xor: []byte{0, 0, 0, 0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()},
+	}
 }
