@@ -72,6 +72,32 @@ func TestRunDryRun(t *testing.T) {
 	}
 }
 
+// TestRunKubeExternalScenarios: without --external-server, --scenarios all
+// on a cluster leaves the scenarios out of the cluster out and says so;
+// with it they are in the plan.
+func TestRunKubeExternalScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantNote bool
+	}{
+		{"no external server", nil, true},
+		{"an external server", []string{"--external-server", "198.18.0.200"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--dry-run", "--cluster", "kube", "--scenarios", "all", "--tests", "throughput", "--repeats", "1"}, tc.args...)
+			out, errOut, err := runCommand(t, newRunCommand, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			note := "note: node-external, pod-external left out: they need a server outside the cluster; name one with --external-server HOST[:PORT]"
+			if strings.Contains(errOut, note) != tc.wantNote || strings.Contains(out, "pod-external") == tc.wantNote {
+				t.Errorf("stderr %q\nstdout:\n%s", errOut, out)
+			}
+		})
+	}
+}
+
 func TestRunFlagErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
