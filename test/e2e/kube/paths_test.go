@@ -4,7 +4,6 @@ package kube
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -75,9 +74,9 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 		t.Fatal(err)
 	}
 	t.Logf("%d tests in %v; service proxy %q", len(run.Samples), time.Since(start).Round(time.Millisecond), run.Cluster.ServiceProxy)
-	got := map[string]int{}
+	count := map[string]int{}
 	for _, s := range run.Samples {
-		got[s.Scenario]++
+		count[s.Scenario]++
 		if s.Error != "" || s.Result == nil || s.Result.Goodput() <= 0 {
 			t.Errorf("%s %s: %s", s.Scenario, s.Protocol, s.Error)
 			continue
@@ -89,8 +88,8 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 	}
 	// the three, and their baselines node-node-same, node-node and node-external
 	for _, name := range []string{"pod-hairpin", "pod-nodeport-remote", "pod-external", "node-node-same", "node-node", "node-external"} {
-		if got[name] != 2 {
-			t.Errorf("%s: %d samples, want TCP and UDP", name, got[name])
+		if count[name] != 2 {
+			t.Errorf("%s: %d samples, want TCP and UDP", name, count[name])
 		}
 	}
 	if want := "kube-proxy iptables"; run.Cluster.ServiceProxy != want {
@@ -113,8 +112,9 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 		}
 	}
 
-	// Where the packets land, from the server's own report.
-	serverSees := func(from cluster.Endpoint, srvName string, pick func([]cluster.Target) cluster.Target) string {
+	// Where the packets land, from the server's own log: `cnibench server`
+	// prints "Accepted connection from ADDR:PORT" for each test.
+	serverSees := func(from cluster.Endpoint, srvName string, pick func([]cluster.Target) cluster.Target) []string {
 		t.Helper()
 		srv, err := kc.StartServer(ctx, ep[srvName], 0)
 		if err != nil {
@@ -124,17 +124,27 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := kc.RunClient(ctx, from, pick(ts), engine.Spec{Duration: time.Second, GetServerOutput: true})
+		if _, err := kc.RunClient(ctx, from, pick(ts), engine.Spec{Duration: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.Client.CoreV1().Pods(kc.Namespace()).GetLogs(srvName, &corev1.PodLogOptions{Container: "cnibench"}).DoRaw(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.ServerOutputText
+		var accepted []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if a, ok := strings.CutPrefix(l, "Accepted connection from "); ok {
+				accepted = append(accepted, a)
+			}
+		}
+		t.Logf("%s → %s: %s saw tests from %v", from.Name, srvName, srvName, accepted)
+		return accepted
 	}
-	// On node B: the bench run above exposed node A's pods already.
+	// On node B: the bench run above exposed node A's pods already, and
+	// no test has reached node B's pods yet.
 	pod2a, pod2b := podOn(t, eps, nodeB.Name, 0), podOn(t, eps, nodeB.Name, 1)
-	out := serverSees(pod2a, pod2a.Name, func(ts []cluster.Target) cluster.Target { return ts[0] }) // its ClusterIP
-	if !strings.Contains(out, fmt.Sprintf("local %s port", pod2a.Addrs[0])) {
-		t.Errorf("hairpin: the server that answered is not %s's own (%s):\n%s", pod2a.Name, pod2a.Addrs[0], out)
+	if got := serverSees(pod2a, pod2a.Name, func(ts []cluster.Target) cluster.Target { return ts[0] }); len(got) != 1 { // its ClusterIP
+		t.Errorf("hairpin: %s's own server saw %d tests, want the one its client ran through its ClusterIP", pod2a.Name, len(got))
 	}
 	nodePortOn := func(node cluster.Endpoint) func([]cluster.Target) cluster.Target {
 		return func(ts []cluster.Target) cluster.Target {
@@ -147,9 +157,9 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 			return cluster.Target{}
 		}
 	}
-	out = serverSees(pod2a, pod2b.Name, nodePortOn(nodeA))
-	if !strings.Contains(out, fmt.Sprintf("connected to %s port", nodeA.Addrs[0])) {
-		t.Errorf("remote NodePort: the backend on %s was not reached from %s's address %s (SNAT there):\n%s", nodeB.Name, nodeA.Name, nodeA.Addrs[0], out)
+	got := serverSees(pod2a, pod2b.Name, nodePortOn(nodeA))
+	if len(got) != 1 || !strings.HasPrefix(got[0], nodeA.Addrs[0].String()+":") {
+		t.Errorf("remote NodePort: the backend on %s saw tests from %v, want one from %s's address %s (SNAT there: it crossed that node)", nodeB.Name, got, nodeA.Name, nodeA.Addrs[0])
 	}
 
 	checkLocalPolicy(ctx, t, cfg, kc.Namespace(), podOn(t, eps, nodeA.Name, 1), nodeA, nodeB)
