@@ -23,7 +23,6 @@ const (
 	SettingExternalTrafficPolicy Setting = "external traffic policy" // Config.ExternalTrafficPolicy
 )
 
-
 // externalProbeTimeout bounds New's check that the external server answers.
 const externalProbeTimeout = 10 * time.Second
 
