@@ -17,7 +17,7 @@ func TestFakeClusterConformance(t *testing.T) {
 	}{{"with Services", true}, {"without Services", false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			clustertest.Run(t, func(t *testing.T) cluster.Cluster {
-				return &fakeCluster{nodes: 3, podsPerNode: 2, noServices: !tc.services, duration: time.Second}
+				return &fakeCluster{nodes: 3, podsPerNode: 2, noServices: !tc.services, external: tc.services, duration: time.Second}
 			}, clustertest.Options{Services: tc.services, CancelAfter: 200 * time.Millisecond})
 		})
 	}

@@ -23,6 +23,7 @@ import (
 type fakeCluster struct {
 	nodes, podsPerNode int
 	noServices         bool
+	external           bool                                                   // an external endpoint after the pods, like the lab's
 	failTarget         cluster.TargetKind                                     // RunClient fails against targets of this kind
 	run                func(ctx context.Context, from cluster.Endpoint) error // called by RunClient when set
 	expose             func(ctx context.Context) error                        // called by Expose when set
@@ -73,6 +74,9 @@ func (f *fakeCluster) Endpoints(ctx context.Context) ([]cluster.Endpoint, error)
 			eps = append(eps, cluster.Endpoint{Name: podName(i, j), Node: nodeName(i), Kind: cluster.PodEndpoint,
 				Addrs: []netip.Addr{netip.AddrFrom4([4]byte{198, 19, byte(i), byte(10 + j)})}})
 		}
+	}
+	if f.external {
+		eps = append(eps, cluster.Endpoint{Name: cluster.ExternalName, Kind: cluster.ExternalEndpoint, Addrs: []netip.Addr{fakeExternalIP}})
 	}
 	return eps, nil
 }
@@ -167,7 +171,7 @@ func (f *fakeCluster) RunClient(ctx context.Context, from cluster.Endpoint, to c
 	if from.Kind == cluster.PodEndpoint {
 		rate *= 0.95
 	}
-	if from.Node == to.Backend.Node {
+	if staysOnNode(from, to) {
 		rate *= sameNodeSpeedup
 	}
 	if hook := engine.IntervalHook(ctx); hook != nil {
@@ -192,10 +196,24 @@ func (f *fakeCluster) Path(ctx context.Context, from cluster.Endpoint, to cluste
 	if from.Kind == cluster.NodeEndpoint && to.Backend.Kind == cluster.NodeEndpoint {
 		p.Datapath = "host"
 	}
-	if from.Node == to.Backend.Node {
+	if staysOnNode(from, to) {
 		p.UnderlayMTU = 0 // never meets the underlay
 	}
 	return p, nil
+}
+
+var fakeExternalIP = netip.MustParseAddr("198.18.0.254")
+
+// staysOnNode: the fake's packets never leave from's node: the backend is
+// there, and so is the NodePort's node.
+func staysOnNode(from cluster.Endpoint, to cluster.Target) bool {
+	if from.Node != to.Backend.Node {
+		return false
+	}
+	if to.Kind == cluster.NodePortTarget {
+		return to.Addr.Addr() == netip.AddrFrom4([4]byte{198, 18, 0, from.Node[len(from.Node)-1] - '0'})
+	}
+	return true
 }
 
 // sameNodeSpeedup is how much faster the fake's same-node paths are than

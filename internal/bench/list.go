@@ -24,7 +24,8 @@ func WriteTests(w io.Writer, p Plan) error {
 		a, b = p.Nodes[0], p.Nodes[1]
 	}
 	if p.Scenarios == nil {
-		fmt.Fprintln(w, "scenarios: every one the cluster supports (those it cannot run are skipped, with a note)")
+		fmt.Fprintln(w, "scenarios: the default set, those the cluster supports (those it cannot run are skipped, with a note)")
+		fmt.Fprintf(w, "not in the default set, run only when named: %s\n", strings.Join(OnRequestNames(), ", "))
 	}
 	for _, warn := range p.Warnings() {
 		fmt.Fprintf(w, "note: %s\n", warn)

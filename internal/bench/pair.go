@@ -7,11 +7,13 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 )
 
-// pair is the two nodes a run measures between, with their pods.
+// pair is the two nodes a run measures between, with their pods, and the
+// cluster's external endpoint.
 type pair struct {
 	a, b         cluster.Endpoint
 	podsA, podsB []cluster.Endpoint
-	nodes        []string // every node of the cluster, for messages
+	external     *cluster.Endpoint // nil: the cluster has no server outside it
+	nodes        []string          // every node of the cluster, for messages
 }
 
 // choosePair finds the plan's node pair, or the first two nodes.
@@ -47,6 +49,9 @@ func choosePair(eps []cluster.Endpoint, want []string) (pair, error) {
 		p.a, p.b = nodes[0], nodes[1]
 	}
 	for _, e := range eps {
+		if e.Kind == cluster.ExternalEndpoint && p.external == nil {
+			p.external = &e
+		}
 		if e.Kind != cluster.PodEndpoint {
 			continue
 		}
@@ -68,7 +73,9 @@ func listOrNone(names []string) string {
 }
 
 // endpoints picks a scenario's client and server endpoints: the first pod
-// of a node is the client pod, a same-node server pod is the second.
+// of a node is the client pod, a same-node server pod is the second, a
+// hairpin's server is its client, an external one the cluster's external
+// endpoint.
 func (p pair) endpoints(s Scenario) (from, to cluster.Endpoint, err error) {
 	pick := func(kind cluster.EndpointKind, node cluster.Endpoint, pods []cluster.Endpoint, i int) (cluster.Endpoint, error) {
 		if kind == cluster.NodeEndpoint {
@@ -82,7 +89,15 @@ func (p pair) endpoints(s Scenario) (from, to cluster.Endpoint, err error) {
 	if from, err = pick(s.From, p.a, p.podsA, 0); err != nil {
 		return
 	}
-	if s.Placement == SameNode {
+	switch {
+	case s.To == cluster.ExternalEndpoint:
+		if p.external == nil {
+			return from, to, fmt.Errorf("%s needs a server outside the cluster, and the cluster has none", s.Name)
+		}
+		return from, *p.external, nil
+	case s.Placement == Self:
+		return from, from, nil
+	case s.Placement == SameNode:
 		i := 0
 		if s.From == s.To {
 			i = 1 // another pod on the same node (a node has one host network)
@@ -92,4 +107,14 @@ func (p pair) endpoints(s Scenario) (from, to cluster.Endpoint, err error) {
 	}
 	to, err = pick(s.To, p.b, p.podsB, 0)
 	return
+}
+
+// nodePortNode is the node whose NodePort a nodeport scenario reaches: the
+// backend's (B for a cross-node row, A otherwise), or the other one.
+func (p pair) nodePortNode(s Scenario) cluster.Endpoint {
+	backendOnA := s.Placement != CrossNode
+	if backendOnA != (s.Via == ViaOtherNode) {
+		return p.a
+	}
+	return p.b
 }

@@ -57,9 +57,11 @@ const (
 // Plan is what a run measures: every scenario × protocol × streams
 // combination (a group), Repeats times each, on every variant.
 type Plan struct {
-	// Scenarios by name; nil means every scenario the cluster supports.
-	// The baselines they are compared with are always measured:
-	// node-node, and node-node-same when a same-node scenario is named.
+	// Scenarios by name; nil means every scenario of the default set
+	// (not the OnRequest ones) the cluster supports. The baselines they
+	// are compared with are always measured: node-node, node-node-same
+	// when a same-node scenario is named, node-external when one out of
+	// the cluster is.
 	Scenarios []string
 	Protocols []engine.Protocol // nil = tcp
 	Streams   []int             // parallel streams per test; nil = 1
@@ -249,18 +251,26 @@ func (p Plan) Warnings() []string {
 
 // addedBecause says why a baseline the plan did not name is measured.
 func addedBecause(baseline string) string {
-	if baseline == runrecord.LocalBaselineScenario {
+	switch baseline {
+	case runrecord.LocalBaselineScenario:
 		return "same-node scenarios are compared with two host processes on their node, measured in the same run"
+	case runrecord.ExternalBaselineScenario:
+		return "scenarios out of the cluster are compared with node A's host network reaching the same external server, measured in the same run"
 	}
 	return "every scenario is compared with the baseline measured in the same run"
 }
 
-// ScenarioList is the plan's scenarios in table order, every scenario
+// ScenarioList is the plan's scenarios in table order, the default set
 // when the plan names none, with the baselines they are compared with
 // added: node-node always, node-node-same when a same-node scenario is in
-// the plan.
+// the plan, node-external when one out of the cluster is.
 func (p Plan) ScenarioList() []Scenario {
-	want := func(s Scenario) bool { return p.Scenarios == nil || slices.Contains(p.Scenarios, s.Name) }
+	want := func(s Scenario) bool {
+		if p.Scenarios == nil {
+			return !s.OnRequest
+		}
+		return slices.Contains(p.Scenarios, s.Name)
+	}
 	needed := map[string]bool{runrecord.BaselineScenario: true}
 	for _, s := range Scenarios {
 		if want(s) {

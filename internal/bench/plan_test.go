@@ -18,13 +18,18 @@ func TestScenarioTable(t *testing.T) {
 	if Scenarios[0].Name != runrecord.BaselineScenario || Baseline().Name != "node-node" {
 		t.Fatalf("the first row must be the baseline, got %s", Scenarios[0].Name)
 	}
-	want := []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport"}
+	want := []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport",
+		"pod-hairpin", "pod-nodeport-remote", "node-external", "pod-external"}
 	if got := ScenarioNames(); !slices.Equal(got, want) {
 		t.Errorf("scenarios %v, want %v", got, want)
 	}
+	if got, want := OnRequestNames(), []string{"pod-nodeport-remote", "node-external", "pod-external"}; !slices.Equal(got, want) {
+		t.Errorf("on request %v, want %v", got, want)
+	}
 	// Each row's baseline: the bare path over the same resources.
 	baselines := map[string]string{"node-node": "node-node", "pod-node": "node-node", "node-pod": "node-node", "pod-pod-cross": "node-node",
-		"node-node-same": "node-node-same", "pod-pod-same": "node-node-same", "pod-clusterip": "node-node", "pod-nodeport": "node-node"}
+		"node-node-same": "node-node-same", "pod-pod-same": "node-node-same", "pod-clusterip": "node-node", "pod-nodeport": "node-node",
+		"pod-hairpin": "node-node-same", "pod-nodeport-remote": "node-node", "node-external": "node-external", "pod-external": "node-external"}
 	for _, s := range Scenarios {
 		if got := s.BaselineName(); got != baselines[s.Name] {
 			t.Errorf("%s is compared with %s, want %s", s.Name, got, baselines[s.Name])
@@ -32,20 +37,27 @@ func TestScenarioTable(t *testing.T) {
 		if s.IsBaseline() != (s.Name == s.BaselineName()) {
 			t.Errorf("%s: IsBaseline %v, but its baseline is %s", s.Name, s.IsBaseline(), s.BaselineName())
 		}
-		if b, err := LookupScenario(s.BaselineName()); err != nil || b.Placement != s.Placement || !b.IsBaseline() {
-			t.Errorf("%s: baseline %s (%v) is not a baseline of the same placement", s.Name, s.BaselineName(), err)
+		b, err := LookupScenario(s.BaselineName())
+		if err != nil || b.staysOnNode() != s.staysOnNode() || b.To == cluster.ExternalEndpoint != (s.To == cluster.ExternalEndpoint) || !b.IsBaseline() {
+			t.Errorf("%s: baseline %s (%v) is not a baseline over the same resources", s.Name, s.BaselineName(), err)
+		}
+		if !s.OnRequest && b.OnRequest {
+			t.Errorf("%s is in the default set, its baseline %s is not", s.Name, b.Name)
 		}
 	}
 	for _, s := range Scenarios {
-		kinds := []cluster.EndpointKind{cluster.NodeEndpoint, cluster.PodEndpoint}
-		if !slices.Contains(kinds, s.From) || !slices.Contains(kinds, s.To) {
+		if !slices.Contains([]cluster.EndpointKind{cluster.NodeEndpoint, cluster.PodEndpoint}, s.From) ||
+			!slices.Contains([]cluster.EndpointKind{cluster.NodeEndpoint, cluster.PodEndpoint, cluster.ExternalEndpoint}, s.To) {
 			t.Errorf("%s: bad kinds %s → %s", s.Name, s.From, s.To)
 		}
-		if s.Placement != CrossNode && s.Placement != SameNode {
+		if !slices.Contains([]Placement{CrossNode, SameNode, Self}, s.Placement) || (s.Placement == Self && s.From != s.To) {
 			t.Errorf("%s: bad placement %q", s.Name, s.Placement)
 		}
 		if s.Target != cluster.DirectTarget && s.To != cluster.PodEndpoint {
 			t.Errorf("%s: a Service's backend must be a pod", s.Name)
+		}
+		if s.Via != ViaBackendNode && s.Target != cluster.NodePortTarget {
+			t.Errorf("%s: a NodePort's node on a %s row", s.Name, s.Target)
 		}
 		if s.About == "" {
 			t.Errorf("%s: no description", s.Name)
@@ -131,7 +143,12 @@ func TestScenarioSelection(t *testing.T) {
 		want     []string
 		warnings []string
 	}{
-		{"all by default", nil, ScenarioNames(), nil},
+		{"the default set by default", nil, []string{"node-node", "pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport", "pod-hairpin"}, nil},
+		{"every one named", ScenarioNames(), ScenarioNames(), nil},
+		{"external baseline added", []string{"pod-external"}, []string{"node-node", "node-external", "pod-external"},
+			[]string{"added node-node:", "added node-external: scenarios out of the cluster are compared with node A's host network"}},
+		{"remote NodePort compared with node-node", []string{"pod-nodeport-remote"}, []string{"node-node", "pod-nodeport-remote"}, []string{"added node-node:"}},
+		{"hairpin compared with node-node-same", []string{"pod-hairpin"}, []string{"node-node", "node-node-same", "pod-hairpin"}, []string{"added node-node:", "added node-node-same:"}},
 		{"baseline added", []string{"pod-pod-cross"}, []string{"node-node", "pod-pod-cross"}, []string{"added node-node"}},
 		{"table order", []string{"pod-nodeport", "node-node", "pod-node"}, []string{"node-node", "pod-node", "pod-nodeport"}, nil},
 		{"same-node baseline added", []string{"pod-pod-same"}, []string{"node-node", "node-node-same", "pod-pod-same"},
@@ -275,16 +292,18 @@ func TestWriteTests(t *testing.T) {
 	out := b.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	n := len(p.Tests())
-	if n != 2*8*2*2 {
+	if n != 2*9*2*2 {
 		t.Fatalf("%d tests", n)
 	}
 	for _, want := range []string{
-		"64 tests, one at a time: 2 variant(s) × 8 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
+		"72 tests, one at a time: 2 variant(s) × 9 scenarios × tcp,udp × 1 stream(s) × 2 repeats, interleaved order",
 		"UDP at 500 Mbit/s per stream",
 		"note: 2 repeats: with fewer than 4 the significance test can never call a difference real",
 		"#   VARIANT          SCENARIO        PROTO  STREAMS  REPEAT  ROUTE",
-		"1   datapath=routed  pod-nodeport    tcp    1        1/2     pod on node-1 → NodePort of node-2 → pod on node-2", // seed 1's order
-		"3   datapath=routed  node-node       tcp    1        1/2     node-1 → node-2",
+		"1   datapath=routed  node-node-same  udp    1        1/2     node-1 → node-1", // seed 1's order
+		"4   datapath=routed  node-node       tcp    1        1/2     node-1 → node-2",
+		"pod on node-1 → ClusterIP → itself",
+		"not in the default set, run only when named: pod-nodeport-remote, node-external, pod-external",
 		"datapath=vxlan   node-node-same  tcp    1        2/2     node-1 → node-1",
 		"pod on node-1 → NodePort of node-2 → pod on node-2",
 		"pod on node-1 → ClusterIP → pod on node-2",
@@ -332,10 +351,10 @@ func TestSpec(t *testing.T) {
 		}
 	}
 	rec := p.Record()
-	if rec.UDPRate != DefaultUDPRate || rec.Variants != nil || rec.Order != "interleaved" || len(rec.Scenarios) != 8 {
+	if rec.UDPRate != DefaultUDPRate || rec.Variants != nil || rec.Order != "interleaved" || len(rec.Scenarios) != 9 {
 		t.Errorf("record %+v", rec)
 	}
-	for _, sc := range Scenarios {
+	for _, sc := range p.ScenarioList() {
 		if rec.Baselines[sc.Name] != sc.BaselineName() || rec.BaselineOf(sc.Name) != sc.BaselineName() {
 			t.Errorf("record: %s compared with %q, want %s", sc.Name, rec.Baselines[sc.Name], sc.BaselineName())
 		}

@@ -89,7 +89,7 @@ func recordPath(p cluster.Path) runrecord.Path {
 // recordCluster is a cluster's info as the run record keeps it.
 func recordCluster(i cluster.Info) runrecord.ClusterInfo {
 	return runrecord.ClusterInfo{Kind: i.Kind, Name: i.Name, Nodes: i.Nodes, Kernel: i.Kernel, CPUs: i.CPUs,
-		Details: i.Details, Facts: i.Facts, Warnings: i.Warnings}
+		Details: i.Details, Facts: i.Facts, Warnings: i.Warnings, ServiceProxy: i.ServiceProxy}
 }
 
 // recordProtocols are the plan's protocols as the run record keeps them.

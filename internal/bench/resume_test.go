@@ -81,7 +81,7 @@ func TestResume(t *testing.T) {
 			if stopAt >= perVariant && opened["x"] != 0 {
 				t.Errorf("variant x was measured in full before, yet built again")
 			}
-			if len(res.Paths) != 2*len(Scenarios) || len(all.Variants) != 2 {
+			if len(res.Paths) != 2*defaultScenarios() || len(all.Variants) != 2 {
 				t.Errorf("%d paths, variants %v", len(res.Paths), all.Variants)
 			}
 		})

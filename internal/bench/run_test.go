@@ -25,7 +25,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := p.WithDefaults().Tests()
-	if len(run.Samples) != len(want) || len(want) != 8*2*3 {
+	if len(run.Samples) != len(want) || len(want) != 9*2*3 {
 		t.Fatalf("%d samples, want %d", len(run.Samples), len(want))
 	}
 	for i, s := range run.Samples {
@@ -37,7 +37,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 			t.Errorf("sample %d: %+v", i, s)
 		}
 	}
-	if !run.Complete || run.End.IsZero() || len(run.Summaries) != 16 || f.overlap.Load() {
+	if !run.Complete || run.End.IsZero() || len(run.Summaries) != 18 || f.overlap.Load() {
 		t.Errorf("complete %v, end %v, %d summaries, overlap %v", run.Complete, run.End, len(run.Summaries), f.overlap.Load())
 	}
 	if got := run.Plan.Nodes; !slices.Equal(got, []string{"node-1", "node-2"}) {
@@ -51,7 +51,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	for sc, r := range map[string]string{
 		"node-node": "node-1>node-2 direct", "pod-node": "pod-1a>node-2 direct", "node-pod": "node-1>pod-2a direct",
 		"pod-pod-cross": "pod-1a>pod-2a direct", "node-node-same": "node-1>node-1 direct", "pod-pod-same": "pod-1a>pod-1b direct",
-		"pod-clusterip": "pod-1a>pod-2a clusterip", "pod-nodeport": "pod-1a>pod-2a nodeport",
+		"pod-clusterip": "pod-1a>pod-2a clusterip", "pod-nodeport": "pod-1a>pod-2a nodeport", "pod-hairpin": "pod-1a>pod-1a clusterip",
 	} {
 		if route[sc] != r {
 			t.Errorf("%s ran %s, want %s", sc, route[sc], r)
@@ -61,7 +61,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	// the NodePort of the server's node; everything stopped, nothing closed
 	// (the caller owns the cluster).
 	calls := strings.Join(f.Calls(), "\n")
-	for _, c := range []string{"start node-2:5201", "start node-1:5201", "start pod-2a:5201", "start pod-1b:5201", "expose pod-2a",
+	for _, c := range []string{"start node-2:5201", "start node-1:5201", "start pod-2a:5201", "start pod-1b:5201", "start pod-1a:5201", "expose pod-2a", "expose pod-1a",
 		"client pod-1a clusterip 198.18.128.10:5201", "client pod-1a nodeport 198.18.0.2:30000", "stop node-2", "stop pod-2a", "stop pod-1b"} {
 		if !strings.Contains(calls, c) {
 			t.Errorf("no call %q in:\n%s", c, calls)
@@ -75,7 +75,7 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	if strings.Contains(calls, "close") {
 		t.Error("Run closed a cluster it does not own")
 	}
-	if len(run.Paths) != 8 || run.Path("", "node-node").Datapath != "host" || run.Path("", "node-node-same").UnderlayMTU != 0 {
+	if len(run.Paths) != 9 || run.Path("", "node-node").Datapath != "host" || run.Path("", "node-node-same").UnderlayMTU != 0 {
 		t.Errorf("paths %+v", run.Paths)
 	}
 	// Progress: every test started and finished, in order, with counts.
@@ -97,6 +97,9 @@ func TestRunRecordsEveryTest(t *testing.T) {
 	}
 	checkBaselines(t, run)
 }
+
+// defaultScenarios is how many scenarios a plan that names none runs.
+func defaultScenarios() int { return len(Plan{}.ScenarioList()) }
 
 // checkBaselines checks that each summary of run is compared with the
 // bare path over the same resources: same-node paths (20× faster in the
@@ -124,7 +127,7 @@ func checkBaselines(t *testing.T, run *runrecord.Run) {
 		case sc.From == cluster.PodEndpoint && (s.Overhead.Ratio < 0.049 || s.Overhead.Ratio > 0.051):
 			t.Errorf("%s: overhead %.4f, want the fake's 0.05", s.Key, s.Overhead.Ratio)
 		}
-		if sc.Placement == SameNode && !sc.IsBaseline() && (s.Floor == nil || s.Floor.Ratio != 0 || s.Floor.Kind != "none") {
+		if sc.staysOnNode() && !sc.IsBaseline() && (s.Floor == nil || s.Floor.Ratio != 0 || s.Floor.Kind != "none") {
 			t.Errorf("%s: floor %+v, want 0 (nothing crosses a link)", s.Key, s.Floor)
 		}
 	}
@@ -136,7 +139,7 @@ func TestFailedTestsDoNotStopTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(run.Samples) != 2*len(Scenarios) || run.FailedSamples() != 2 || !run.Complete {
+	if len(run.Samples) != 2*defaultScenarios() || run.FailedSamples() != 2 || !run.Complete {
 		t.Fatalf("%d samples, %d failed, complete %v", len(run.Samples), run.FailedSamples(), run.Complete)
 	}
 	for _, s := range run.Samples {
@@ -178,9 +181,13 @@ func TestUnsupportedScenarios(t *testing.T) {
 		skipped  []string
 		errorHas string
 	}{
-		{"one pod per node skips pod-pod-same and its baseline", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{}, []string{"node-node-same", "pod-pod-same"}, ""},
-		{"no Services skips them", &fakeCluster{nodes: 2, podsPerNode: 2, noServices: true}, Plan{}, []string{"pod-clusterip", "pod-nodeport"}, ""},
-		{"no pods at all", &fakeCluster{nodes: 2}, Plan{}, []string{"pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport"}, ""},
+		{"one pod per node skips pod-pod-same", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{}, []string{"pod-pod-same"}, ""},
+		{"one pod per node and no Services skip pod-pod-same and its baseline", &fakeCluster{nodes: 2, podsPerNode: 1, noServices: true}, Plan{},
+			[]string{"node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport", "pod-hairpin"}, ""},
+		{"no Services skips them", &fakeCluster{nodes: 2, podsPerNode: 2, noServices: true}, Plan{}, []string{"pod-clusterip", "pod-nodeport", "pod-hairpin"}, ""},
+		{"no pods at all", &fakeCluster{nodes: 2}, Plan{}, []string{"pod-node", "node-pod", "pod-pod-cross", "node-node-same", "pod-pod-same", "pod-clusterip", "pod-nodeport", "pod-hairpin"}, ""},
+		{"no external server", &fakeCluster{nodes: 2, podsPerNode: 2}, Plan{Scenarios: []string{"pod-external"}}, nil,
+			"scenario node-external cannot run here: node-external needs a server outside the cluster, and the cluster has none"},
 		{"asked for but impossible", &fakeCluster{nodes: 2, podsPerNode: 1}, Plan{Scenarios: []string{"pod-pod-same"}}, nil,
 			"scenario pod-pod-same cannot run here: pod-pod-same needs 2 pod(s) on node-1, the cluster has 1"},
 		{"asked for a Service", &fakeCluster{nodes: 2, podsPerNode: 1, noServices: true}, Plan{Scenarios: []string{"pod-nodeport"}}, nil,
@@ -218,7 +225,7 @@ func TestUnsupportedScenarios(t *testing.T) {
 					t.Errorf("%s: ran %v, notes %q", sk, ran[sk], notes)
 				}
 			}
-			if want := len(Scenarios) - len(tc.skipped); len(ran) != want {
+			if want := defaultScenarios() - len(tc.skipped); len(ran) != want {
 				t.Errorf("ran %d scenarios, want %d", len(ran), want)
 			}
 			if last := ev.finished[len(ev.finished)-1]; last.Index != last.Total || last.Total != len(run.Samples) {
@@ -490,5 +497,81 @@ func TestClusterFacts(t *testing.T) {
 	}
 	if want := []string{"datapath=routed: datapath routed", "datapath=vxlan: datapath vxlan"}; !slices.Equal(run.Cluster.Facts, want) {
 		t.Errorf("facts %q, want %q", run.Cluster.Facts, want)
+	}
+}
+
+// TestNewPaths places and binds issue 14's paths: the hairpin's server is
+// its client, exposed; the remote NodePort's backend is the second pod on
+// A and its NodePort B's; the external rows reach the cluster's external
+// endpoint, compared with node-external.
+func TestNewPaths(t *testing.T) {
+	f := &fakeCluster{nodes: 3, podsPerNode: 2, external: true}
+	run, err := Run(context.Background(), f, Plan{Repeats: 4, Scenarios: []string{"pod-hairpin", "pod-nodeport-remote", "pod-external"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"node-node", "node-node-same", "pod-hairpin", "pod-nodeport-remote", "node-external", "pod-external"}; !slices.Equal(run.Plan.Scenarios, want) {
+		t.Errorf("plan %v, want %v", run.Plan.Scenarios, want)
+	}
+	route := map[string]string{}
+	for _, s := range run.Samples {
+		if s.Failed() {
+			t.Errorf("%s failed: %s", s.Scenario, s.Error)
+		}
+		route[s.Scenario] = s.From + ">" + s.To + " " + string(s.TargetKind)
+	}
+	for sc, r := range map[string]string{
+		"pod-hairpin": "pod-1a>pod-1a clusterip", "pod-nodeport-remote": "pod-1a>pod-1b nodeport",
+		"node-external": "node-1>external direct", "pod-external": "pod-1a>external direct",
+	} {
+		if route[sc] != r {
+			t.Errorf("%s ran %s, want %s", sc, route[sc], r)
+		}
+	}
+	calls := strings.Join(f.Calls(), "\n")
+	for _, c := range []string{"start pod-1a:5201", "expose pod-1a", "client pod-1a clusterip 198.18.128.10:5201",
+		"start pod-1b:5201", "expose pod-1b", "client pod-1a nodeport 198.18.0.2:30000", "start external:5201",
+		"client node-1 direct 198.18.0.254:5201", "client pod-1a direct 198.18.0.254:5201", "stop external"} {
+		if !strings.Contains(calls, c) {
+			t.Errorf("no call %q in:\n%s", c, calls)
+		}
+	}
+	checkBaselines(t, run)
+	if p := run.Path("", "pod-nodeport-remote"); p.UnderlayMTU == 0 {
+		t.Errorf("pod-nodeport-remote path %+v: it crosses the link", p)
+	}
+}
+
+func TestNodePortNode(t *testing.T) {
+	pr := pair{a: cluster.Endpoint{Name: "node-1"}, b: cluster.Endpoint{Name: "node-2"}}
+	for _, tc := range []struct {
+		placement Placement
+		via       NodePortVia
+		want      string
+	}{
+		{CrossNode, ViaBackendNode, "node-2"},
+		{CrossNode, ViaOtherNode, "node-1"},
+		{SameNode, ViaBackendNode, "node-1"},
+		{SameNode, ViaOtherNode, "node-2"},
+		{Self, ViaOtherNode, "node-2"},
+	} {
+		if got := pr.nodePortNode(Scenario{Placement: tc.placement, Via: tc.via}).Name; got != tc.want {
+			t.Errorf("%s via %q: %s, want %s", tc.placement, tc.via, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		s    string
+		want string
+	}{
+		{"pod-hairpin", "pod on A → ClusterIP → itself"},
+		{"pod-nodeport-remote", "pod on A → NodePort of B → pod on A"},
+		{"pod-nodeport", "pod on A → NodePort of B → pod on B"},
+		{"pod-external", "pod on A → a server outside the cluster"},
+		{"node-external", "A → a server outside the cluster"},
+	} {
+		sc, _ := LookupScenario(tc.s)
+		if got := sc.Route("A", "B"); got != tc.want {
+			t.Errorf("%s: route %q, want %q", tc.s, got, tc.want)
+		}
 	}
 }

@@ -88,6 +88,18 @@ func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant stri
 	if err := p.mustRun(noService); err != nil {
 		return s, err
 	}
+	// A baseline whose scenarios all lacked their Service compares nothing.
+	var bindable []placement
+	for _, pl := range placed {
+		if _, ok := s.bound[pl.scenario.Name]; ok {
+			bindable = append(bindable, pl)
+		}
+	}
+	placed, idle = p.dropIdleBaselines(bindable)
+	for _, sk := range idle {
+		delete(s.bound, sk.scenario.Name)
+	}
+	skips = append(skips, idle...)
 	s.skipped = skips
 	s.paths, s.notes = tracePaths(ctx, c, variant, placed, s.bound)
 	return s, nil
@@ -273,12 +285,10 @@ func tracePaths(ctx context.Context, c cluster.Cluster, variant string, placed [
 }
 
 // serviceTarget picks the scenario's Service address among ts: the first
-// IPv4 ClusterIP, or the NodePort on the server's node (B).
+// IPv4 ClusterIP, or the NodePort on the node the scenario names (its
+// backend's, or the other node of the pair).
 func serviceTarget(ts []cluster.Target, sc Scenario, pr pair) (cluster.Target, bool) {
-	node := pr.b
-	if sc.Placement == SameNode {
-		node = pr.a
-	}
+	node := pr.nodePortNode(sc)
 	var fallback *cluster.Target
 	for i, t := range ts {
 		if t.Kind != sc.Target {

@@ -63,10 +63,18 @@ type runOptions struct {
 	flags *pflag.FlagSet // to tell a flag given from its default
 }
 
+// expandAll turns --scenarios all into every scenario of the table.
+func expandAll(names []string) []string {
+	if len(names) == 1 && names[0] == "all" {
+		return bench.ScenarioNames()
+	}
+	return names
+}
+
 // plan turns the flags into a validated plan.
 func (o runOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{
-		Scenarios: o.scenarios, Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
+		Scenarios: expandAll(o.scenarios), Streams: o.streams, Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
 		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
 		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube",
 	}
@@ -121,12 +129,14 @@ func newRunCommand(s Streams) *cobra.Command {
 		Use:   "run",
 		Short: "Measure the pod network against the bare nodes: every scenario, repeated, with statistics",
 		Long: `Run the scenario matrix (node-node baseline, pod-node, node-pod, pod-pod-cross,
-node-node-same baseline, pod-pod-same, pod-clusterip, pod-nodeport) × protocols
+node-node-same baseline, pod-pod-same, pod-clusterip, pod-nodeport, pod-hairpin;
+on request: pod-nodeport-remote, node-external baseline, pod-external) × protocols
 × streams, each test repeated, in an order that spreads drift over every
 scenario, and report each scenario's median goodput, its 95% confidence
 interval and its overhead against the bare path over the same resources,
-measured in the same run: node-node, or node-node-same (two host processes on
-the client's node) for the same-node scenarios.
+measured in the same run: node-node, node-node-same (two host processes on
+the client's node) for the same-node scenarios, or node-external for those out
+of the cluster.
 
 The cluster is the built-in lab (network namespaces on this machine; without
 root cnibench runs it in a user namespace of its own), or with --cluster kube
@@ -170,7 +180,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&o.scenarios, "scenarios", nil, "scenarios to run (default: every one the cluster supports): "+strings.Join(bench.ScenarioNames(), ","))
+	f.StringSliceVar(&o.scenarios, "scenarios", nil, "scenarios to run, or all (default: those the cluster supports of every one but "+strings.Join(bench.OnRequestNames(), ", ")+"): "+strings.Join(bench.ScenarioNames(), ","))
 	f.StringSliceVar(&o.protocols, "protocol", []string{"tcp"}, "protocols: tcp, udp or tcp,udp")
 	f.IntSliceVar(&o.streams, "streams", []int{1}, "parallel streams per test, a list like 1,4")
 	addTimingFlags(f, &o)

@@ -22,24 +22,27 @@ func TestRunDryRun(t *testing.T) {
 		tests int
 		want  []string
 	}{
-		{"defaults", nil, 96, []string{
-			"96 tests, one at a time: 1 variant(s) × 8 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
-			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 1m22s in all",
+		{"defaults", nil, 108, []string{
+			"108 tests, one at a time: 1 variant(s) × 9 scenarios × tcp × 1 stream(s) × 6 repeats, interleaved order",
+			"each test: 1s measured after 0s warm-up, TCP writes of 1 MiB; about 1m32s in all",
 			"tests on every scenario: throughput, rr; each latency test 500ms",
 			"lab datapath=routed: 3 nodes × 2 pods, MTU 1500, pod MTU 1500, uplinks shaped to 1 Gbit/s",
 			"1/6     ", "6/6     ",
 		}},
-		{"throughput only", []string{"--tests", "throughput"}, 48, []string{"about 53s in all"}},
-		{"latency only", []string{"--tests", "rr,crr,udp-rr", "--latency-duration", "2s", "--repeats", "2"}, 8 * 3 * 2, []string{
+		{"throughput only", []string{"--tests", "throughput"}, 54, []string{"about 59s in all"}},
+		{"latency only", []string{"--tests", "rr,crr,udp-rr", "--latency-duration", "2s", "--repeats", "2"}, 9 * 3 * 2, []string{
 			"each latency test 2s", "node-node       crr", "pod-clusterip   udp-rr",
 		}},
-		{"matrix", []string{"--tests", "throughput", "--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 8 * 2 * 2 * 3, []string{
-			"192 tests", "UDP at 500 Mbit/s per stream",
+		{"matrix", []string{"--tests", "throughput", "--datapath", "routed,vxlan", "--protocol", "tcp,udp", "--streams", "1,4", "--repeats", "3", "--link-rate", "0"}, 2 * 9 * 2 * 2 * 3, []string{
+			"216 tests", "UDP at 500 Mbit/s per stream",
 			"lab datapath=vxlan: 3 nodes × 2 pods, MTU 1500, pod MTU 1450, uplinks unshaped",
 			"note: 3 repeats: with fewer than 4 the significance test can never call a difference real",
 		}},
 		{"some scenarios, other nodes", []string{"--tests", "throughput", "--scenarios", "pod-pod-cross", "--nodes", "node-3,node-2", "--duration", "3", "--omit", "1s"}, 12, []string{
 			"note: added node-node", "each test: 3s measured after 1s warm-up", "pod on node-3 → pod on node-2",
+		}},
+		{"every scenario", []string{"--tests", "throughput", "--scenarios", "all", "--repeats", "1"}, 12, []string{
+			"pod on node-1 → NodePort of node-2 → pod on node-1", "node-1 → a server outside the cluster", "pod on node-1 → ClusterIP → itself",
 		}},
 		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 12, []string{
 			"note: added node-node-same: same-node scenarios are compared with two host processes on their node",

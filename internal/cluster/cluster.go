@@ -10,18 +10,25 @@ import (
 	"github.com/cnibench/cnibench/internal/engine"
 )
 
-// EndpointKind says whether an endpoint is a node's host network or a pod.
+// EndpointKind says whether an endpoint is a node's host network, a pod,
+// or a host outside the cluster.
 type EndpointKind string
 
 const (
 	NodeEndpoint EndpointKind = "node"
 	PodEndpoint  EndpointKind = "pod"
+	// ExternalEndpoint is a server outside the cluster: no node, no pod
+	// routes, so pods reach it only through their node's SNAT.
+	ExternalEndpoint EndpointKind = "external"
 )
+
+// ExternalName is the name of a cluster's external endpoint.
+const ExternalName = "external"
 
 // Endpoint is a place where a server or client can run.
 type Endpoint struct {
 	Name  string       `json:"name"` // e.g. "node-1" or "pod-1a"
-	Node  string       `json:"node"` // the node it lives on (itself for node endpoints)
+	Node  string       `json:"node"` // the node it lives on (itself for node endpoints, "" for external ones)
 	Kind  EndpointKind `json:"kind"`
 	Addrs []netip.Addr `json:"addrs"` // IPv4 first, then IPv6 when dual-stack
 }
@@ -71,6 +78,10 @@ type Info struct {
 	// explain its numbers (an MTU mismatch between pods and nodes, …),
 	// one sentence each that names the fix.
 	Warnings []string `json:"warnings,omitempty"`
+	// ServiceProxy is who implements Services, for machines: "kube-proxy
+	// iptables", "kube-proxy nftables", "cilium", … ("" = unknown). A
+	// Facts line says it for people.
+	ServiceProxy string `json:"service_proxy,omitempty"`
 }
 
 // Server is a running engine server on an endpoint.
@@ -99,7 +110,9 @@ type Cluster interface {
 	// IPv4 first; names are unique; every call returns the same list.
 	Endpoints(ctx context.Context) ([]Endpoint, error)
 	// StartServer starts (or, where servers always run, finds) a server
-	// on ep listening on port; port 0 is the cluster's default.
+	// on ep listening on port; port 0 is the cluster's default. On an
+	// external endpoint a backend may start nothing and return a Server
+	// whose Target is where the user's server listens.
 	StartServer(ctx context.Context, ep Endpoint, port int) (Server, error)
 	// Expose puts Services (ClusterIP, NodePort) in front of a server and
 	// returns their targets, each of kind ClusterIPTarget or

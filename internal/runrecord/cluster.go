@@ -15,6 +15,8 @@ type ClusterInfo struct {
 	// Warnings are what may explain the numbers (an MTU mismatch, …), one
 	// sentence each that names the fix.
 	Warnings []string `json:"warnings,omitempty"`
+	// ServiceProxy is who implements Services, e.g. "kube-proxy iptables".
+	ServiceProxy string `json:"service_proxy,omitempty"`
 }
 
 // TargetKind says how a client reached its server: "direct" (the server's

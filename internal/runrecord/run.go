@@ -30,6 +30,10 @@ const BaselineScenario = "node-node"
 // node-node is not the bare path it replaces.
 const LocalBaselineScenario = "node-node-same"
 
+// ExternalBaselineScenario is the baseline of the paths that leave the
+// cluster: node A's host network to a server outside the cluster.
+const ExternalBaselineScenario = "node-external"
+
 // Run is one cnibench run.
 type Run struct {
 	SchemaVersion   string          `json:"schema_version"`

@@ -112,7 +112,7 @@ func checkEndpoints(t *testing.T, ctx context.Context, c cluster.Cluster, eps []
 	var nodes []string
 	podsOn := map[string]int{}
 	seen := map[string]bool{}
-	podsStarted := false
+	podsStarted, externals := false, 0
 	prevNode := 0 // the node index of the last pod seen
 	for _, e := range eps {
 		if seen[e.Name] {
@@ -126,14 +126,25 @@ func checkEndpoints(t *testing.T, ctx context.Context, c cluster.Cluster, eps []
 		}
 		switch e.Kind {
 		case cluster.NodeEndpoint:
-			if podsStarted {
-				t.Errorf("node endpoint %s after pod endpoints: %v", e.Name, names(eps))
+			if podsStarted || externals > 0 {
+				t.Errorf("node endpoint %s after pod or external endpoints: %v", e.Name, names(eps))
 			}
 			if e.Node != e.Name {
 				t.Errorf("node endpoint %s has Node %q, want itself", e.Name, e.Node)
 			}
 			nodes = append(nodes, e.Name)
+		case cluster.ExternalEndpoint:
+			externals++
+			if externals == 1 && e.Name != cluster.ExternalName {
+				t.Errorf("the first external endpoint is named %s, want %s", e.Name, cluster.ExternalName)
+			}
+			if e.Node != "" {
+				t.Errorf("external endpoint %s on node %q, want none", e.Name, e.Node)
+			}
 		case cluster.PodEndpoint:
+			if externals > 0 {
+				t.Errorf("pod endpoint %s after external endpoints: %v", e.Name, names(eps))
+			}
 			podsStarted = true
 			i := slices.Index(nodes, e.Node)
 			if i < 0 {
