@@ -21,7 +21,7 @@ import (
 // logged with its figures, not asserted: the lab does not model the
 // per-connection cost of kube-proxy's rule chains (docs/run.md).
 func TestLabLatencyServiceCostsCRR(t *testing.T) {
-	m := lab.Matrix{LinkRates: []uint64{1e9}}
+	m := lab.Matrix{LinkRates: []uint64{1e9}, ServiceProxies: []lab.ServiceProxy{lab.IPTablesProxy}, Services: []int{1000}}
 	p := Plan{Repeats: 10, Kinds: []string{RR, CRR}, Scenarios: []string{"pod-pod-cross", "pod-clusterip"}}
 	run, err := labRun(t, context.Background(), m, p, nil)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"strings"
 	"sync"
 	"testing"
 
@@ -90,7 +89,8 @@ func TestNodeCPUEveryTest(t *testing.T) {
 					t.Fatalf("%s: node CPU summary %+v", sum.Key, n)
 				}
 				failed := hasWarning(sum, stats.WarnNodeCPUFailed)
-				if wantFail := tt.failNode != "" && !strings.HasSuffix(sum.Scenario, "-same"); failed != wantFail {
+				sc, _ := LookupScenario(sum.Scenario)
+				if wantFail := tt.failNode != "" && !sc.staysOnNode(); failed != wantFail {
 					t.Errorf("%s: node-cpu-failed warning %v, want %v: %+v", sum.Key, failed, wantFail, sum.Warnings)
 				}
 			}

@@ -26,6 +26,8 @@ type labUpOptions struct {
 	linkRate    string
 	ipv6        bool
 	policyRules int
+	proxy       string
+	services    int
 	verbose     bool
 }
 
@@ -37,7 +39,7 @@ func (o labUpOptions) config(s Streams) (lab.Config, error) {
 	cfg := lab.Config{
 		ID: o.id, Nodes: o.nodes, PodsPerNode: o.podsPerNode, Datapath: lab.Datapath(o.datapath),
 		UnderlayMTU: o.mtu, PodMTU: o.podMTU, LinkRate: rate, DualStack: o.ipv6,
-		PolicyRules: o.policyRules, Logger: logger(s, o.verbose),
+		PolicyRules: o.policyRules, ServiceProxy: lab.ServiceProxy(strings.ToLower(o.proxy)), Services: o.services, Logger: logger(s, o.verbose),
 	}.WithDefaults()
 	return cfg, cfg.Validate()
 }
@@ -88,6 +90,8 @@ func newLabUpCommand(s Streams, labs lab.Store) *cobra.Command {
 	f.StringVar(&o.linkRate, "link-rate", defaultLabLinkRate, "shape each node's uplink (as run does by default): "+linkRateHelp)
 	f.BoolVar(&o.ipv6, "ipv6", false, "dual-stack: add IPv6 (ULA) addresses")
 	f.IntVar(&o.policyRules, "policy-rules", 0, "non-matching nftables rules in every node's forward path")
+	f.StringVar(&o.proxy, "service-proxy", string(lab.NFTablesProxy), "how nodes implement Services, kube-proxy's modes: nftables (verdict maps) or iptables (a linear KUBE-SERVICES chain)")
+	f.IntVar(&o.services, "services", 0, "other Services in every node's tables, as a cluster has")
 	f.BoolVarP(&o.verbose, "verbose", "V", false, "log progress to stderr")
 	return cmd
 }

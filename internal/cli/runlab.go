@@ -31,6 +31,8 @@ type labRunOptions struct {
 	mtus        []int
 	podMTUs     []int
 	policyRules []int
+	proxies     []string
+	services    []int
 }
 
 // addLabRunFlags adds the lab's knobs to run's flags.
@@ -42,6 +44,8 @@ func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
 		f.IntSliceVar(&l.mtus, "mtu", nil, "lab: underlay MTUs, a list (default 1500)")
 		f.IntSliceVar(&l.podMTUs, "pod-mtu", nil, "lab: pod MTUs, a list (default: the underlay MTU minus the datapath's header tax)")
 		f.IntSliceVar(&l.policyRules, "policy-rules", nil, "lab: non-matching nftables rules every forwarded packet walks, a list like 0,1000")
+		f.StringSliceVar(&l.proxies, "service-proxy", nil, "lab: how nodes implement Services, kube-proxy's modes: a list of nftables (verdict maps), iptables (a linear KUBE-SERVICES chain) (default nftables)")
+		f.IntSliceVar(&l.services, "services", nil, "lab: other Services in every node's tables, as a cluster has, a list like 0,1000 (default 0)")
 	})
 	return l
 }
@@ -51,7 +55,10 @@ func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
 func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.Variant, error) {
 	m := lab.Matrix{
 		Base: lab.Config{Logger: logger(s, verbose)},
-		MTUs: l.mtus, PodMTUs: l.podMTUs, PolicyRules: l.policyRules,
+		MTUs: l.mtus, PodMTUs: l.podMTUs, PolicyRules: l.policyRules, Services: l.services,
+	}
+	for _, p := range l.proxies {
+		m.ServiceProxies = append(m.ServiceProxies, lab.ServiceProxy(strings.ToLower(p)))
 	}
 	for _, d := range l.datapaths {
 		m.Datapaths = append(m.Datapaths, lab.Datapath(strings.ToLower(d)))
@@ -65,7 +72,7 @@ func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.V
 	}
 	vs, err := m.Variants(runID)
 	if errors.Is(err, lab.ErrTooManyVariants) {
-		return nil, fmt.Errorf("%w: shorten the lists of --datapath, --link-rate, --mtu, --pod-mtu, --policy-rules", err)
+		return nil, fmt.Errorf("%w: shorten the lists of --datapath, --link-rate, --mtu, --pod-mtu, --policy-rules, --service-proxy, --services", err)
 	}
 	return vs, err
 }

@@ -59,6 +59,13 @@ func v6in(g2 uint16, groups ...uint16) netip.Addr {
 	return netip.AddrFrom16(b)
 }
 
+// ExternalIP is the external host's address: on the switch beside the
+// nodes, above every node's (MaxNodes), with no route to any pod.
+func ExternalIP() netip.Addr { return netip.AddrFrom4([4]byte{198, 18, 0, 254}) }
+
+// ExternalIP6 is the external host's IPv6 address.
+func ExternalIP6() netip.Addr { return v6(0, 0, 0, 0, 0x254) }
+
 // NodeIP is node i's (1-based) underlay address.
 func NodeIP(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, 0, byte(i)}) }
 
@@ -117,6 +124,8 @@ func nsPrefix(id string) string            { return "cnibench-" + id + "-" }
 func switchNSName(id string) string        { return nsPrefix(id) + "switch" }
 func nodeNSName(id string, i int) string   { return nsPrefix(id) + NodeName(i) }
 func podNSName(id string, i, j int) string { return nsPrefix(id) + PodName(i, j) }
+func externalNSName(id string) string      { return nsPrefix(id) + "external" }
+func externalPortName(id string) string    { return "cb" + id + "x" }
 func bridgeName(id string) string          { return "cb" + id + "br" }
 func switchPortName(id string, i int) string {
 	return fmt.Sprintf("cb%ss%d", id, i)

@@ -23,6 +23,7 @@ type Lab struct {
 	log *slog.Logger
 
 	sw    *netns.NS
+	ext   *netns.NS // the external host on the switch
 	nodes []*node
 
 	mu       sync.Mutex
@@ -170,6 +171,9 @@ func (l *Lab) createNamespaces() error {
 	if l.sw, err = l.newNS(switchNSName(id)); err != nil {
 		return err
 	}
+	if l.ext, err = l.newNS(externalNSName(id)); err != nil {
+		return err
+	}
 	for i := 1; i <= l.cfg.Nodes; i++ {
 		n := &node{idx: i}
 		if n.ns, err = l.newNS(nodeNSName(id, i)); err != nil {
@@ -212,6 +216,9 @@ func (l *Lab) setSysctls() error {
 	if err := writeSysctls(l.sw, common); err != nil {
 		return fmt.Errorf("switch: %w", err)
 	}
+	if err := writeSysctls(l.ext, common); err != nil {
+		return fmt.Errorf("external: %w", err)
+	}
 	for _, n := range l.nodes {
 		if err := writeSysctls(n.ns, nodeKV); err != nil {
 			return fmt.Errorf("%s: %w", NodeName(n.idx), err)
@@ -237,25 +244,8 @@ func (l *Lab) buildSwitch(hs handles) error {
 		return err
 	}
 	for _, n := range l.nodes {
-		port, err := addVeth(swh, switchPortName(id, n.idx), mtu, nil, uplinkName, n.ns, mtu)
+		h, up, err := l.plug(hs, br, switchPortName(id, n.idx), n.ns, NodeIP(n.idx))
 		if err != nil {
-			return err
-		}
-		if err := setMaster(swh, port, br); err != nil {
-			return err
-		}
-		h, err := hs.of(n.ns)
-		if err != nil {
-			return err
-		}
-		if _, err := linkUp(h, "lo"); err != nil {
-			return err
-		}
-		up, err := linkUp(h, uplinkName)
-		if err != nil {
-			return err
-		}
-		if err := addAddr(h, up, netip.PrefixFrom(NodeIP(n.idx), Underlay4.Bits())); err != nil {
 			return err
 		}
 		// Services: like a node's default route, it gets the packet to
@@ -277,7 +267,52 @@ func (l *Lab) buildSwitch(hs handles) error {
 			}
 		}
 	}
+	return l.buildExternal(hs, br)
+}
+
+// buildExternal plugs the external host into the switch: an address on
+// the underlay and nothing else, no route to any pod, so pod traffic
+// reaches it only masqueraded to its node's address, as the Internet
+// sees a cluster's egress.
+func (l *Lab) buildExternal(hs handles, br netlink.Link) error {
+	h, up, err := l.plug(hs, br, externalPortName(l.cfg.ID), l.ext, ExternalIP())
+	if err != nil {
+		return err
+	}
+	if l.cfg.DualStack {
+		return addAddr(h, up, netip.PrefixFrom(ExternalIP6(), Underlay6.Bits()))
+	}
 	return nil
+}
+
+// plug connects ns to the switch bridge br through a veth (port on the
+// switch side, eth0 inside ns, both up with lo), and gives eth0 addr on
+// the underlay. It returns ns's handle and its eth0.
+func (l *Lab) plug(hs handles, br netlink.Link, port string, ns *netns.NS, addr netip.Addr) (*netlink.Handle, netlink.Link, error) {
+	swh, err := hs.of(l.sw)
+	if err != nil {
+		return nil, nil, err
+	}
+	mtu := l.cfg.UnderlayMTU
+	p, err := addVeth(swh, port, mtu, nil, uplinkName, ns, mtu)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := setMaster(swh, p, br); err != nil {
+		return nil, nil, err
+	}
+	h, err := hs.of(ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := linkUp(h, "lo"); err != nil {
+		return nil, nil, err
+	}
+	up, err := linkUp(h, uplinkName)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h, up, addAddr(h, up, netip.PrefixFrom(addr, Underlay4.Bits()))
 }
 
 // buildPods wires each pod to its node the way Calico does: the pod has a
@@ -346,7 +381,7 @@ func (l *Lab) buildPods(hs handles) error {
 func (l *Lab) waitReady(ctx context.Context, hs handles) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	all := []*netns.NS{l.sw}
+	all := []*netns.NS{l.sw, l.ext}
 	for _, n := range l.nodes {
 		all = append(all, n.ns)
 		for _, p := range n.pods {

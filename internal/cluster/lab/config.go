@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/cnibench/cnibench/internal/units"
@@ -55,6 +56,13 @@ type Config struct {
 	// PolicyRules is the number of non-matching filter rules every packet
 	// forwarded by a node walks before it is accepted.
 	PolicyRules int `json:"policy_rules,omitempty"`
+	// ServiceProxy is how nodes implement Services, after kube-proxy's
+	// modes: nftables (verdict maps, the default) or iptables (a linear
+	// KUBE-SERVICES chain).
+	ServiceProxy ServiceProxy `json:"service_proxy,omitempty"`
+	// Services is how many dummy Services (a ClusterIP, one TCP port, one
+	// endpoint) sit in every node's tables, as a cluster's do.
+	Services int `json:"services,omitempty"`
 	// Named bind-mounts the namespaces under /run/netns (for `lab up`), so
 	// they outlive the process; otherwise only this process holds them and
 	// the kernel removes everything when it ends.
@@ -87,6 +95,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.UnderlayMTU == 0 {
 		c.UnderlayMTU = 1500
+	}
+	if c.ServiceProxy == "" {
+		c.ServiceProxy = ServiceProxies[0]
 	}
 	if c.PodMTU == 0 {
 		c.PodMTU = c.UnderlayMTU - headerTax(c.Datapath)
@@ -131,6 +142,12 @@ func (c Config) Validate() error {
 	if c.PolicyRules < 0 || c.PolicyRules > MaxPolicyRules {
 		errs = append(errs, fmt.Errorf("policy rules %d: use 0..%d", c.PolicyRules, MaxPolicyRules))
 	}
+	if !slices.Contains(ServiceProxies, c.ServiceProxy) {
+		errs = append(errs, fmt.Errorf("service proxy %q: use %s or %s (kube-proxy's modes)", c.ServiceProxy, NFTablesProxy, IPTablesProxy))
+	}
+	if c.Services < 0 || c.Services > MaxServices {
+		errs = append(errs, fmt.Errorf("services %d: use 0..%d", c.Services, MaxServices))
+	}
 	return errors.Join(errs...)
 }
 
@@ -165,7 +182,16 @@ func (c Config) facts() []string {
 	if c.PolicyRules > 0 {
 		dp += fmt.Sprintf(", %d policy rules", c.PolicyRules)
 	}
-	return []string{s, dp}
+	return []string{s, dp, c.proxyFact()}
+}
+
+// proxyFact says who implements Services and how many sit in the tables.
+func (c Config) proxyFact() string {
+	s := "Services: kube-proxy's " + string(c.ServiceProxy) + " mode (emulated)"
+	if c.Services > 0 {
+		s += fmt.Sprintf(", %d other Services in the tables", c.Services)
+	}
+	return s
 }
 
 // count is "1 node", "3 nodes".

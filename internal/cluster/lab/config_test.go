@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 		{Config{DualStack: true, PodMTU: 1000}, "IPv6 needs"},
 		{Config{LinkRate: 10}, "link rate"},
 		{Config{PolicyRules: -1}, "policy rules"},
+		{Config{ServiceProxy: "ipvs"}, `service proxy "ipvs": use nftables or iptables`},
+		{Config{Services: MaxServices + 1}, "services 8001: use 0..8000"},
 	} {
 		err := tc.cfg.WithDefaults().Validate()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -111,10 +113,12 @@ func TestInfoWarnsMTUMismatch(t *testing.T) {
 func TestInfoFacts(t *testing.T) {
 	for cfg, want := range map[Config][]string{
 		{}: {"emulated on one host: 3 nodes × 2 pods, network namespaces joined by veths",
-			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)", cpuFact},
-		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100}: {
+			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)",
+			"Services: kube-proxy's nftables mode (emulated)", cpuFact},
+		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100, ServiceProxy: IPTablesProxy, Services: 1000}: {
 			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
-			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules", cpuFact},
+			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules",
+			"Services: kube-proxy's iptables mode (emulated), 1000 other Services in the tables", cpuFact},
 	} {
 		info, err := (&Lab{cfg: cfg.WithDefaults()}).Info(context.Background())
 		if err != nil || !slices.Equal(info.Facts, want) {

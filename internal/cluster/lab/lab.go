@@ -25,7 +25,8 @@ var (
 
 // Info describes the lab for a run's record.
 func (l *Lab) Info(ctx context.Context) (cluster.Info, error) {
-	info := cluster.Info{Kind: "lab", Name: "lab-" + l.cfg.ID, CPUs: runtime.NumCPU(), Details: l.cfg, Warnings: l.cfg.mtuWarnings(), Facts: append(l.cfg.facts(), cpuFact)}
+	info := cluster.Info{Kind: "lab", Name: "lab-" + l.cfg.ID, CPUs: runtime.NumCPU(), Details: l.cfg, Warnings: l.cfg.mtuWarnings(), Facts: append(l.cfg.facts(), cpuFact),
+		ServiceProxy: "kube-proxy " + string(l.cfg.ServiceProxy)}
 	for _, n := range l.nodes {
 		info.Nodes = append(info.Nodes, NodeName(n.idx))
 	}
@@ -36,7 +37,8 @@ func (l *Lab) Info(ctx context.Context) (cluster.Info, error) {
 	return info, nil
 }
 
-// Endpoints lists the nodes (host network) then the pods, node by node.
+// Endpoints lists the nodes (host network), the pods, node by node, then
+// the external host.
 func (l *Lab) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
 	var eps []cluster.Endpoint
 	for _, n := range l.nodes {
@@ -47,7 +49,15 @@ func (l *Lab) Endpoints(ctx context.Context) ([]cluster.Endpoint, error) {
 			eps = append(eps, l.podEndpoint(n.idx, p.idx))
 		}
 	}
-	return eps, nil
+	return append(eps, l.externalEndpoint()), nil
+}
+
+func (l *Lab) externalEndpoint() cluster.Endpoint {
+	ep := cluster.Endpoint{Name: cluster.ExternalName, Kind: cluster.ExternalEndpoint, Addrs: []netip.Addr{ExternalIP()}}
+	if l.cfg.DualStack {
+		ep.Addrs = append(ep.Addrs, ExternalIP6())
+	}
+	return ep
 }
 
 func (l *Lab) nodeEndpoint(i int) cluster.Endpoint {
@@ -68,6 +78,9 @@ func (l *Lab) podEndpoint(i, j int) cluster.Endpoint {
 
 // Network is the endpoint's namespace as the engine (or a test) sees it.
 func (l *Lab) Network(ep cluster.Endpoint) (netns.Network, error) {
+	if ep.Kind == cluster.ExternalEndpoint && ep.Name == cluster.ExternalName {
+		return netns.Network{NS: l.ext}, nil
+	}
 	for _, n := range l.nodes {
 		if ep.Kind == cluster.NodeEndpoint && ep.Name == NodeName(n.idx) {
 			return netns.Network{NS: n.ns}, nil

@@ -94,21 +94,15 @@ func (l *Lab) buildNftables() error {
 				return fmt.Errorf("%s: %w", NodeName(n.idx), err)
 			}
 		}
+		if err := l.addDummyServices(c); err != nil {
+			return fmt.Errorf("%s: %w", NodeName(n.idx), err)
+		}
 	}
 	return nil
 }
 
 func (l *Lab) nodeTable(c *nftables.Conn, f family) error {
 	t := c.AddTable(l.table(f))
-	ipsKey := nftables.MustConcatSetType(f.addr, nftables.TypeInetProto, nftables.TypeInetService)
-	npKey := nftables.MustConcatSetType(nftables.TypeInetProto, nftables.TypeInetService)
-	ips := &nftables.Set{Table: t, Name: "service-ips", IsMap: true, Concatenation: true, KeyType: ipsKey, DataType: nftables.TypeVerdict}
-	nps := &nftables.Set{Table: t, Name: "service-nodeports", IsMap: true, Concatenation: true, KeyType: npKey, DataType: nftables.TypeVerdict}
-	for _, s := range []*nftables.Set{ips, nps} {
-		if err := c.AddSet(s, nil); err != nil {
-			return fmt.Errorf("nft add map %s: %w", s.Name, err)
-		}
-	}
 	services := c.AddChain(&nftables.Chain{Name: "services", Table: t})
 	masq := c.AddChain(&nftables.Chain{Name: "masquerading", Table: t})
 	c.AddChain(&nftables.Chain{Name: "mark-for-masquerade", Table: t})
@@ -136,25 +130,9 @@ func (l *Lab) nodeTable(c *nftables.Conn, f family) error {
 		&expr.Masq{},
 	}})
 
-	// ip daddr . meta l4proto . th dport vmap @service-ips
-	c.AddRule(&nftables.Rule{Table: t, Chain: services, Exprs: []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddrOff, Len: f.addrLen},
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: f.protoReg},
-		&expr.Payload{DestRegister: f.portReg, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-		&expr.Lookup{SourceRegister: 1, SetName: ips.Name, SetID: ips.ID, DestRegister: 0, IsDestRegSet: true},
-	}})
-	// fib daddr type local ip daddr != LOOPBACK meta l4proto . th dport vmap @service-nodeports
-	lo := f.loopback
-	c.AddRule(&nftables.Rule{Table: t, Chain: services, Exprs: []expr.Any{
-		&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.daddrOff, Len: f.addrLen},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: f.addrLen, Mask: maskBytes(lo), Xor: make([]byte, f.addrLen)},
-		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: lo.Masked().Addr().AsSlice()},
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Payload{DestRegister: 9, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-		&expr.Lookup{SourceRegister: 1, SetName: nps.Name, SetID: nps.ID, DestRegister: 0, IsDestRegSet: true},
-	}})
+	if err := l.proxyEntry(c, t, services, f); err != nil {
+		return err
+	}
 	// meta mark & 0x4000 == 0 return; meta mark set meta mark ^ 0x4000; masquerade fully-random
 	c.AddRule(&nftables.Rule{Table: t, Chain: masq, Exprs: []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
@@ -244,7 +222,8 @@ type service struct {
 	backend4 netip.Addr
 	backend6 netip.Addr // invalid unless dual-stack
 	port     uint16
-	nodePort uint16
+	nodePort uint16 // 0: none (a dummy)
+	dummy    bool   // one of Config.Services: ClusterIP, TCP only
 }
 
 // addService programs s on every node, like kube-proxy does for a Service
@@ -258,67 +237,20 @@ func (l *Lab) addService(s service) error {
 			return err
 		}
 		for _, f := range l.families() {
-			vip, backend := ClusterIP(s.n), s.backend4
+			backend := s.backend4
 			if f.fam == nftables.TableFamilyIPv6 {
-				vip, backend = ClusterIP6(s.n), s.backend6
+				backend = s.backend6
 			}
 			if !backend.IsValid() {
 				continue
 			}
-			if err := l.serviceChains(c, f, s, vip, backend); err != nil {
+			if err := l.serviceChains(c, f, s, backend); err != nil {
 				return fmt.Errorf("%s: %w", NodeName(n.idx), err)
 			}
 		}
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("%s: nft add service %s: %w", NodeName(n.idx), s.name, err)
 		}
-	}
-	return nil
-}
-
-func (l *Lab) serviceChains(c *nftables.Conn, f family, s service, vip, backend netip.Addr) error {
-	t := l.table(f)
-	suffix := fmt.Sprintf("%d-%s-p%d", s.n, s.name, s.port)
-	ep := c.AddChain(&nftables.Chain{Name: "endpoint-" + suffix, Table: t})
-	svc := c.AddChain(&nftables.Chain{Name: "service-" + suffix, Table: t})
-	ext := c.AddChain(&nftables.Chain{Name: "external-" + suffix, Table: t})
-	// ip saddr BACKEND jump mark-for-masquerade (hairpin)
-	c.AddRule(&nftables.Rule{Table: t, Chain: ep, Exprs: []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: f.saddrOff, Len: f.addrLen},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: backend.AsSlice()},
-		&expr.Verdict{Kind: expr.VerdictJump, Chain: "mark-for-masquerade"},
-	}})
-	// dnat to BACKEND:PORT
-	c.AddRule(&nftables.Rule{Table: t, Chain: ep, Exprs: []expr.Any{
-		&expr.Immediate{Register: 1, Data: backend.AsSlice()},
-		&expr.Immediate{Register: 2, Data: be16(s.port)},
-		&expr.NAT{Type: expr.NATTypeDestNAT, Family: f.nfproto, RegAddrMin: 1, RegProtoMin: 2, Specified: true},
-	}})
-	c.AddRule(&nftables.Rule{Table: t, Chain: svc, Exprs: []expr.Any{
-		&expr.Verdict{Kind: expr.VerdictGoto, Chain: ep.Name},
-	}})
-	c.AddRule(&nftables.Rule{Table: t, Chain: ext, Exprs: []expr.Any{
-		&expr.Verdict{Kind: expr.VerdictJump, Chain: "mark-for-masquerade"},
-	}})
-	c.AddRule(&nftables.Rule{Table: t, Chain: ext, Exprs: []expr.Any{
-		&expr.Verdict{Kind: expr.VerdictGoto, Chain: svc.Name},
-	}})
-	ips := &nftables.Set{Table: t, Name: "service-ips", IsMap: true, Concatenation: true,
-		KeyType: nftables.MustConcatSetType(f.addr, nftables.TypeInetProto, nftables.TypeInetService), DataType: nftables.TypeVerdict}
-	nps := &nftables.Set{Table: t, Name: "service-nodeports", IsMap: true, Concatenation: true,
-		KeyType: nftables.MustConcatSetType(nftables.TypeInetProto, nftables.TypeInetService), DataType: nftables.TypeVerdict}
-	var ipElems, npElems []nftables.SetElement
-	for _, proto := range []byte{unix.IPPROTO_TCP, unix.IPPROTO_UDP} {
-		key := append(append(vip.AsSlice(), pad4([]byte{proto})...), pad4(be16(s.port))...)
-		ipElems = append(ipElems, nftables.SetElement{Key: key, VerdictData: &expr.Verdict{Kind: expr.VerdictGoto, Chain: svc.Name}})
-		npKey := append(pad4([]byte{proto}), pad4(be16(s.nodePort))...)
-		npElems = append(npElems, nftables.SetElement{Key: npKey, VerdictData: &expr.Verdict{Kind: expr.VerdictGoto, Chain: ext.Name}})
-	}
-	if err := c.SetAddElements(ips, ipElems); err != nil {
-		return fmt.Errorf("nft add element %s: %w", ips.Name, err)
-	}
-	if err := c.SetAddElements(nps, npElems); err != nil {
-		return fmt.Errorf("nft add element %s: %w", nps.Name, err)
 	}
 	return nil
 }

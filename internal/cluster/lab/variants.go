@@ -23,6 +23,10 @@ type Matrix struct {
 	MTUs        []int    // underlay MTU
 	PodMTUs     []int    // 0 = the datapath's default
 	PolicyRules []int
+	// ServiceProxies and Services label a variant whenever given, even
+	// with one value: who implements Services is a fact of the figures.
+	ServiceProxies []ServiceProxy
+	Services       []int
 }
 
 // MaxVariants bounds a matrix: each variant's lab ID is the run ID plus one
@@ -53,22 +57,27 @@ func (v Variant) Open(ctx context.Context) (cluster.Cluster, error) {
 type knob struct {
 	name   string
 	n      int
+	always bool // in the label whenever given, not only when it varies
 	apply  func(c *Config, i int)
 	format func(i int) string
 }
 
 func (m Matrix) knobs() []knob {
 	return []knob{
-		{"datapath", len(m.Datapaths), func(c *Config, i int) { c.Datapath = m.Datapaths[i] },
+		{"datapath", len(m.Datapaths), false, func(c *Config, i int) { c.Datapath = m.Datapaths[i] },
 			func(i int) string { return string(m.Datapaths[i]) }},
-		{"link-rate", len(m.LinkRates), func(c *Config, i int) { c.LinkRate = m.LinkRates[i] },
+		{"link-rate", len(m.LinkRates), false, func(c *Config, i int) { c.LinkRate = m.LinkRates[i] },
 			func(i int) string { return linkRateLabel(m.LinkRates[i]) }},
-		{"mtu", len(m.MTUs), func(c *Config, i int) { c.UnderlayMTU = m.MTUs[i] },
+		{"mtu", len(m.MTUs), false, func(c *Config, i int) { c.UnderlayMTU = m.MTUs[i] },
 			func(i int) string { return strconv.Itoa(m.MTUs[i]) }},
-		{"pod-mtu", len(m.PodMTUs), func(c *Config, i int) { c.PodMTU = m.PodMTUs[i] },
+		{"pod-mtu", len(m.PodMTUs), false, func(c *Config, i int) { c.PodMTU = m.PodMTUs[i] },
 			func(i int) string { return podMTULabel(m.PodMTUs[i]) }},
-		{"policy-rules", len(m.PolicyRules), func(c *Config, i int) { c.PolicyRules = m.PolicyRules[i] },
+		{"policy-rules", len(m.PolicyRules), false, func(c *Config, i int) { c.PolicyRules = m.PolicyRules[i] },
 			func(i int) string { return strconv.Itoa(m.PolicyRules[i]) }},
+		{"service-proxy", len(m.ServiceProxies), true, func(c *Config, i int) { c.ServiceProxy = m.ServiceProxies[i] },
+			func(i int) string { return string(m.ServiceProxies[i]) }},
+		{"services", len(m.Services), true, func(c *Config, i int) { c.Services = m.Services[i] },
+			func(i int) string { return strconv.Itoa(m.Services[i]) }},
 	}
 }
 
@@ -89,7 +98,8 @@ func podMTULabel(v int) string {
 
 // Variants lists every combination, the first knob varying slowest, each
 // with its label and defaulted, validated config. Labels name the datapath
-// always and every other knob that takes more than one value. Lab IDs are
+// always, the service proxy and services whenever given, and every other
+// knob that takes more than one value. Lab IDs are
 // runID plus the variant's index in base 36. runID must be 1 to 7
 // lowercase letters or digits. A matrix of more than MaxVariants
 // combinations is ErrTooManyVariants.
@@ -114,7 +124,7 @@ func (m Matrix) Variants(runID string) ([]Variant, error) {
 				continue
 			}
 			k.apply(&cfg, idx[j])
-			if k.name == "datapath" || k.n > 1 {
+			if k.name == "datapath" || k.always || k.n > 1 {
 				label = append(label, k.name+"="+k.format(idx[j]))
 			}
 		}

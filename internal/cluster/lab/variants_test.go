@@ -26,6 +26,8 @@ func TestMatrixVariants(t *testing.T) {
 			[]string{"datapath=vxlan,pod-mtu=default", "datapath=vxlan,pod-mtu=1500"}, []int{1450, 1500}, ""},
 		{"policy sweep", Matrix{PolicyRules: []int{0, 1000}, MTUs: []int{9000}},
 			[]string{"datapath=routed,policy-rules=0", "datapath=routed,policy-rules=1000"}, []int{9000, 9000}, ""},
+		{"service proxy labelled when given", Matrix{ServiceProxies: []ServiceProxy{IPTablesProxy}, Services: []int{0, 1000}},
+			[]string{"datapath=routed,service-proxy=iptables,services=0", "datapath=routed,service-proxy=iptables,services=1000"}, []int{1500, 1500}, ""},
 		{"bad value", Matrix{Datapaths: []Datapath{"calico"}}, nil, nil, `datapath "calico": use one of routed, vxlan, ipip, wireguard`},
 		{"bad MTU", Matrix{MTUs: []int{1500, 100}}, nil, nil, "datapath=routed,mtu=100: underlay MTU 100"},
 		{"too many", Matrix{PolicyRules: make([]int, 10), MTUs: []int{1500, 1400, 1300, 1280}}, nil, nil, "more than 36 variants"},
