@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/agent"
@@ -91,4 +93,28 @@ func newCPUStatCommand(s Streams) *cobra.Command {
 			return agent.WriteCPUStat(s.Out, t)
 		},
 	}
+}
+
+// newProxyModeCommand is the hidden `cnibench proxymode`: kube-proxy's mode
+// from its metrics endpoint on loopback (agent.ProxyMode), exec'd in a
+// node's hostNetwork pod.
+func newProxyModeCommand(s Streams) *cobra.Command {
+	var port uint16
+	cmd := &cobra.Command{
+		Use:     agent.CmdProxyMode,
+		Short:   "Print kube-proxy's mode from http://127.0.0.1:10249/proxyMode (for the kube backend)",
+		Example: "  cnibench proxymode",
+		Hidden:  true,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			mode, err := agent.ProxyMode(cmd.Context(), netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(s.Out, mode)
+			return nil
+		},
+	}
+	cmd.Flags().Uint16Var(&port, agent.FlagProxyModePort, agent.ProxyModePort, "kube-proxy's metrics port")
+	return cmd
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -60,5 +62,38 @@ func TestCPUStat(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "cpustat", "extra"); code == 0 || !strings.Contains(errOut, "unknown command") && !strings.Contains(errOut, "accepts 0 arg") {
 		t.Errorf("cpustat with an argument: exit %d, %q", code, errOut)
+	}
+}
+
+func TestProxyModeCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("iptables"))
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, closed, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"kube-proxy answers", []string{"proxymode", "--port", port}, 0, "iptables\n", ""},
+		{"nothing listens", []string{"proxymode", "--port", closed}, 1, "", "no kube-proxy at http://127.0.0.1:" + closed + "/proxyMode"},
+		{"no arguments", []string{"proxymode", "198.18.0.2"}, 1, "", "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := run(t, tt.args...)
+			if code != tt.wantCode || out != tt.wantOut || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr ~%q", code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+		})
 	}
 }

@@ -102,6 +102,7 @@ can be the other end of any test.`,
 		newCPUStatCommand(s),
 		newIdleCommand(s),
 		newProbeCommand(s),
+		newProxyModeCommand(s),
 	)
 	registerCompletions(root, labs)
 	return root

@@ -74,6 +74,32 @@ func TestRunDryRun(t *testing.T) {
 	}
 }
 
+// TestRunKubeExternalScenarios: without --external-server, --scenarios all
+// on a cluster leaves the scenarios out of the cluster out and says so;
+// with it they are in the plan.
+func TestRunKubeExternalScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantNote bool
+	}{
+		{"no external server", nil, true},
+		{"an external server", []string{"--external-server", "198.18.0.200"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--dry-run", "--cluster", "kube", "--scenarios", "all", "--tests", "throughput", "--repeats", "1"}, tc.args...)
+			out, errOut, err := runCommand(t, newRunCommand, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			note := "note: node-external, pod-external left out: they need a server outside the cluster; name one with --external-server HOST[:PORT]"
+			if strings.Contains(errOut, note) != tc.wantNote || strings.Contains(out, "pod-external") == tc.wantNote {
+				t.Errorf("stderr %q\nstdout:\n%s", errOut, out)
+			}
+		})
+	}
+}
+
 func TestRunFlagErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -106,6 +132,9 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--tests", "tcp_rr"}, `unknown test "tcp_rr": use throughput, rr, crr, udp-rr, rr-load or udp-max`},
 		{[]string{"--latency-duration", "5ms"}, "latency duration 5ms: use 10ms..1m0s"},
 		{[]string{"--cluster", "kube", "--server-image", "networkstatic/iperf3", "--tests", "throughput,rr"}, "--tests rr with --server-image: a stock iperf3 cannot answer latency tests"},
+		{[]string{"--cluster", "kube", "--scenarios", "pod-external"}, "pod-external need a server outside the cluster: run `cnibench server` (or `iperf3 -s`) on a host the nodes reach and name it with --external-server HOST[:PORT]"},
+		{[]string{"--cluster", "kube", "--external-server", "a:b:c"}, `--external-server "a:b:c": not a host: use HOST[:PORT]`},
+		{[]string{"--cluster", "kube", "--external-traffic-policy", "Nowhere"}, `--external-traffic-policy "Nowhere": use Cluster or Local`},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -34,6 +34,8 @@ type kubeOptions struct {
 	tolerations  []string
 	tols         []corev1.Toleration // parsed by parseTolerations
 	namespace    string              // -n: an existing namespace to run in
+	external     string              // --external-server HOST[:PORT]
+	policy       string              // --external-traffic-policy
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -51,6 +53,10 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 		f.BoolVar(&k.tolerateCP, "tolerate-control-plane", false, "kube: let the node choice use control-plane nodes tainted NoSchedule (their pods tolerate the taint)")
 		addNamespaceFlag(f, k, "kube: run in this existing namespace instead of one of the run's own (for users who may create pods only there): "+
 			"only the run's labelled pods and Services are created and deleted, never the namespace (docs/kube.md)")
+		f.StringVar(&k.external, "external-server", "", "kube: a server outside the cluster, HOST[:PORT] (port 5201 when left out), running `cnibench server` or `iperf3 -s`: "+
+			"the far end of pod-external and node-external, which run only with it")
+		f.StringVar(&k.policy, "external-traffic-policy", string(corev1.ServiceExternalTrafficPolicyCluster), "kube: the NodePort Service's externalTrafficPolicy, Cluster or Local; "+
+			"with Local, pod-nodeport-remote is refused at once (the node without the backend drops its NodePort's traffic)")
 		f.StringArrayVar(&k.tolerations, "toleration", nil, "kube: let the node choice use nodes with this taint, KEY[=VALUE][:EFFECT] (e.g. dedicated=benchmark:NoSchedule; repeatable); their pods tolerate it")
 	})
 	return k
@@ -206,6 +212,7 @@ func (k *kubeOptions) backendConfig(s Streams, runID string, nodes []string, ver
 	return kube.Config{
 		Client: cs, Dynamic: dyn, REST: rest, Name: name, ID: runID, Namespace: k.namespace, Nodes: nodes, Image: k.image, ServerImage: k.serverImage,
 		PullPolicy: corev1.PullPolicy(k.pullPolicy), ReadyTimeout: k.readyTimeout, TolerateControlPlane: k.tolerateCP, Tolerations: k.tols, Logger: logger(s, verbose),
+		ExternalServer: k.external, ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicy(k.policy),
 	}, nil
 }
 
@@ -217,6 +224,9 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		return err
 	}
 	if err := k.checkImage(); err != nil {
+		return err
+	}
+	if err := k.externalScenarios(s, o, &plan); err != nil {
 		return err
 	}
 	if o.dryRun {
@@ -241,6 +251,39 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	return measure(cmd, s, o, format, plan, runID, o.sweep([]bench.Variant{v}))
 }
 
+// externalScenarios refuses the scenarios out of the cluster when no
+// --external-server says where their server is: named ones with an error
+// that names the flag; with --scenarios all they are left out, saying so.
+func (k *kubeOptions) externalScenarios(s Streams, o runOptions, plan *bench.Plan) error {
+	if err := kube.CheckTrafficPolicy(corev1.ServiceExternalTrafficPolicy(k.policy)); err != nil {
+		return inFlagWords(err)
+	}
+	if k.external != "" {
+		if _, _, err := kube.ParseExternalServer(k.external); err != nil {
+			return inFlagWords(err)
+		}
+		return nil
+	}
+	var keep, external []string
+	for _, name := range plan.Scenarios {
+		if sc, err := bench.LookupScenario(name); err == nil && sc.To == cluster.ExternalEndpoint {
+			external = append(external, name)
+			continue
+		}
+		keep = append(keep, name)
+	}
+	switch {
+	case len(external) == 0:
+		return nil
+	case len(o.scenarios) == 1 && o.scenarios[0] == "all":
+		fmt.Fprintf(s.Err, "note: %s left out: they need a server outside the cluster; name one with --external-server HOST[:PORT] (docs/kube.md)\n", strings.Join(external, ", "))
+		plan.Scenarios = keep
+		return nil
+	}
+	return fmt.Errorf("%s need a server outside the cluster: run `cnibench server` (or `iperf3 -s`) on a host the nodes reach and name it with --external-server HOST[:PORT] (docs/kube.md)",
+		strings.Join(external, ", "))
+}
+
 // kubeFlags are the flags of run that set the kube backend's settings.
 var kubeFlags = map[kube.Setting]string{
 	kube.SettingImage:      "--image",
@@ -248,6 +291,9 @@ var kubeFlags = map[kube.Setting]string{
 	kube.SettingNodes:      "--nodes",
 	kube.SettingToleration: "--toleration",
 	kube.SettingNamespace:  "--namespace",
+
+	kube.SettingExternalServer:        "--external-server",
+	kube.SettingExternalTrafficPolicy: "--external-traffic-policy",
 }
 
 // noPairHint is what a user of run can do when no node pair qualifies.

@@ -99,6 +99,16 @@ type Config struct {
 	// away to answer again before the run fails; 0 = DefaultAPITimeout.
 	APITimeout time.Duration
 	Logger     *slog.Logger // nil = discard
+
+	// ExternalServer, HOST[:PORT] (port 5201 when left out), is a server
+	// outside the cluster that the user runs (`cnibench server` or
+	// `iperf3 -s`): the far end of pod-external and node-external. It is
+	// the endpoint named "external", after the pods.
+	ExternalServer string
+	// ExternalTrafficPolicy is the NodePort Service's ("" = Cluster). With
+	// Local, a node without the backend drops its NodePort's traffic, and
+	// the run refuses such a target at once (refusedNodePort).
+	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy
 }
 
 // DefaultNodeSettle is Config.NodeSettle's default.
@@ -125,6 +135,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ExternalTrafficPolicy == "" {
+		c.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
 	}
 	return c
 }
@@ -161,6 +174,14 @@ func (c Config) validate() error {
 	}
 	if c.Port < 1 || c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
+	}
+	if err := CheckTrafficPolicy(c.ExternalTrafficPolicy); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ExternalServer != "" {
+		if _, _, err := ParseExternalServer(c.ExternalServer); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

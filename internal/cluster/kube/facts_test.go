@@ -25,6 +25,7 @@ func TestInfoFacts(t *testing.T) {
 		Data: map[string]string{"net-conf.json": `{"Network": "198.19.0.0/16", "Backend": {"Type": "vxlan"}}`}}
 	f := newFake(t, node("node-1", "198.18.0.1", withInfo), node("node-2", "198.18.0.2", withInfo), cm)
 	f.cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.34.4"}
+	f.exec.proxyMode = func(string) (string, error) { return "nftables", nil }
 	c := newCluster(t, f)
 	info, err := c.Info(context.Background())
 	if err != nil {
@@ -33,12 +34,16 @@ func TestInfoFacts(t *testing.T) {
 	want := []string{
 		"Kubernetes v1.34.4",
 		"CNI flannel, datapath vxlan: pod→pod across nodes encapsulated (50 B header)",
+		"Service proxy kube-proxy nftables (kube-proxy's /proxyMode on node-1)",
 		"node-1: Debian GNU/Linux 12 (bookworm), kernel 6.1.0, amd64, containerd://1.6, InternalIP 198.18.0.1, MTU 1500, pod MTU 1450",
 		"node-2: Debian GNU/Linux 12 (bookworm), kernel 6.1.0, amd64, containerd://1.6, InternalIP 198.18.0.2, MTU 1500, pod MTU 1450",
 		"pods in cnibench-" + testID + ": user 65532, no capabilities, no privilege escalation, read-only root; hostNetwork only for host-1 and host-2 (the node endpoints measure the node's own network)",
 	}
 	if !slices.Equal(info.Facts, want) {
 		t.Errorf("facts:\n%s\nwant:\n%s", strings.Join(info.Facts, "\n"), strings.Join(want, "\n"))
+	}
+	if info.ServiceProxy != "kube-proxy nftables" {
+		t.Errorf("service proxy %q, want kube-proxy nftables", info.ServiceProxy)
 	}
 	if d := info.Details.(Details); d.Nodes[0].PodMTU != 1450 || d.Nodes[1].MTU != 1500 {
 		t.Errorf("node facts %+v", d.Nodes)

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -122,6 +123,7 @@ type fakeExec struct {
 	probe      func(cmd []string, stderr io.Writer) error
 	cpustat    func(pod string, out io.Writer) error // nil = growing counters of 4 CPUs
 	reads      int                                   // cpustat calls answered
+	proxyMode  func(pod string) (string, error)      // nil = no kube-proxy answers
 	execErr    error
 }
 
@@ -167,6 +169,14 @@ func (e *fakeExec) Exec(ctx context.Context, ns, pod, container string, cmd []st
 			return e.probe(cmd, stderr)
 		}
 		return nil
+	case "proxymode":
+		if e.proxyMode == nil {
+			fmt.Fprintln(stderr, "Error: no kube-proxy at http://127.0.0.1:10249/proxyMode: connection refused")
+			return errors.New("command terminated with exit code 1")
+		}
+		mode, err := e.proxyMode(pod)
+		fmt.Fprintln(stdout, mode)
+		return err
 	case "client":
 		if e.client != nil {
 			return e.client(ctx, cmd, stdout)

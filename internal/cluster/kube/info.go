@@ -20,6 +20,9 @@ type Details struct {
 	NodeChoice        NodeChoice  `json:"node_choice"`
 	Nodes             []NodeFacts `json:"nodes"`
 	CNI               CNI         `json:"cni"`
+	// ServiceProxy is who implements Services: kube-proxy and its mode,
+	// or a CNI's replacement.
+	ServiceProxy ServiceProxy `json:"service_proxy"`
 }
 
 // NodeFacts are one measured node's facts.
@@ -84,6 +87,10 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 		}
 	}
 	d.CNI = c.detectCNI(ctx)
+	d.ServiceProxy = c.detectServiceProxy(ctx)
+	if d.ServiceProxy.Name != "unknown" {
+		info.ServiceProxy = d.ServiceProxy.String()
+	}
 	info.Warnings = mtuWarnings(d.CNI, d.Nodes)
 	info.Details = d
 	info.Facts = d.facts()
@@ -109,6 +116,9 @@ func (d Details) facts() []string {
 		out = append(out, "Kubernetes "+d.KubernetesVersion)
 	}
 	out = append(out, d.CNI.fact())
+	if d.ServiceProxy.Name != "" {
+		out = append(out, d.ServiceProxy.fact())
+	}
 	for _, n := range d.Nodes {
 		out = append(out, n.fact(d.KubernetesVersion))
 	}

@@ -40,6 +40,9 @@ type Cluster struct {
 	eps    []cluster.Endpoint
 	byName map[string]podSpec // endpoint name → its pod
 
+	external     *cluster.Endpoint // Config.ExternalServer, resolved; nil = none
+	externalPort int
+
 	mu      sync.Mutex // guards the fields below, and eps's addresses (Recover changes them)
 	closed  bool
 	netinfo map[string][]agent.NetInterface // by pod name
@@ -49,6 +52,7 @@ type Cluster struct {
 	// streamBroke is an exec that failed without its command's exit
 	// status since the last Recover: the API server may have gone away.
 	streamBroke error
+	proxy       *ServiceProxy
 }
 
 // New prepares a run on the cluster: it chooses the node pair, creates
@@ -76,6 +80,13 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 		c.mesh = &mc
 		c.choice = NodeChoice{Nodes: [2]string{mc.Nodes[0].Name, mc.Nodes[1].Name}, Reason: fmt.Sprintf("mesh of %d nodes", len(mc.Nodes)), taints: mc.taints}
+	}
+	if cfg.ExternalServer != "" {
+		ep, port, err := resolveExternal(ctx, cfg.ExternalServer)
+		if err != nil {
+			return nil, err
+		}
+		c.external, c.externalPort = &ep, port
 	}
 	for i := range list.Items {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
@@ -177,6 +188,10 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.byName[ep.Name] = p
 		c.uids[p.name] = pod.UID
 	}
+	if c.external != nil {
+		c.eps = append(c.eps, *c.external)
+		return c.checkExternal(ctx)
+	}
 	return nil
 }
 
@@ -263,14 +278,18 @@ func (s *server) Target() cluster.Target {
 // removes with the namespace.
 func (s *server) Stop(ctx context.Context) error { return nil }
 
-// StartServer returns the server that ep's pod already runs.
+// StartServer returns the server that ep's pod already runs, or the
+// external server the user runs.
 func (c *Cluster) StartServer(ctx context.Context, ep cluster.Endpoint, port int) (cluster.Server, error) {
-	if port != 0 && port != c.cfg.Port {
+	if port != 0 && port != c.cfg.Port && ep.Kind != cluster.ExternalEndpoint {
 		return nil, fmt.Errorf("the pods serve on port %d, not %d", c.cfg.Port, port)
 	}
 	e, ok := c.endpoint(ep.Name)
 	if !ok {
 		return nil, fmt.Errorf("namespace %s has no endpoint %q", c.ns, ep.Name)
+	}
+	if e.Kind == cluster.ExternalEndpoint {
+		return &externalServer{ep: e, port: c.externalPort}, nil // the user runs it
 	}
 	return &server{c: c, ep: e, pod: c.byName[e.Name].name, port: c.cfg.Port}, nil
 }
@@ -315,7 +334,10 @@ func (c *Cluster) RunLatency(ctx context.Context, from cluster.Endpoint, to clus
 func (c *Cluster) execClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, cmd []string, read func(io.Reader) error) error {
 	p, ok := c.byName[from.Name]
 	if !ok {
-		return fmt.Errorf("namespace %s has no endpoint %q", c.ns, from.Name)
+		return fmt.Errorf("namespace %s has no endpoint %q to run a client in", c.ns, from.Name)
+	}
+	if err := c.refusedNodePort(to); err != nil {
+		return err
 	}
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer

@@ -21,8 +21,13 @@ import (
 // number for both, as an iperf3 UDP test needs) and waits until their
 // EndpointSlices list the pod Ready and every target answers from each
 // node of the pair (probeTargets). Targets: the ClusterIP(s), then the
-// NodePort on each node of the pair.
+// NodePort on each node of the pair. An external server has no Services:
+// none, and no error. With externalTrafficPolicy Local the NodePort on the
+// node without the backend is returned but not probed (refusedNodePort).
 func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Target, error) {
+	if _, ok := srv.(*externalServer); ok {
+		return nil, nil // outside the cluster: no Service selects it
+	}
 	s, ok := srv.(*server)
 	if !ok || s.c != c {
 		return nil, errors.New("expose: the server was not started by this cluster")
@@ -34,6 +39,7 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 	}
 	npObj := serviceObject(c.cfg, s.pod+"-np", s.pod, corev1.ServiceTypeNodePort)
 	npObj.Spec.Ports = npObj.Spec.Ports[:1] // TCP first, to learn its node port
+	npObj.Spec.ExternalTrafficPolicy = c.cfg.ExternalTrafficPolicy
 	np, err := api.Create(ctx, npObj, metav1.CreateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("create Service %s: %w", npObj.Name, explain(err))
@@ -68,7 +74,13 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 			ts = append(ts, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(a, uint16(nodePort)), Backend: s.ep})
 		}
 	}
-	if err := c.probeTargets(ctx, ts); err != nil {
+	var answer []cluster.Target // refused ones never answer: RunClient says why
+	for _, t := range ts {
+		if c.refusedNodePort(t) == nil {
+			answer = append(answer, t)
+		}
+	}
+	if err := c.probeTargets(ctx, answer); err != nil {
 		return nil, err
 	}
 	c.noteExposed(s.pod, ts)

@@ -102,6 +102,10 @@ type Config struct {
 	// from the working directory when empty.
 	ModuleDir string
 	Logger    *slog.Logger `json:"-"`
+
+	// ProxyMode is kube-proxy's mode, default ProxyIPTables; SetProxyMode
+	// switches a running cluster's.
+	ProxyMode ProxyMode
 }
 
 // WithDefaults fills the zero fields.
@@ -117,6 +121,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.CNI == "" {
 		c.CNI = Bridge
+	}
+	if c.ProxyMode == "" {
+		c.ProxyMode = ProxyIPTables
 	}
 	if c.RunDir == "" {
 		c.RunDir = DefaultRunDir
@@ -141,6 +148,9 @@ func (c Config) Validate() error {
 	}
 	if !ok {
 		return fmt.Errorf("CNI %q: use one of %v", c.CNI, CNIs)
+	}
+	if err := c.ProxyMode.Supported(); err != nil {
+		return err
 	}
 	if !filepath.IsAbs(c.RunDir) || !filepath.IsAbs(c.CacheDir) {
 		return fmt.Errorf("run and cache directories must be absolute paths")

@@ -98,15 +98,15 @@ nodeStatusUpdateFrequency: 5s
 
 func (p paths) string() string { return string(p) }
 
-// kubeProxyConfig is node i's kube-proxy: iptables mode inside the node's
+// kubeProxyConfig is node i's kube-proxy in mode inside the node's
 // namespace; it leaves the host-wide conntrack sysctls alone.
-func kubeProxyConfig(p paths, i int) string {
+func kubeProxyConfig(p paths, i int, mode ProxyMode) string {
 	return fmt.Sprintf(`apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
   kubeconfig: %s
 hostnameOverride: %s
-mode: iptables
+mode: %s
 clusterCIDR: %s
 metricsBindAddress: 127.0.0.1:10249
 healthzBindAddress: 127.0.0.1:10256
@@ -118,7 +118,7 @@ conntrack:
   min: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
-`, p.kubeconfig("kube-proxy"), NodeName(i), PodNet, SwitchNet)
+`, p.kubeconfig("kube-proxy"), NodeName(i), mode, PodNet, SwitchNet)
 }
 
 // bridgeCNIConfig is the bridge + host-local network of one node over

@@ -209,14 +209,12 @@ func guardNode(ns *netns.NS) error {
 			&expr.Verdict{Kind: expr.VerdictAccept},
 		}})
 		// meta nfproto ipv4 ip daddr 198.18.0.0/15 accept
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: []expr.Any{
+		ipv4 := []expr.Any{
 			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}},
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: net.CIDRMask(Guarded.Bits(), 32), Xor: []byte{0, 0, 0, 0}},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: Guarded.Addr().AsSlice()},
-			&expr.Verdict{Kind: expr.VerdictAccept},
-		}})
+		}
+		exprs := append(append(ipv4, ip4Match(ip4Daddr, Guarded)...), &expr.Verdict{Kind: expr.VerdictAccept})
+		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 		// drop
 		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictDrop}}})
 	}

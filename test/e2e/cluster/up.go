@@ -408,7 +408,7 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	go guardSysctls(u.st.Sysctls, 5*time.Second)
 	u.mark(name + " kubelet started")
 	pcfg := filepath.Join(dir, "kube-proxy.yaml")
-	if err := os.WriteFile(pcfg, []byte(kubeProxyConfig(u.p, i)), 0o644); err != nil {
+	if err := os.WriteFile(pcfg, []byte(kubeProxyConfig(u.p, i, u.cfg.ProxyMode)), 0o644); err != nil {
 		return err
 	}
 	if err := u.start(ns, name+"-kube-proxy", u.bin("kube-proxy"), []string{"--config=" + pcfg, "--v=1"}); err != nil {

@@ -1,6 +1,7 @@
 // Command cmd brings the end-to-end Kubernetes cluster up and down:
 //
-//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2]
+//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2] [-proxy-mode iptables|nftables]
+//	go run ./test/e2e/cluster/cmd proxy-mode -proxy-mode nftables   (switch the running cluster's kube-proxy)
 //	go run ./test/e2e/cluster/cmd status
 //	go run ./test/e2e/cluster/cmd down
 //	go run ./test/e2e/cluster/cmd build     (only build or find the binaries)
@@ -40,13 +41,14 @@ func main() {
 	version := fs.String("version", cluster.DefaultVersion, "Kubernetes version to build")
 	cni := fs.String("cni", string(cluster.Bridge), "bridge, flannel-vxlan or flannel-host-gw")
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
+	proxyMode := fs.String("proxy-mode", string(cluster.ProxyIPTables), "kube-proxy's mode: iptables or nftables (ipvs needs a kernel module this kernel lacks)")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
 	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
 	kill := fs.Bool("kill", false, "restart-apiserver: SIGKILL it (a crash: requests in flight are cut), not SIGTERM")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, Logger: log}
+	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, ProxyMode: cluster.ProxyMode(*proxyMode), Logger: log}
 
 	var err error
 	switch os.Args[1] {
@@ -64,6 +66,11 @@ func main() {
 		}
 	case "down":
 		err = cluster.Down(*runDir, log)
+	case "proxy-mode":
+		var st *cluster.State
+		if st, err = cluster.ReadState(*runDir); err == nil {
+			err = cluster.SetProxyMode(ctx, st, cluster.ProxyMode(*proxyMode), log)
+		}
 	case "status":
 		err = status(*runDir)
 	case "build":
@@ -110,7 +117,7 @@ func kubectl(args []string) {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|build|logs|restart-apiserver|kubectl [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|proxy-mode|build|logs|restart-apiserver|kubectl [flags]")
 	os.Exit(2)
 }
 
