@@ -85,7 +85,7 @@ func TestLatencyAgainstPeers(t *testing.T) {
 		spUDP = append(spUDP, sockperfP50("-p", "11112"))
 	}
 	load, _ := exec.Command("cat", "/proc/loadavg").Output()
-	t.Logf("round trip, µs (lowest run; runs), load %s", load)
+	t.Logf("round trip, µs (runs), load %s", load)
 	for _, c := range []struct {
 		what       string
 		ours, peer []float64
