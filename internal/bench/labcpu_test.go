@@ -24,7 +24,7 @@ func TestLabNodeCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.FailedSamples() != 0 || len(run.Samples) != 2*len(Scenarios) {
+	if run.FailedSamples() != 0 || len(run.Samples) != 2*defaultScenarios() {
 		t.Fatalf("%d samples, %d failed", len(run.Samples), run.FailedSamples())
 	}
 	for _, s := range run.Samples {
