@@ -61,10 +61,6 @@ func summary(t *testing.T, run *runrecord.Run, variant, scenario string) *stats.
 	return s
 }
 
-// defaultScenarios is how many rows a plan that names none runs: every
-// row but those run only on request.
-func defaultScenarios() int { return len(Scenarios) - len(OnRequestNames()) }
-
 // TestLabMatrixRoutedVXLAN runs the full default matrix on routed and
 // vxlan (uplinks at 1 Gbit/s, as `cnibench run` shapes them by default):
 // every test completes, and encapsulation shows as pod-pod-cross overhead
