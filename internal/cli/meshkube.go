@@ -110,7 +110,7 @@ func meshKube(cmd *cobra.Command, s Streams, o meshOptions, format report.Format
 	}
 	cfg.Mesh = &sel
 	var kc *kube.Cluster
-	v, release, err := openFirst(ctx, s, o.run.quiet, bench.Variant{Open: func(ctx context.Context) (cluster.Cluster, error) {
+	_, release, err := openFirst(ctx, s, o.run.quiet, bench.Variant{Open: func(ctx context.Context) (cluster.Cluster, error) {
 		c, err := kube.New(ctx, cfg)
 		if err != nil {
 			return nil, inFlagWords(err)
@@ -121,8 +121,8 @@ func meshKube(cmd *cobra.Command, s Streams, o meshOptions, format report.Format
 	if err != nil {
 		return err
 	}
-	defer release()
-	c, _ := v.Open(ctx)
+	defer release() // nothing else opens the cluster, so release removes the run's namespace
+	var c cluster.Cluster = kc
 	nodes, skipped := meshRecordNodes(*kc.Mesh())
 	if !o.run.quiet {
 		fmt.Fprintf(s.Err, "kube: namespace %s; %d nodes, %d skipped\n", kc.Namespace(), len(nodes), len(skipped))
