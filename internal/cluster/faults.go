@@ -12,7 +12,7 @@ type Fault struct {
 	Endpoint string `json:"endpoint,omitempty"` // "" when the fault is the cluster's, not an endpoint's
 	Node     string `json:"node,omitempty"`
 	Why      string `json:"why"`      // e.g. "pod pod-2a was deleted"
-	Recovery string `json:"recovery"` // e.g. "recreated on node-2, Ready after 3.1s, address 10.244.1.9"
+	Recovery string `json:"recovery"` // e.g. "recreated on node-2, Ready after 3.1s, address 198.18.2.9"
 }
 
 func (f Fault) String() string {
