@@ -2,41 +2,18 @@ package meshreport
 
 import (
 	"bytes"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/golden"
 	"github.com/cnibench/cnibench/internal/meshrecord/meshrecordtest"
 	"github.com/cnibench/cnibench/internal/report"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the renderers produce now")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/meshreport -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (if intended: go test ./internal/meshreport -update, then review git diff):\n%s", name, got)
-	}
-}
+// goldenPkg is this package for golden.Check's hints.
+const goldenPkg = "./internal/meshreport"
 
 func TestGolden(t *testing.T) {
 	fixtures := map[string]meshrecordtest.Options{
@@ -51,7 +28,7 @@ func TestGolden(t *testing.T) {
 			if err := Render(&b, m, f); err != nil {
 				t.Fatalf("%s %s: %v", name, f, err)
 			}
-			golden(t, name+"."+ext[f], b.Bytes())
+			golden.Check(t, goldenPkg, name+"."+ext[f], b.Bytes())
 			if f == report.Table {
 				for i, line := range strings.Split(b.String(), "\n") {
 					if n := len([]rune(line)); n > width {
@@ -89,7 +66,7 @@ func TestPlan(t *testing.T) {
 	m.Tests, m.Complete, m.Finished = nil, false, time.Time{}
 	var b bytes.Buffer
 	WritePlan(&b, m, 1200*time.Millisecond)
-	golden(t, "plan.txt", b.Bytes())
+	golden.Check(t, goldenPkg, "plan.txt", b.Bytes())
 }
 
 func TestParseFormat(t *testing.T) {
@@ -117,7 +94,7 @@ func TestCompare(t *testing.T) {
 		if err := WriteComparison(&b, c, f); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "compare."+ext[f], b.Bytes())
+		golden.Check(t, goldenPkg, "compare."+ext[f], b.Bytes())
 	}
 	if err := WriteComparison(io.Discard, c, report.HTML); err == nil {
 		t.Error("html comparison: no error")

@@ -110,7 +110,7 @@ var pageTemplate = template.Must(template.New("mesh").Funcs(template.FuncMap{
 		if v == nil {
 			return "-"
 		}
-		return num(*v / div)
+		return units.FormatFigure(*v / div)
 	},
 	"pct": func(v float64) string { return fmt.Sprintf("%+.1f%%", v*100) },
 	"z":   func(v float64) string { return fmt.Sprintf("%+.1f", v) },

@@ -48,7 +48,7 @@ func writeMarkdown(w io.Writer, m *meshrecord.Mesh) error {
 			for j := range m.Nodes {
 				c := "-"
 				if p := sa.Pair(i, j); i != j && p != nil && p.Median != nil {
-					c = num(*p.Median / div)
+					c = units.FormatFigure(*p.Median / div)
 				} else if i != j && p != nil {
 					c = "failed"
 				}
@@ -62,7 +62,7 @@ func writeMarkdown(w io.Writer, m *meshrecord.Mesh) error {
 				fmt.Fprintf(w, "| %s | %d | - | - | - |\n", n.Name, n.Pairs)
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %d | %s | %+.1f%% | %+.1f |\n", n.Name, n.Pairs, num(*n.Median/div), n.Deviation*100, n.Z)
+			fmt.Fprintf(w, "| %s | %d | %s | %+.1f%% | %+.1f |\n", n.Name, n.Pairs, units.FormatFigure(*n.Median/div), n.Deviation*100, n.Z)
 		}
 	}
 	return nil

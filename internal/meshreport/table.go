@@ -92,20 +92,6 @@ func unit(sa meshrecord.ScenarioAnalysis) (float64, string) {
 	return 1e9, "Gbit/s"
 }
 
-// num prints v with at most 4 significant digits in at most 6 characters.
-func num(v float64) string {
-	prec := 0
-	switch a := math.Abs(v); {
-	case a < 10:
-		prec = 3
-	case a < 100:
-		prec = 2
-	case a < 1000:
-		prec = 1
-	}
-	return strconv.FormatFloat(v, 'f', prec, 64)
-}
-
 // cellWidth is a matrix cell's width in the table.
 const cellWidth = 7
 
@@ -143,7 +129,7 @@ func writeScenario(w io.Writer, m *meshrecord.Mesh, sa meshrecord.ScenarioAnalys
 			case p.Median == nil:
 				return "failed"
 			}
-			return num(*p.Median / div)
+			return units.FormatFigure(*p.Median / div)
 		})
 		legend := "rows send, columns receive"
 		if m.Plan.SamplePairs > 0 {
@@ -169,7 +155,7 @@ func writeScenario(w io.Writer, m *meshrecord.Mesh, sa meshrecord.ScenarioAnalys
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "FROM ZONE\tTO ZONE\tPAIRS\tMEDIAN (%s)\n", u)
 		for _, z := range sa.Zones {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", z.From, z.To, z.Pairs, num(z.Median/div))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", z.From, z.To, z.Pairs, units.FormatFigure(z.Median/div))
 		}
 		tw.Flush()
 	}
@@ -208,7 +194,7 @@ func writeNodes(w io.Writer, sa meshrecord.ScenarioAnalysis, div float64, u stri
 	for _, n := range sa.Nodes {
 		med, dev, z := "-", "-", "-"
 		if n.Median != nil {
-			med, dev, z = num(*n.Median/div), fmt.Sprintf("%+.1f%%", n.Deviation*100), fmt.Sprintf("%+.1f", n.Z)
+			med, dev, z = units.FormatFigure(*n.Median/div), fmt.Sprintf("%+.1f%%", n.Deviation*100), fmt.Sprintf("%+.1f", n.Z)
 		}
 		mark := ""
 		if n.Outlier {

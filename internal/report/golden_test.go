@@ -2,50 +2,20 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/cnibench/cnibench/internal/golden"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/ with what the renderers produce now")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs from the golden file at line %d:\n got: %q\nwant: %q\n(if the change is intended: go test ./internal/report -update, then review git diff)", name, i+1, g, w)
-			}
-		}
-	}
-}
+// goldenPkg is this package for golden.Check's hints.
+const goldenPkg = "./internal/report"
 
 // fixtures are the runs the golden files show.
 func fixtures() map[string]*runrecord.Run {
@@ -100,7 +70,7 @@ func TestRenderGolden(t *testing.T) {
 			if err := Render(&buf, runs[tt.run], tt.format); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, buf.Bytes())
+			golden.Check(t, goldenPkg, name, buf.Bytes())
 		})
 	}
 }
@@ -136,7 +106,7 @@ func TestCompareGolden(t *testing.T) {
 				if err := RenderComparison(&buf, c, f); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, name, buf.Bytes())
+				golden.Check(t, goldenPkg, name, buf.Bytes())
 			})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cnibench/cnibench/internal/golden"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/runrecord/runrecordtest"
 	"github.com/cnibench/cnibench/internal/stats"
@@ -30,7 +31,7 @@ func TestLatencyGolden(t *testing.T) {
 			if err := Render(&buf, run, f); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, buf.Bytes())
+			golden.Check(t, goldenPkg, name, buf.Bytes())
 		})
 	}
 }

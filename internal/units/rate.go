@@ -94,7 +94,17 @@ func FormatRate(bps float64) string {
 			break
 		}
 	}
-	v := bps / div
+	n := FormatFigure(bps / div)
+	if strings.Contains(n, ".") {
+		n = strings.TrimRight(strings.TrimRight(n, "0"), ".")
+	}
+	return n + " " + unit
+}
+
+// FormatFigure writes v with four significant digits below 1000 and none
+// after the point above ("7.500", "75.00", "750.0", "7500"), so the figures
+// of one column line up: FormatRate's figure before it trims zeros.
+func FormatFigure(v float64) string {
 	prec := 0
 	switch a := math.Abs(v); {
 	case a < 10:
@@ -104,11 +114,7 @@ func FormatRate(bps float64) string {
 	case a < 1000:
 		prec = 1
 	}
-	n := strconv.FormatFloat(v, 'f', prec, 64)
-	if strings.Contains(n, ".") {
-		n = strings.TrimRight(strings.TrimRight(n, "0"), ".")
-	}
-	return n + " " + unit
+	return strconv.FormatFloat(v, 'f', prec, 64)
 }
 
 // FlagRate writes bits/s as tc and the rate flags spell it ("500mbit"),

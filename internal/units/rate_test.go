@@ -131,3 +131,14 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatFigure(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{7.5, "7.500"}, {75, "75.00"}, {750, "750.0"}, {7500, "7500"}, {-0.25, "-0.250"}} {
+		if got := FormatFigure(tc.v); got != tc.want {
+			t.Errorf("FormatFigure(%g) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
