@@ -62,7 +62,13 @@ shares of it cannot be compared).
 With --fail-on-latency-regression PCT, compare exits with status 3 too when a
 latency test's p50 or p99 rose by more than PCT percent (one-sided bootstrap,
 Holm-corrected over every latency figure), or a latency test that worked in
-the old runs failed in every new one; the latency section marks them.`,
+the old runs failed in every new one; the latency section marks them.
+
+Two mesh records (cnibench mesh) compare node by node and pair by pair,
+matched by node names, in the same formats: each figure old → new, its
+change with a 95% interval and a verdict, and the outliers that appeared or
+vanished. --fail-on-regression gates them as it gates runs (status 3 or 4);
+a mesh's goodput is compared as measured (it has no same-round baseline).`,
 		Example: `  # IPIP/VXLAN on vs off, measured as two runs
   cnibench compare routed.json vxlan.json
 
@@ -84,7 +90,7 @@ the old runs failed in every new one; the latency section marks them.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if done, err := compareMeshes(s, cmd, args, f.output); done {
+			if done, err := compareMeshes(s, cmd, args, f); done {
 				return err
 			}
 			format, err := report.ParseFormat(f.output)

@@ -81,20 +81,55 @@ func TestMeshRecordCommands(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "r", "mesh.csv")); err != nil {
 		t.Error(err)
 	}
-	out, errOut, code = run(t, "compare", path, path)
-	if code != 0 || !strings.Contains(out, "cnibench compare of meshes fixture → fixture: 24 directed pairs") {
-		t.Fatalf("compare: code %d, %s\n%s", code, errOut, out)
-	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"compare", path, path, "--fail-on-regression", "5"}, "--fail-on-regression gates runs, not meshes"},
 		{[]string{"compare", path, "--", path}, "one mesh a side"},
+		{[]string{"compare", path, path, "--fail-on-latency-regression", "5"}, "a mesh has none"},
+		{[]string{"compare", path, path, "-o", "html"}, "not available for comparisons: use one of table|wide|json|csv|markdown"},
+		{[]string{"compare", path, path, "--fail-on-regression", "-1"}, "want a percentage"},
 		{[]string{"report", path, "-o", "openmetrics"}, "for a mesh"},
 	} {
 		if _, errOut, code := run(t, tc.args...); code == 0 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: code %d, %q; want %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestMeshCompare: compare of two meshes in every format of a run's
+// compare, and its gate's exit statuses.
+func TestMeshCompare(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, o meshrecordtest.Options) string {
+		path := filepath.Join(dir, name)
+		if err := meshrecord.WriteFile(path, meshrecordtest.Mesh(o)); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	once := write("once.json", meshrecordtest.Options{Nodes: 4, Slow: -1, Rate: 1e9, Repeats: 1})
+	base := write("base.json", meshrecordtest.Options{Nodes: 5, Slow: -1, Rate: 1e9, Repeats: 3})
+	slow := write("slow.json", meshrecordtest.Options{Nodes: 5, Slow: 2, Rate: 1e9, Repeats: 3})
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{[]string{once, once}, 0, "cnibench compare of meshes", ""},
+		{[]string{once, once, "-o", "wide"}, 0, "TESTS", ""},
+		{[]string{once, once, "-o", "csv"}, 0, "kind,scenario,from,to,old,new", ""},
+		{[]string{once, once, "-o", "markdown"}, 0, "### cnibench compare of meshes", ""},
+		{[]string{once, once, "-o", "json"}, 0, `"pairs": [`, ""},
+		{[]string{base, base, "--fail-on-regression", "5"}, 0, "no clear change", ""},
+		{[]string{once, once, "--fail-on-regression", "5"}, exitCannotJudge, "too few tests for an interval", "--repeats 3"},
+		{[]string{base, slow, "--fail-on-regression", "5"}, exitRegression, "REGRESSION; became an outlier", "regression(s) beyond 5%"},
+		{[]string{base, slow}, 0, "slower; became an outlier", ""},
+	} {
+		out, errOut, code := run(t, append([]string{"compare"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.err) {
+			t.Errorf("compare %v: code %d (want %d), stderr %q (want %q), stdout lacks %q?\n%s", tc.args[2:], code, tc.code, errOut, tc.err, tc.out, out)
 		}
 	}
 }

@@ -2,158 +2,406 @@ package meshreport
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"slices"
-	"text/tabwriter"
+	"strings"
 
 	"github.com/cnibench/cnibench/internal/mesh"
 	"github.com/cnibench/cnibench/internal/meshrecord"
-	"github.com/cnibench/cnibench/internal/report"
-	"github.com/cnibench/cnibench/internal/units"
+	"github.com/cnibench/cnibench/internal/stats"
 )
 
-// PairChange is one directed pair's median in two meshes, matched by
-// node names (a node's index may differ between them).
+// Figures is one goodput figure (a directed pair's, or a node's over its
+// pairs) in two meshes, and what changed.
+type Figures struct {
+	// Old and New are bits/s, the geometric mean of the tests: a pair's
+	// repeats, or a node's pairs (each the mean of its repeats). Absent
+	// when that mesh did not measure it.
+	Old  *float64 `json:"old,omitempty"`
+	New  *float64 `json:"new,omitempty"`
+	OldN int      `json:"old_n"` // tests that measured
+	NewN int      `json:"new_n"`
+	// Change is New/Old − 1, CI its 95% bootstrap interval (a node's:
+	// pairs, then repeats within each pair, resampled), absent with fewer
+	// than 3 tests a side.
+	Change *float64        `json:"change,omitempty"`
+	CI     *stats.Interval `json:"ci,omitempty"`
+	// AdjustedP is the one-sided p of "it did not fall beyond the gate's
+	// threshold" after Holm over every pair and node; only with the gate.
+	AdjustedP  *float64 `json:"adjusted_p,omitempty"`
+	Regression bool     `json:"regression"`
+	Verdict    string   `json:"verdict"`
+
+	// p is the one-sided p of "no fall beyond the gate's threshold", for
+	// Holm; gated says the figure has one.
+	p     float64
+	gated bool
+}
+
+// PairChange is one directed pair in two meshes, matched by node names (a
+// node's index may differ between them).
 type PairChange struct {
-	Scenario string   `json:"scenario"`
-	From     string   `json:"from"`
-	To       string   `json:"to"`
-	Old      *float64 `json:"old,omitempty"` // bits/s; absent when not measured or failed there
-	New      *float64 `json:"new,omitempty"`
-	// Change is New/Old − 1, absent unless both measured.
-	Change *float64 `json:"change,omitempty"`
+	Scenario string `json:"scenario"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Figures
 }
 
-// Comparison is two meshes pair by pair, largest change first, and the
-// outliers each named.
+// NodeChange is one node's pairs in two meshes, and whether each named it
+// an outlier.
+type NodeChange struct {
+	Scenario   string `json:"scenario"`
+	Node       string `json:"node"`
+	OldOutlier bool   `json:"old_outlier"`
+	NewOutlier bool   `json:"new_outlier"`
+	// OutlierChange is one of the Outlier* sentences, or empty.
+	OutlierChange string `json:"outlier_change,omitempty"`
+	Figures
+}
+
+// A node's outlier status between two meshes that tested it.
+const (
+	OutlierAppeared = "became an outlier"
+	OutlierVanished = "no longer an outlier"
+	OutlierBoth     = "an outlier in both"
+)
+
+// MeshRef names one side of a comparison.
+type MeshRef struct {
+	ID       string `json:"id"`
+	Cluster  string `json:"cluster"`
+	Started  string `json:"started"`
+	Nodes    int    `json:"nodes"`
+	Complete bool   `json:"complete"`
+}
+
+// Comparison is two meshes pair by pair and node by node, largest change
+// first, with the outliers each named.
 type Comparison struct {
-	Old, New         string // mesh IDs
-	Pairs            []PairChange
-	OldOut, NewOut   []string // outlier evidence, "scenario: evidence"
-	OnlyOld, OnlyNew []string // nodes in one mesh only
+	Old, New MeshRef
+	// RegressionPct is the gate's threshold (--fail-on-regression), when
+	// given; FamilySize the number of changes Holm corrected over.
+	RegressionPct *float64     `json:"regression_pct,omitempty"`
+	FamilySize    int          `json:"family_size,omitempty"`
+	Nodes         []NodeChange `json:"nodes"`
+	Pairs         []PairChange `json:"pairs"`
+	// OldOut and NewOut are each mesh's outliers, "scenario: evidence".
+	OldOut  []string `json:"old_outliers"`
+	NewOut  []string `json:"new_outliers"`
+	OnlyOld []string `json:"only_old,omitempty"` // nodes in one mesh only
+	OnlyNew []string `json:"only_new,omitempty"`
+	// CannotJudge says why the gate cannot decide (only with the gate).
+	CannotJudge []string `json:"cannot_judge,omitempty"`
 }
 
-// Compare matches two meshes' pairs by scenario and node names.
-func Compare(oldM, newM *meshrecord.Mesh) *Comparison {
-	c := &Comparison{Old: oldM.ID, New: newM.ID}
-	type key struct{ sc, from, to string }
-	medians := func(m *meshrecord.Mesh, out *[]string) map[key]*float64 {
-		got := map[key]*float64{}
-		for _, sa := range m.Analyze(mesh.Judging{}).Scenarios {
-			for _, o := range sa.Outliers {
-				*out = append(*out, sa.Scenario+": "+o)
-			}
-			for _, p := range sa.Pairs {
-				got[key{sa.Scenario, m.NodeName(p.From), m.NodeName(p.To)}] = p.Median
-			}
+// Verdicts of a pair or node, stable for scripts (the CSV's verdict).
+const (
+	VerdictRegression = "REGRESSION"
+	VerdictSlower     = "slower"
+	VerdictFaster     = "faster"
+	VerdictNoChange   = "no clear change"
+	VerdictFewTests   = "too few tests for an interval"
+	VerdictNewFailed  = "failed in the new mesh"
+	VerdictOldFailed  = "failed in the old mesh"
+	VerdictBothFailed = "failed in both"
+	VerdictOnlyOld    = "only in the old mesh"
+	VerdictOnlyNew    = "only in the new mesh"
+)
+
+// sample is what one mesh measured of a pair: the log goodputs of its
+// successful tests, and how many failed.
+type sample struct {
+	logs   []float64
+	failed int
+}
+
+type pairKey struct{ scenario, from, to string }
+
+// samples are m's tests by scenario and node names.
+func samples(m *meshrecord.Mesh) map[pairKey]*sample {
+	out := map[pairKey]*sample{}
+	for _, t := range m.Tests {
+		k := pairKey{t.Scenario, m.NodeName(t.From), m.NodeName(t.To)}
+		s := out[k]
+		if s == nil {
+			s = &sample{}
+			out[k] = s
 		}
-		return got
-	}
-	om, nm := medians(oldM, &c.OldOut), medians(newM, &c.NewOut)
-	keys := map[key]bool{}
-	for k := range om {
-		keys[k] = true
-	}
-	for k := range nm {
-		keys[k] = true
-	}
-	for k := range keys {
-		pc := PairChange{Scenario: k.sc, From: k.from, To: k.to, Old: om[k], New: nm[k]}
-		if pc.Old != nil && pc.New != nil && *pc.Old > 0 {
-			d := *pc.New / *pc.Old - 1
-			pc.Change = &d
+		if t.Goodput == nil || *t.Goodput <= 0 {
+			s.failed++
+			continue
 		}
+		s.logs = append(s.logs, math.Log(*t.Goodput))
+	}
+	return out
+}
+
+// CompareOptions tune Compare.
+type CompareOptions struct {
+	// RegressionPct turns the gate on: a fall beyond it at the interval's
+	// bound (Holm-corrected) is a regression.
+	RegressionPct *float64
+	Stats         stats.Config
+}
+
+// Compare matches two meshes' pairs and nodes by scenario and node names.
+func Compare(oldM, newM *meshrecord.Mesh, o CompareOptions) *Comparison {
+	c := &Comparison{Old: ref(oldM), New: ref(newM), RegressionPct: o.RegressionPct, OldOut: []string{}, NewOut: []string{}}
+	threshold := 0.0
+	if o.RegressionPct != nil {
+		threshold = *o.RegressionPct / 100
+	}
+	cmpr := &comparer{cfg: o.Stats, threshold: threshold}
+	oldS, newS := samples(oldM), samples(newM)
+	oldA, newA := oldM.Analyze(mesh.Judging{}), newM.Analyze(mesh.Judging{})
+	for k := range union(oldS, newS) {
+		pc := PairChange{Scenario: k.scenario, From: k.from, To: k.to}
+		pc.Figures = cmpr.figures(stats.Key{Scenario: k.scenario + " " + k.from + "→" + k.to}, runsOf(oldS[k]), runsOf(newS[k]), oldS[k] != nil, newS[k] != nil)
 		c.Pairs = append(c.Pairs, pc)
 	}
-	slices.SortFunc(c.Pairs, func(a, b PairChange) int {
-		ca, cb := -1.0, -1.0 // a pair that could not be compared goes last
-		if a.Change != nil {
-			ca = math.Abs(*a.Change)
-		}
-		if b.Change != nil {
-			cb = math.Abs(*b.Change)
-		}
-		return cmp.Or(cmp.Compare(cb, ca), cmp.Compare(a.Scenario, b.Scenario), cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
-	})
-	names := func(m *meshrecord.Mesh) map[string]bool {
-		s := map[string]bool{}
-		for _, n := range m.Nodes {
-			s[n.Name] = true
-		}
-		return s
-	}
-	on, nn := names(oldM), names(newM)
-	for _, n := range oldM.Nodes {
-		if !nn[n.Name] {
-			c.OnlyOld = append(c.OnlyOld, n.Name)
+	c.Nodes = cmpr.nodes(oldM, newM, oldA, newA)
+	for _, side := range []struct {
+		a   *meshrecord.Analysis
+		out *[]string
+	}{{oldA, &c.OldOut}, {newA, &c.NewOut}} {
+		for _, sa := range side.a.Scenarios {
+			for _, e := range sa.Outliers {
+				*side.out = append(*side.out, sa.Scenario+": "+e)
+			}
 		}
 	}
-	for _, n := range newM.Nodes {
-		if !on[n.Name] {
-			c.OnlyNew = append(c.OnlyNew, n.Name)
-		}
+	if o.RegressionPct != nil {
+		c.FamilySize = judge(c.figures(), o.Stats)
+	}
+	sortByChange(c.Pairs, func(p PairChange) (*float64, string) { return p.Change, p.Scenario + "\x00" + p.From + "\x00" + p.To })
+	sortByChange(c.Nodes, func(n NodeChange) (*float64, string) { return n.Change, n.Scenario + "\x00" + n.Node })
+	c.OnlyOld, c.OnlyNew = onlyIn(oldM, newM), onlyIn(newM, oldM)
+	if o.RegressionPct != nil {
+		c.CannotJudge = c.undecided()
 	}
 	return c
 }
 
-// CompareFormats are the formats of a mesh comparison.
-var CompareFormats = []report.Format{report.Table, report.JSON}
+func ref(m *meshrecord.Mesh) MeshRef {
+	return MeshRef{ID: m.ID, Cluster: m.Cluster.Kind + " " + m.Cluster.Name, Started: m.Started.UTC().Format("2006-01-02 15:04 UTC"),
+		Nodes: len(m.Nodes), Complete: m.Complete}
+}
 
-// maxCompareRows bounds the table: the largest changes come first.
-const maxCompareRows = 40
+func union[K comparable, V any](a, b map[K]V) map[K]bool {
+	out := map[K]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
 
-// WriteComparison renders c as a table (the largest changes) or JSON.
-func WriteComparison(w io.Writer, c *Comparison, f report.Format) error {
-	switch f {
-	case report.JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
-	case report.Table, "":
+// runsOf is a pair's tests as one "run" of CompareRuns, nil when none
+// measured.
+func runsOf(s *sample) [][]float64 {
+	if s == nil || len(s.logs) == 0 {
+		return nil
+	}
+	return [][]float64{s.logs}
+}
+
+// onlyIn are the nodes of a not in b.
+func onlyIn(a, b *meshrecord.Mesh) []string {
+	var out []string
+	for _, n := range a.Nodes {
+		if !slices.ContainsFunc(b.Nodes, func(m meshrecord.Node) bool { return m.Name == n.Name }) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// comparer computes Figures.
+type comparer struct {
+	cfg       stats.Config
+	threshold float64
+}
+
+// figures compares one figure's runs (nil: none measured) on each side;
+// oIn and nIn say whether each mesh tested it at all.
+func (cm *comparer) figures(key stats.Key, old, new [][]float64, oIn, nIn bool) Figures {
+	var f Figures
+	f.OldN, f.NewN = count(old), count(new)
+	f.Old, f.New = geomean(old), geomean(new)
+	switch {
+	case !oIn:
+		f.Verdict = VerdictOnlyNew
+	case !nIn:
+		f.Verdict = VerdictOnlyOld
+	case old == nil && new == nil:
+		f.Verdict = VerdictBothFailed
+	case old == nil:
+		f.Verdict = VerdictOldFailed
+	case new == nil:
+		f.Verdict = VerdictNewFailed
 	default:
-		return fmt.Errorf("output format %q is not available for mesh comparisons: use one of %s", f, report.FormatNames(CompareFormats))
-	}
-	fmt.Fprintf(w, "cnibench compare of meshes %s → %s: %d directed pairs\n", c.Old, c.New, len(c.Pairs))
-	for _, n := range c.OnlyOld {
-		fmt.Fprintf(w, "  %s: only in %s\n", n, c.Old)
-	}
-	for _, n := range c.OnlyNew {
-		fmt.Fprintf(w, "  %s: only in %s\n", n, c.New)
-	}
-	outliers := func(id string, ev []string) {
-		if len(ev) == 0 {
-			fmt.Fprintf(w, "outliers in %s: none\n", id)
-		}
-		for _, e := range ev {
-			fmt.Fprintf(w, "outlier in %s: %s\n", id, e)
-		}
-	}
-	outliers(c.Old, c.OldOut)
-	outliers(c.New, c.NewOut)
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tFROM\tTO\tOLD\tNEW\tCHANGE")
-	rate := func(v *float64) string {
-		if v == nil {
-			return "-"
-		}
-		return units.FormatRate(*v)
-	}
-	for i, p := range c.Pairs {
-		if i == maxCompareRows {
-			fmt.Fprintf(tw, "… %d more pairs (-o json lists every one)\n", len(c.Pairs)-maxCompareRows)
+		ch, err := cm.cfg.CompareRuns(key, old, new, cm.threshold)
+		if err != nil { // cannot happen: both sides have a value
+			f.Verdict = err.Error()
 			break
 		}
-		change := "not in both"
-		if p.Change != nil {
-			change = fmt.Sprintf("%+.1f%%", *p.Change*100)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Scenario, p.From, p.To, rate(p.Old), rate(p.New), change)
+		f.Old, f.New, f.Change, f.CI = &ch.OldLevel, &ch.NewLevel, &ch.Change, ch.CI
+		f.p, f.gated = ch.P, ch.CI != nil
+		f.Verdict = changeVerdict(ch.CI)
 	}
-	tw.Flush()
-	fmt.Fprintln(w, "largest change first; each figure is the pair's median over its repeats (no interval across meshes: repeat each mesh to judge noise)")
-	return nil
+	return f
+}
+
+// changeVerdict says what a change's interval shows.
+func changeVerdict(ci *stats.Interval) string {
+	switch {
+	case ci == nil:
+		return VerdictFewTests
+	case ci.High < 0:
+		return VerdictSlower
+	case ci.Low > 0:
+		return VerdictFaster
+	}
+	return VerdictNoChange
+}
+
+// judge applies the gate to every figure: Holm's correction over the
+// changes with an interval, a regression where the corrected one-sided
+// test says the fall is beyond the threshold, or where the new mesh failed
+// what the old one measured. It returns the family's size.
+func judge(figs []*Figures, cfg stats.Config) int {
+	alpha := cfg.Alpha
+	if alpha <= 0 || alpha >= 1 {
+		alpha = stats.DefaultAlpha
+	}
+	var p []float64
+	var of []*Figures
+	for _, f := range figs {
+		if f.gated {
+			p, of = append(p, f.p), append(of, f)
+		}
+	}
+	for i, a := range stats.Holm(p) {
+		of[i].AdjustedP = &a
+		if a < alpha {
+			of[i].Regression = true
+			of[i].Verdict = VerdictRegression
+		}
+	}
+	for _, f := range figs {
+		if strings.HasPrefix(f.Verdict, VerdictNewFailed) {
+			f.Regression = true
+			f.Verdict = VerdictRegression + ": " + f.Verdict
+		}
+	}
+	return len(p)
+}
+
+func count(runs [][]float64) int {
+	n := 0
+	for _, r := range runs {
+		n += len(r)
+	}
+	return n
+}
+
+// geomean is exp of the mean over runs of each run's mean log, nil for none.
+func geomean(runs [][]float64) *float64 {
+	if len(runs) == 0 {
+		return nil
+	}
+	var s float64
+	for _, r := range runs {
+		var m float64
+		for _, v := range r {
+			m += v
+		}
+		s += m / float64(len(r))
+	}
+	g := math.Exp(s / float64(len(runs)))
+	return &g
+}
+
+// sortByChange puts the largest change first, then what could not be
+// compared, each by name.
+func sortByChange[T any](s []T, of func(T) (*float64, string)) {
+	slices.SortFunc(s, func(a, b T) int {
+		ca, na := of(a)
+		cb, nb := of(b)
+		xa, xb := -1.0, -1.0
+		if ca != nil {
+			xa = math.Abs(*ca)
+		}
+		if cb != nil {
+			xb = math.Abs(*cb)
+		}
+		return cmp.Or(cmp.Compare(xb, xa), cmp.Compare(na, nb))
+	})
+}
+
+// undecided says why the gate cannot decide: a gate that cannot tell
+// must not pass.
+func (c *Comparison) undecided() []string {
+	var why []string
+	both, few, onlyOld := 0, 0, 0
+	for _, f := range c.figures() {
+		switch f.Verdict {
+		case VerdictFewTests:
+			few++
+		case VerdictOnlyOld:
+			onlyOld++
+		}
+		if f.Change != nil {
+			both++
+		}
+	}
+	if few > 0 {
+		why = append(why, fmt.Sprintf("%d pairs or nodes have too few tests for an interval (the gate needs %d a side: run both meshes with --repeats %d or more)",
+			few, stats.DefaultMinSamples, stats.DefaultMinSamples))
+	}
+	if onlyOld > 0 {
+		why = append(why, fmt.Sprintf("%d pairs or nodes of the old mesh are not in the new one, so they cannot be judged (measure the same nodes and --scenarios on both sides)", onlyOld))
+	}
+	if both == 0 {
+		why = append(why, "no pair was measured in both meshes: nothing to judge (the meshes must share nodes and scenarios)")
+	}
+	return why
+}
+
+// figures are every pair's and node's figures.
+func (c *Comparison) figures() []*Figures {
+	var figs []*Figures
+	for i := range c.Pairs {
+		figs = append(figs, &c.Pairs[i].Figures)
+	}
+	for i := range c.Nodes {
+		figs = append(figs, &c.Nodes[i].Figures)
+	}
+	return figs
+}
+
+// Regressions are the pairs and nodes the gate marked, "scenario from→to
+// -35.2%" or "scenario node …", for the command's error.
+func (c *Comparison) Regressions() []string {
+	var out []string
+	say := func(label string, f Figures) {
+		if !f.Regression {
+			return
+		}
+		if f.Change != nil {
+			out = append(out, fmt.Sprintf("%s %+.1f%%", label, *f.Change*100))
+		} else {
+			out = append(out, label+" failed")
+		}
+	}
+	for _, n := range c.Nodes {
+		say(n.Scenario+" node "+n.Node, n.Figures)
+	}
+	for _, p := range c.Pairs {
+		say(p.Scenario+" "+p.From+"→"+p.To, p.Figures)
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package meshreport
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -75,28 +74,5 @@ func TestParseFormat(t *testing.T) {
 	}
 	if f, err := ParseFormat("md"); err != nil || f != report.Markdown {
 		t.Errorf("md: %v %v", f, err)
-	}
-}
-
-func TestCompare(t *testing.T) {
-	oldM := meshrecordtest.Mesh(meshrecordtest.Options{Nodes: 4, Slow: -1, Rate: 1e9, PodCost: 0.1, Repeats: 1})
-	newM := meshrecordtest.Mesh(meshrecordtest.Options{Nodes: 5, Slow: 2, Rate: 1e9, PodCost: 0.1, Repeats: 1})
-	newM.ID = "fixture2"
-	c := Compare(oldM, newM)
-	if len(c.OnlyNew) != 1 || c.OnlyNew[0] != "node-5" || len(c.NewOut) != 2 {
-		t.Errorf("only new %v, new outliers %v", c.OnlyNew, c.NewOut)
-	}
-	if p := c.Pairs[0]; p.Change == nil || *p.Change > -0.7 || (p.From != "node-3" && p.To != "node-3") {
-		t.Errorf("first pair %+v: want a pair of the slowed node-3", p)
-	}
-	for _, f := range CompareFormats {
-		var b bytes.Buffer
-		if err := WriteComparison(&b, c, f); err != nil {
-			t.Fatal(err)
-		}
-		golden.Check(t, goldenPkg, "compare."+ext[f], b.Bytes())
-	}
-	if err := WriteComparison(io.Discard, c, report.HTML); err == nil {
-		t.Error("html comparison: no error")
 	}
 }
