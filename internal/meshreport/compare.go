@@ -157,7 +157,7 @@ func Compare(oldM, newM *meshrecord.Mesh, o CompareOptions) *Comparison {
 	oldA, newA := oldM.Analyze(mesh.Judging{}), newM.Analyze(mesh.Judging{})
 	for k := range union(oldS, newS) {
 		pc := PairChange{Scenario: k.scenario, From: k.from, To: k.to}
-		pc.Figures = cmpr.figures(stats.Key{Scenario: k.scenario + " " + k.from + "→" + k.to}, runsOf(oldS[k]), runsOf(newS[k]), oldS[k] != nil, newS[k] != nil)
+		pc.Figures = cmpr.figures(stats.Key{Scenario: k.scenario + " " + k.from + "→" + k.to}, logsOf(oldS[k]), logsOf(newS[k]), oldS[k] != nil, newS[k] != nil)
 		c.Pairs = append(c.Pairs, pc)
 	}
 	c.Nodes = cmpr.nodes(oldM, newM, oldA, newA)
@@ -199,13 +199,12 @@ func union[K comparable, V any](a, b map[K]V) map[K]bool {
 	return out
 }
 
-// runsOf is a pair's tests as one "run" of CompareRuns, nil when none
-// measured.
-func runsOf(s *sample) [][]float64 {
-	if s == nil || len(s.logs) == 0 {
+// logsOf is a pair's measured tests, nil when none.
+func logsOf(s *sample) []float64 {
+	if s == nil {
 		return nil
 	}
-	return [][]float64{s.logs}
+	return s.logs
 }
 
 // onlyIn are the nodes of a not in b.
@@ -225,11 +224,11 @@ type comparer struct {
 	threshold float64
 }
 
-// figures compares one figure's runs (nil: none measured) on each side;
-// oIn and nIn say whether each mesh tested it at all.
-func (cm *comparer) figures(key stats.Key, old, new [][]float64, oIn, nIn bool) Figures {
+// figures compares a pair's log goodputs (nil: none measured) on each
+// side; oIn and nIn say whether each mesh tested it at all.
+func (cm *comparer) figures(key stats.Key, old, new []float64, oIn, nIn bool) Figures {
 	var f Figures
-	f.OldN, f.NewN = count(old), count(new)
+	f.OldN, f.NewN = len(old), len(new)
 	f.Old, f.New = geomean(old), geomean(new)
 	switch {
 	case !oIn:
@@ -243,8 +242,8 @@ func (cm *comparer) figures(key stats.Key, old, new [][]float64, oIn, nIn bool) 
 	case new == nil:
 		f.Verdict = VerdictNewFailed
 	default:
-		ch, err := cm.cfg.CompareRuns(key, old, new, cm.threshold)
-		if err != nil { // cannot happen: both sides have a value
+		ch, err := cm.cfg.CompareRuns(key, [][]float64{old}, [][]float64{new}, cm.threshold) // one run a side: its repeats
+		if err != nil {                                                                      // cannot happen: both sides have a value
 			f.Verdict = err.Error()
 			break
 		}
@@ -300,28 +299,17 @@ func judge(figs []*Figures, cfg stats.Config) int {
 	return len(p)
 }
 
-func count(runs [][]float64) int {
-	n := 0
-	for _, r := range runs {
-		n += len(r)
-	}
-	return n
-}
-
-// geomean is exp of the mean over runs of each run's mean log, nil for none.
-func geomean(runs [][]float64) *float64 {
-	if len(runs) == 0 {
+// geomean is the geometric mean of the values whose logs are given, nil
+// for none: one side's figure when the other has none to compare with.
+func geomean(logs []float64) *float64 {
+	if len(logs) == 0 {
 		return nil
 	}
 	var s float64
-	for _, r := range runs {
-		var m float64
-		for _, v := range r {
-			m += v
-		}
-		s += m / float64(len(r))
+	for _, v := range logs {
+		s += v
 	}
-	g := math.Exp(s / float64(len(runs)))
+	g := math.Exp(s / float64(len(logs)))
 	return &g
 }
 
