@@ -241,6 +241,11 @@ func (cm *comparer) figures(key stats.Key, old, new []float64, oIn, nIn bool) Fi
 		f.Verdict = VerdictOldFailed
 	case new == nil:
 		f.Verdict = VerdictNewFailed
+	case min(len(old), len(new)) < cm.minSamples():
+		// no interval: the change alone, without resampling for nothing
+		// (a large mesh of one repeat has tens of thousands of pairs)
+		change := *f.New / *f.Old - 1
+		f.Change, f.Verdict = &change, VerdictFewTests
 	default:
 		ch, err := cm.cfg.CompareRuns(key, [][]float64{old}, [][]float64{new}, cm.threshold) // one run a side: its repeats
 		if err != nil {                                                                      // cannot happen: both sides have a value
@@ -265,6 +270,15 @@ func changeVerdict(ci *stats.Interval) string {
 		return VerdictFaster
 	}
 	return VerdictNoChange
+}
+
+// minSamples is the fewest tests a side needs for a pair's interval, as
+// stats.CompareRuns counts them.
+func (cm *comparer) minSamples() int {
+	if cm.cfg.MinSamples < 2 {
+		return stats.DefaultMinSamples
+	}
+	return cm.cfg.MinSamples
 }
 
 // judge applies the gate to every figure: Holm's correction over the
