@@ -79,7 +79,8 @@ type MeshRef struct {
 // Comparison is two meshes pair by pair and node by node, largest change
 // first, with the outliers each named.
 type Comparison struct {
-	Old, New MeshRef
+	Old MeshRef `json:"old"`
+	New MeshRef `json:"new"`
 	// RegressionPct is the gate's threshold (--fail-on-regression), when
 	// given; FamilySize the number of changes Holm corrected over.
 	RegressionPct *float64     `json:"regression_pct,omitempty"`
