@@ -8,6 +8,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/units"
 )
 
 // rateUnit picks the unit people read bps in.
@@ -24,19 +25,7 @@ func rateUnit(bps float64) (div float64, unit string) {
 }
 
 // num formats v with 4 significant digits, without exponent.
-func num(v float64) string {
-	a := math.Abs(v)
-	d := 0
-	switch {
-	case a < 10:
-		d = 3
-	case a < 100:
-		d = 2
-	case a < 1000:
-		d = 1
-	}
-	return strconv.FormatFloat(v, 'f', d, 64)
-}
+func num(v float64) string { return units.FormatFigure(v) }
 
 // rate formats bits/s like "9.406 Gbit/s".
 func rate(bps float64) string {
