@@ -47,6 +47,7 @@ func fixtures() map[string]*runrecord.Run {
 		"nodecpu": nodeCPUFixture(),
 		"sweep":   sweep,
 		"udpmax":  runrecordtest.UDPMax(),
+		"faults":  runrecordtest.Faults(),
 	}
 }
 
@@ -62,6 +63,7 @@ func TestRenderGolden(t *testing.T) {
 		{"nodecpu", Table}, {"nodecpu", Wide}, {"nodecpu", Markdown}, {"nodecpu", CSV}, {"nodecpu", HTML},
 		{"sweep", Table}, {"sweep", Markdown}, {"sweep", CSV}, {"sweep", HTML},
 		{"udpmax", Table}, {"udpmax", Markdown},
+		{"faults", Table}, {"faults", Markdown}, {"faults", HTML},
 	}
 	for _, tt := range tests {
 		name := tt.run + "." + goldenExt(tt.format)

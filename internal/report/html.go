@@ -26,6 +26,7 @@ type page struct {
 	CommandRaw string
 	Latency    template.HTML // the latency section (latencyhtml.go)
 	Sweeps     template.HTML // the sweep section (sweepchart.go)
+	Faults     template.HTML // the faults section (faults.go)
 }
 
 type htmlSection struct {
@@ -126,6 +127,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 		return err
 	}
 	if p.Sweeps, err = sweepHTML(run); err != nil {
+		return err
+	}
+	if p.Faults, err = faultsHTML(run); err != nil {
 		return err
 	}
 	return pageTemplate.Execute(w, p)

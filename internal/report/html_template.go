@@ -115,6 +115,7 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 <p class="legend-text">{{.Legend}}</p>
 </section>{{with .Sweeps}}
 {{.}}{{end}}{{with .Latency}}
+{{.}}{{end}}{{with .Faults}}
 {{.}}{{end}}
 
 {{range .Charts}}

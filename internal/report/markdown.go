@@ -68,6 +68,7 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 	writeSweepMarkdown(ew, run)
 	writeUDPMaxMarkdown(ew, run)
 	writeLatencyMarkdown(ew, run)
+	writeFaultsMarkdown(ew, run)
 	return ew.err
 }
 

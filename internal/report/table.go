@@ -54,6 +54,7 @@ func writeTable(w io.Writer, run *runrecord.Run, wide bool) error {
 	writeSweepTable(ew, run, wide)
 	writeUDPMaxTable(ew, run)
 	writeLatencyTable(ew, run)
+	writeFaultsTable(ew, run)
 	if ew.err != nil {
 		return ew.err
 	}

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/netip"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/testenv"
 )
 
 func netipAddrPort(a netip.Addr, port int) netip.AddrPort { return netip.AddrPortFrom(a, uint16(port)) }
@@ -69,7 +71,7 @@ func TestGoodputGroundTruth(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Nodes, tc.cfg.PodsPerNode = 2, 1
 			l := newLab(t, tc.cfg)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			srv, err := l.StartServer(ctx, endpoint(t, l, tc.to), 0)
 			if err != nil {
@@ -83,16 +85,25 @@ func TestGoodputGroundTruth(t *testing.T) {
 			}
 			mtu := l.Config().UnderlayMTU
 			want := float64(path.LinkRate) * float64(mtu-path.HeaderTax-52) / float64(mtu+14)
-			res, err := l.RunClient(ctx, from, srv.Target(), engine.Spec{Duration: 4 * time.Second, Omit: time.Second, Interval: -1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := res.Goodput()
-			dev := (got - want) / want
-			t.Logf("%s: goodput %.1f Mbit/s, theory %.1f Mbit/s (%+.2f%%), path %+v", tc.name, got/1e6, want/1e6, dev*100, path)
-			if math.Abs(dev) > 0.02 {
-				t.Errorf("goodput %.1f Mbit/s is %.2f%% off the theoretical %.1f Mbit/s (allowed 2%%)", got/1e6, dev*100, want/1e6)
-			}
+			// Above the truth fails at once; short of it, measured again
+			// while the test was CPU-starved.
+			testenv.UnlessStarved(t, func() (over, short []string) {
+				res, err := l.RunClient(ctx, from, srv.Target(), engine.Spec{Duration: 4 * time.Second, Omit: time.Second, Interval: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := res.Goodput()
+				dev := (got - want) / want
+				t.Logf("%s: goodput %.1f Mbit/s, theory %.1f Mbit/s (%+.2f%%), path %+v", tc.name, got/1e6, want/1e6, dev*100, path)
+				if math.Abs(dev) <= 0.02 {
+					return nil, nil
+				}
+				f := fmt.Sprintf("goodput %.1f Mbit/s is %.2f%% off the theoretical %.1f Mbit/s (allowed 2%%)", got/1e6, dev*100, want/1e6)
+				if dev > 0 {
+					return []string{f}, nil
+				}
+				return nil, []string{f}
+			})
 		})
 	}
 }
