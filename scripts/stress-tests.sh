@@ -36,7 +36,7 @@ while getopts "n:j:l:r:h" opt; do
     j) hogs=$OPTARG ;;
     l) lock=$OPTARG ;;
     r) run_regexp=$OPTARG ;;
-    *) sed -n '2,27p' "$0"; exit 2 ;;
+    *) sed -n '2,24p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
