@@ -28,6 +28,23 @@ var CNIs = []CNI{Bridge, FlannelVXLAN, FlannelHostGW}
 // Flannel reports whether the mode runs flanneld.
 func (c CNI) Flannel() bool { return c == FlannelVXLAN || c == FlannelHostGW }
 
+// IPFamily says which address families the cluster has.
+type IPFamily string
+
+const (
+	// DualStack gives nodes, pods and Services an IPv4 and an IPv6
+	// address each (IPv4 first, as Kubernetes lists them).
+	DualStack IPFamily = "dual"
+	// IPv4Only is the single-stack IPv4 cluster.
+	IPv4Only IPFamily = "4"
+)
+
+// IPFamilies lists the families Up builds.
+var IPFamilies = []IPFamily{DualStack, IPv4Only}
+
+// Dual reports whether the cluster has IPv6 too.
+func (f IPFamily) Dual() bool { return f == DualStack }
+
 // Defaults of the harness.
 const (
 	DefaultVersion  = "v1.34.4"
@@ -54,6 +71,23 @@ var (
 	// Guarded is the only range our traffic may go to (besides loopback).
 	Guarded = netip.MustParsePrefix("198.18.0.0/15")
 )
+
+// The IPv6 plan of a dual-stack cluster: ULA prefixes next to the lab's
+// (fd00:198:18::/48 and fd00:198:19::/48) and distinct from them, so a lab
+// and the cluster never share an address. Node i is fd00:198:20::i, the
+// external host fd00:198:20::200, pods of node i fd00:198:21:i::/64,
+// Services fd00:198:22::/112. The control plane stays IPv4 only.
+var (
+	SwitchNet6  = netip.MustParsePrefix("fd00:198:20::/64")
+	PodNet6     = netip.MustParsePrefix("fd00:198:21::/48")
+	ServiceNet6 = netip.MustParsePrefix("fd00:198:22::/112")
+	// Guarded6 (fd00:198:20::/48 to fd00:198:23::/48) is the only IPv6
+	// range our traffic may go to, besides loopback and link-local.
+	Guarded6 = netip.MustParsePrefix("fd00:198:20::/46")
+)
+
+// NodePodCIDR6Bits is the size of each node's IPv6 pod CIDR.
+const NodePodCIDR6Bits = 64
 
 // Ports the control plane listens on, at ControlPlaneIP.
 const (
@@ -86,6 +120,34 @@ func NodeIP(i int) netip.Addr { return lab.NodeIP(i) }
 // NodePodCIDR is node i's pod CIDR in the bridge mode.
 func NodePodCIDR(i int) netip.Prefix { return lab.PodCIDR(i) }
 
+// NodeIP6 is node i's IPv6 address on the switch: fd00:198:20::i, the
+// digits of i echoing NodeIP's last byte.
+func NodeIP6(i int) netip.Addr { return v6(SwitchNet6, 0, uint16(hexDigits(i))) }
+
+// NodePodCIDR6 is node i's IPv6 pod CIDR in the bridge mode:
+// fd00:198:21:i::/64.
+func NodePodCIDR6(i int) netip.Prefix {
+	return netip.PrefixFrom(v6(PodNet6, uint16(hexDigits(i)), 0), NodePodCIDR6Bits)
+}
+
+// v6 is prefix p's address with group 4 (the fourth 16 bits) and group 8
+// set.
+func v6(p netip.Prefix, g4, g8 uint16) netip.Addr {
+	b := p.Addr().As16()
+	b[6], b[7] = byte(g4>>8), byte(g4)
+	b[14], b[15] = byte(g8>>8), byte(g8)
+	return netip.AddrFrom16(b)
+}
+
+// hexDigits reads i's decimal digits as hex, so node 12 is ...::12.
+func hexDigits(i int) int {
+	h := 0
+	for m := 1; i > 0; i, m = i/10, m*16 {
+		h += (i % 10) * m
+	}
+	return h
+}
+
 func nodeNSName(i int) string { return fmt.Sprintf("%s-node-%d", namePrefix, i) }
 func switchPort(i int) string { return fmt.Sprintf("%ss%d", namePrefix, i) }
 func nodeCgroup(i int) string { return "/" + cgroupName + "/" + NodeName(i) }
@@ -106,6 +168,9 @@ type Config struct {
 	// ProxyMode is kube-proxy's mode, default ProxyIPTables; SetProxyMode
 	// switches a running cluster's.
 	ProxyMode ProxyMode
+
+	// IPFamily is DualStack (the default) or IPv4Only.
+	IPFamily IPFamily
 }
 
 // WithDefaults fills the zero fields.
@@ -124,6 +189,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ProxyMode == "" {
 		c.ProxyMode = ProxyIPTables
+	}
+	if c.IPFamily == "" {
+		c.IPFamily = DualStack
 	}
 	if c.RunDir == "" {
 		c.RunDir = DefaultRunDir
@@ -149,6 +217,9 @@ func (c Config) Validate() error {
 	if !ok {
 		return fmt.Errorf("CNI %q: use one of %v", c.CNI, CNIs)
 	}
+	if c.IPFamily != DualStack && c.IPFamily != IPv4Only {
+		return fmt.Errorf("IP family %q: use %q (IPv4 and IPv6) or %q (IPv4 only)", c.IPFamily, DualStack, IPv4Only)
+	}
 	if err := c.ProxyMode.Supported(); err != nil {
 		return err
 	}
@@ -156,6 +227,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("run and cache directories must be absolute paths")
 	}
 	return nil
+}
+
+// families joins the IPv4 value with the IPv6 one when the cluster is
+// dual-stack: the comma-separated form of Kubernetes' dual-stack flags.
+func (c Config) families(v4, v6 fmt.Stringer) string {
+	if c.IPFamily.Dual() {
+		return v4.String() + "," + v6.String()
+	}
+	return v4.String()
 }
 
 // paths of one run directory.

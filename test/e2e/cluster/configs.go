@@ -98,9 +98,14 @@ nodeStatusUpdateFrequency: 5s
 
 func (p paths) string() string { return string(p) }
 
-// kubeProxyConfig is node i's kube-proxy in mode inside the node's
-// namespace; it leaves the host-wide conntrack sysctls alone.
-func kubeProxyConfig(p paths, i int, mode ProxyMode) string {
+// kubeProxyConfig is node i's kube-proxy in cfg's mode inside the node's
+// namespace, for both families when dual; it leaves the host-wide
+// conntrack sysctls alone.
+func kubeProxyConfig(p paths, i int, cfg Config) string {
+	nodePorts := fmt.Sprintf("%q", SwitchNet)
+	if cfg.IPFamily.Dual() {
+		nodePorts += fmt.Sprintf(", %q", SwitchNet6)
+	}
 	return fmt.Sprintf(`apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -110,7 +115,7 @@ mode: %s
 clusterCIDR: %s
 metricsBindAddress: 127.0.0.1:10249
 healthzBindAddress: 127.0.0.1:10256
-nodePortAddresses: [%q]
+nodePortAddresses: [%s]
 iptables:
   localhostNodePorts: false
 conntrack:
@@ -118,13 +123,17 @@ conntrack:
   min: 0
   tcpEstablishedTimeout: 0s
   tcpCloseWaitTimeout: 0s
-`, p.kubeconfig("kube-proxy"), NodeName(i), mode, PodNet, SwitchNet)
+`, p.kubeconfig("kube-proxy"), NodeName(i), cfg.ProxyMode, cfg.families(PodNet, PodNet6), nodePorts)
 }
 
 // bridgeCNIConfig is the bridge + host-local network of one node over
-// subnet; routes to the other nodes' subnets are the harness's (bridge
-// mode) or flannel's job.
-func bridgeCNIConfig(subnet netip.Prefix, mtu int, ipamDir string) ([]byte, error) {
+// subnets (one per family: a pod gets an address from each); routes to the
+// other nodes' subnets are the harness's (bridge mode) or flannel's job.
+func bridgeCNIConfig(subnets []netip.Prefix, mtu int, ipamDir string) ([]byte, error) {
+	var ranges [][]map[string]string
+	for _, s := range subnets {
+		ranges = append(ranges, []map[string]string{{"subnet": s.String()}})
+	}
 	conf := map[string]any{
 		"cniVersion": "0.4.0",
 		"name":       cniNetwork,
@@ -139,7 +148,7 @@ func bridgeCNIConfig(subnet netip.Prefix, mtu int, ipamDir string) ([]byte, erro
 				"mtu":              mtu,
 				"ipam": map[string]any{
 					"type":    "host-local",
-					"ranges":  [][]map[string]string{{{"subnet": subnet.String()}}},
+					"ranges":  ranges,
 					"dataDir": ipamDir,
 				},
 			},
@@ -168,10 +177,16 @@ func flannelCNIConfig(subnetFile, dataDir, ipamDir string) ([]byte, error) {
 	return json.MarshalIndent(conf, "", "  ")
 }
 
-// flannelNetConf is flannel's net-conf.json for a backend type.
-func flannelNetConf(backend string) ([]byte, error) {
-	return json.MarshalIndent(map[string]any{
+// flannelNetConf is flannel's net-conf.json for a backend type, with
+// IPv6 (EnableIPv6, IPv6Network) when dual.
+func flannelNetConf(backend string, dual bool) ([]byte, error) {
+	conf := map[string]any{
 		"Network": PodNet.String(),
 		"Backend": map[string]any{"Type": backend},
-	}, "", "  ")
+	}
+	if dual {
+		conf["EnableIPv6"] = true
+		conf["IPv6Network"] = PodNet6.String()
+	}
+	return json.MarshalIndent(conf, "", "  ")
 }

@@ -20,9 +20,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ExternalIP is the external host's address on the switch: outside the
-// cluster (no node, no pod network), inside the guarded range.
-var ExternalIP = netip.MustParseAddr("198.18.0.200")
+// ExternalIP and ExternalIP6 are the external host's addresses on the
+// switch: outside the cluster (no node, no pod network), inside the
+// guarded ranges. It has ExternalIP6 on a dual-stack cluster only.
+var (
+	ExternalIP  = netip.MustParseAddr("198.18.0.200")
+	ExternalIP6 = netip.MustParseAddr("fd00:198:20::200")
+)
 
 const (
 	externalNSName = namePrefix + "-external" // Down deletes it with the others
@@ -36,11 +40,12 @@ const (
 // each test came from, so a test checks the node's SNAT from the server's
 // side.
 type External struct {
-	Addr netip.AddrPort // where it serves
-	ns   *netns.NS
-	st   *State
-	stop context.CancelFunc
-	done chan error
+	Addr  netip.AddrPort // where it serves
+	Addr6 netip.AddrPort // where it serves over IPv6; zero on a single-stack cluster
+	ns    *netns.NS
+	st    *State
+	stop  context.CancelFunc
+	done  chan error
 
 	mu      sync.Mutex
 	remotes []netip.Addr
@@ -61,12 +66,16 @@ func StartExternal(ctx context.Context, st *State, port int, log *slog.Logger) (
 		return nil, err
 	}
 	e := &External{Addr: netip.AddrPortFrom(ExternalIP, uint16(port)), ns: ns, st: st, done: make(chan error, 1)}
+	dual := st.Config.IPFamily.Dual()
+	if dual {
+		e.Addr6 = netip.AddrPortFrom(ExternalIP6, uint16(port))
+	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.Close())
 		}
 	}()
-	if err := plugExternal(ns); err != nil {
+	if err := plugExternal(ns, dual); err != nil {
 		return nil, err
 	}
 	if st.Config.CNI == Bridge {
@@ -80,7 +89,12 @@ func StartExternal(ctx context.Context, st *State, port int, log *slog.Logger) (
 		OnTest:    func(t *engine.ServerTest) { e.record(t.Remote) },
 		OnLatency: func(remote string, _ engine.LatencyMode, _ error) { e.record(remote) }}
 	ready := make(chan struct{})
-	go func() { e.done <- srv.ListenAndServe(srvCtx, e.Addr.String(), func(net.Addr) { close(ready) }) }()
+	// One socket for both families: ":port" when dual.
+	listen := e.Addr.String()
+	if dual {
+		listen = fmt.Sprintf(":%d", port)
+	}
+	go func() { e.done <- srv.ListenAndServe(srvCtx, listen, func(net.Addr) { close(ready) }) }()
 	select {
 	case <-ready:
 		return e, nil
@@ -142,11 +156,13 @@ func (e *External) forEachNode(fn func(*netns.NS) error) error {
 	return nil
 }
 
-// plugExternal gives ns an eth0 on the switch with ExternalIP.
+// plugExternal gives ns an eth0 on the switch with ExternalIP (and
+// ExternalIP6, without DAD, when dual).
 //
 // like: ip -n SWITCH link add cbe2esx type veth peer name eth0 netns EXT;
-// ip -n SWITCH link set cbe2esx master cbe2ebr up; ip -n EXT addr add 198.18.0.200/24 dev eth0
-func plugExternal(ns *netns.NS) error {
+// ip -n SWITCH link set cbe2esx master cbe2ebr up; ip -n EXT addr add 198.18.0.200/24 dev eth0;
+// ip -n EXT addr add fd00:198:20::200/64 dev eth0 nodad
+func plugExternal(ns *netns.NS, dual bool) error {
 	sw, err := netns.Open(filepath.Join(netns.RunDir, switchNSName))
 	if err != nil {
 		return err
@@ -179,8 +195,14 @@ func plugExternal(ns *netns.NS) error {
 		if err := h.LinkSetUp(l); err != nil {
 			return fmt.Errorf("ip link set %s up: %w", name, err)
 		}
-		if name == nodeIfName {
-			a := &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(ExternalIP, SwitchNet.Bits()))}
+		if name != nodeIfName {
+			continue
+		}
+		addrs := []*netlink.Addr{{IPNet: ipNet(netip.PrefixFrom(ExternalIP, SwitchNet.Bits()))}}
+		if dual {
+			addrs = append(addrs, &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(ExternalIP6, SwitchNet6.Bits())), Flags: unix.IFA_F_NODAD})
+		}
+		for _, a := range addrs {
 			if err := h.AddrAdd(l, a); err != nil {
 				return fmt.Errorf("ip addr add %s dev %s: %w", a.IPNet, name, err)
 			}
@@ -200,23 +222,29 @@ func plugExternal(ns *netns.NS) error {
 }
 
 // masqueradeToExternal makes a node masquerade its pods' traffic to the
-// external host.
+// external host, over IPv4 and IPv6.
 //
-// like: nft add table ip cnibench-e2e-egress; nft add chain ip cnibench-e2e-egress postrouting
-// '{ type nat hook postrouting priority 100; }'; nft add rule ip cnibench-e2e-egress postrouting
-// ip saddr 198.19.0.0/16 ip daddr 198.18.0.200 masquerade
+// like: nft add table inet cnibench-e2e-egress; nft add chain inet cnibench-e2e-egress postrouting
+// '{ type nat hook postrouting priority 100; }'; nft add rule inet cnibench-e2e-egress postrouting
+// ip saddr 198.19.0.0/16 ip daddr 198.18.0.200 masquerade (and ip6 saddr fd00:198:21::/48 ip6 daddr fd00:198:20::200)
 func masqueradeToExternal(ns *netns.NS) error {
 	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
 	if err != nil {
 		return err
 	}
-	t := c.AddTable(&nftables.Table{Name: egressTable, Family: nftables.TableFamilyIPv4})
+	t := c.AddTable(&nftables.Table{Name: egressTable, Family: nftables.TableFamilyINet})
 	ch := c.AddChain(&nftables.Chain{Name: "postrouting", Table: t, Type: nftables.ChainTypeNAT,
 		Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource})
-	exprs := append(ip4Match(ip4Saddr, PodNet), ip4Match(ip4Daddr, netip.PrefixFrom(ExternalIP, 32))...)
-	c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, &expr.Masq{})})
+	for _, r := range []struct {
+		pods     netip.Prefix
+		external netip.Addr
+		src      uint32
+	}{{PodNet, ExternalIP, ip4Saddr}, {PodNet6, ExternalIP6, ip6Saddr}} {
+		exprs := append(daddrMatch(netip.PrefixFrom(r.external, r.external.BitLen())), addrMatch(r.src, r.pods)...)
+		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, &expr.Masq{})})
+	}
 	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nft add table ip %s: %w", egressTable, err)
+		return fmt.Errorf("nft add table inet %s: %w", egressTable, err)
 	}
 	return nil
 }
@@ -227,7 +255,7 @@ func removeEgress(ns *netns.NS) error {
 	if err != nil {
 		return err
 	}
-	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
 	if err != nil {
 		return err
 	}
@@ -240,18 +268,44 @@ func removeEgress(ns *netns.NS) error {
 	return nil
 }
 
-// Offsets of the IPv4 header's addresses, for ip4Match.
+// Offsets of the addresses in the IPv4 and IPv6 headers, for addrMatch.
 const (
 	ip4Saddr = 12
 	ip4Daddr = 16
+	ip6Saddr = 8
+	ip6Daddr = 24
 )
 
-// ip4Match is nft's `ip saddr PREFIX` (offset ip4Saddr) or `ip daddr
-// PREFIX` (ip4Daddr), in register 1.
-func ip4Match(offset uint32, p netip.Prefix) []expr.Any {
+// addrMatch is nft's `ip saddr PREFIX` (offset ip4Saddr) or `ip daddr
+// PREFIX` (ip4Daddr), or ip6's (ip6Saddr, ip6Daddr) for an IPv6 prefix, in
+// register 1. It does not check the packet's family: see familyMatch.
+func addrMatch(offset uint32, p netip.Prefix) []expr.Any {
+	n := uint32(p.Addr().BitLen() / 8)
 	return []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: net.CIDRMask(p.Bits(), 32), Xor: []byte{0, 0, 0, 0}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: n},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: n, Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()), Xor: make([]byte, n)},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()},
 	}
+}
+
+// familyMatch is `meta nfproto ipv4` or `meta nfproto ipv6`, for p's
+// family, in an inet table.
+func familyMatch(p netip.Prefix) []expr.Any {
+	proto := byte(unix.NFPROTO_IPV4)
+	if p.Addr().Is6() {
+		proto = unix.NFPROTO_IPV6
+	}
+	return []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+	}
+}
+
+// daddrMatch is `ip daddr PREFIX` or `ip6 daddr PREFIX` in an inet table.
+func daddrMatch(p netip.Prefix) []expr.Any {
+	off := uint32(ip4Daddr)
+	if p.Addr().Is6() {
+		off = ip6Daddr
+	}
+	return append(familyMatch(p), addrMatch(off, p)...)
 }

@@ -34,9 +34,10 @@ func (p paths) flannelSubnetFile(i int) string {
 	return p.join("flannel", NodeName(i), "subnet.env")
 }
 
-// deployFlannel creates kube-flannel's objects for a backend type.
-func deployFlannel(ctx context.Context, cs kubernetes.Interface, p paths, backend string) error {
-	netConf, err := flannelNetConf(backend)
+// deployFlannel creates kube-flannel's objects for a backend type, with
+// IPv6 when dual.
+func deployFlannel(ctx context.Context, cs kubernetes.Interface, p paths, backend string, dual bool) error {
+	netConf, err := flannelNetConf(backend, dual)
 	if err != nil {
 		return err
 	}

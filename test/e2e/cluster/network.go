@@ -26,8 +26,8 @@ func hostNS() (*netns.NS, error) { return netns.Open("/proc/self/ns/net") }
 // the host (as the control plane, ControlPlaneIP) into the switch, makes
 // the nodes routers and puts up the guards. Names are recorded in st
 // before they are created.
-func buildNetwork(ctx context.Context, st *State, cni CNI) (nodes []*netns.NS, err error) {
-	n := st.Config.Nodes
+func buildNetwork(ctx context.Context, st *State) (nodes []*netns.NS, err error) {
+	n, cni, dual := st.Config.Nodes, st.Config.CNI, st.Config.IPFamily.Dual()
 	st.Namespaces = []string{switchNSName}
 	for i := 1; i <= n; i++ {
 		st.Namespaces = append(st.Namespaces, nodeNSName(i))
@@ -67,14 +67,19 @@ func buildNetwork(ctx context.Context, st *State, cni CNI) (nodes []*netns.NS, e
 		return nil, err
 	}
 	for i, ns := range nodes {
-		if err := nodeSysctls(ns); err != nil {
+		if err := nodeSysctls(ns, dual); err != nil {
 			return nil, fmt.Errorf("%s: %w", NodeName(i+1), err)
 		}
 		if err := guardNode(ns); err != nil {
 			return nil, fmt.Errorf("%s: %w", NodeName(i+1), err)
 		}
+		if dual {
+			if err := addAddr6(ns, netip.PrefixFrom(NodeIP6(i+1), SwitchNet6.Bits())); err != nil {
+				return nil, fmt.Errorf("%s: %w", NodeName(i+1), err)
+			}
+		}
 		if cni == Bridge {
-			if err := hostGWRoutes(ns, i+1, n); err != nil {
+			if err := hostGWRoutes(ns, i+1, n, dual); err != nil {
 				return nil, fmt.Errorf("%s: %w", NodeName(i+1), err)
 			}
 		}
@@ -88,14 +93,27 @@ func buildNetwork(ctx context.Context, st *State, cni CNI) (nodes []*netns.NS, e
 	return nodes, nil
 }
 
-// nodeSysctls makes a node a router without IPv6, inside its namespace.
-func nodeSysctls(ns *netns.NS) error {
+// nodeSysctls makes a node a router inside its namespace: of IPv4 and
+// IPv6 when dual (no duplicate address detection: every address is
+// planned, and DAD would hold each new one back a second or two), of IPv4
+// alone with IPv6 off otherwise.
+func nodeSysctls(ns *netns.NS, dual bool) error {
 	kv := [][2]string{
 		{"ipv4/ip_forward", "1"},
 		{"ipv4/conf/all/rp_filter", "0"},
 		{"ipv4/conf/default/rp_filter", "0"},
 		{"ipv6/conf/all/disable_ipv6", "1"},
 		{"ipv6/conf/default/disable_ipv6", "1"},
+	}
+	if dual {
+		kv = append(kv[:3],
+			[2]string{"ipv6/conf/all/disable_ipv6", "0"},
+			[2]string{"ipv6/conf/default/disable_ipv6", "0"},
+			[2]string{"ipv6/conf/all/forwarding", "1"},
+			[2]string{"ipv6/conf/all/accept_dad", "0"},
+			[2]string{"ipv6/conf/default/accept_dad", "0"},
+			[2]string{"ipv6/conf/" + nodeIfName + "/accept_dad", "0"},
+		)
 	}
 	return netns.Do(ns, func() error {
 		for _, e := range kv {
@@ -107,11 +125,31 @@ func nodeSysctls(ns *netns.NS) error {
 	})
 }
 
-// hostGWRoutes gives node i a route to every other node's pod CIDR via
-// that node, as flannel's host-gw backend does.
+// addAddr6 gives a node's uplink its IPv6 address, without DAD.
 //
-// like: ip route add 198.19.K.0/24 via 198.18.0.K dev eth0
-func hostGWRoutes(ns *netns.NS, i, n int) error {
+// like: ip -6 addr add fd00:198:20::K/64 dev eth0 nodad
+func addAddr6(ns *netns.NS, a netip.Prefix) error {
+	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	up, err := h.LinkByName(nodeIfName)
+	if err != nil {
+		return err
+	}
+	if err := h.AddrAdd(up, &netlink.Addr{IPNet: ipNet(a), Flags: unix.IFA_F_NODAD}); err != nil {
+		return fmt.Errorf("ip addr add %s dev %s: %w", a, nodeIfName, err)
+	}
+	return nil
+}
+
+// hostGWRoutes gives node i a route to every other node's pod CIDR via
+// that node (IPv6's too when dual), as flannel's host-gw backend does.
+//
+// like: ip route add 198.19.K.0/24 via 198.18.0.K dev eth0;
+// ip -6 route add fd00:198:21:K::/64 via fd00:198:20::K dev eth0
+func hostGWRoutes(ns *netns.NS, i, n int, dual bool) error {
 	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
@@ -125,9 +163,19 @@ func hostGWRoutes(ns *netns.NS, i, n int) error {
 		if k == i {
 			continue
 		}
-		r := &netlink.Route{LinkIndex: up.Attrs().Index, Dst: ipNet(NodePodCIDR(k)), Gw: NodeIP(k).AsSlice()}
-		if err := h.RouteAdd(r); err != nil {
-			return fmt.Errorf("ip route add %s via %s: %w", NodePodCIDR(k), NodeIP(k), err)
+		type route struct {
+			dst netip.Prefix
+			gw  netip.Addr
+		}
+		routes := []route{{NodePodCIDR(k), NodeIP(k)}}
+		if dual {
+			routes = append(routes, route{NodePodCIDR6(k), NodeIP6(k)})
+		}
+		for _, rt := range routes {
+			r := &netlink.Route{LinkIndex: up.Attrs().Index, Dst: ipNet(rt.dst), Gw: rt.gw.AsSlice()}
+			if err := h.RouteAdd(r); err != nil {
+				return fmt.Errorf("ip route add %s via %s: %w", rt.dst, rt.gw, err)
+			}
 		}
 	}
 	return nil
@@ -186,10 +234,12 @@ func guardHost() error {
 	return nil
 }
 
-// guardNode drops, inside a node, anything sent or forwarded to an IPv4
-// address outside 198.18.0.0/15 and loopback, and all IPv6 but loopback.
+// guardNode drops, inside a node, anything sent or forwarded to an address
+// outside 198.18.0.0/15, fd00:198:20::/46, IPv6 link-local and link-scope
+// multicast (neighbour discovery), and loopback.
 //
-// like: nft add rule inet cnibench-e2e-guard output oifname != lo ip daddr != 198.18.0.0/15 drop (and forward)
+// like: nft add rule inet cnibench-e2e-guard output oifname != lo ip daddr != 198.18.0.0/15
+// ip6 daddr != { fd00:198:20::/46, fe80::/10, ff02::/16 } drop (and forward)
 func guardNode(ns *netns.NS) error {
 	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
 	if err != nil {
@@ -208,13 +258,10 @@ func guardNode(ns *netns.NS) error {
 			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ifname("lo")},
 			&expr.Verdict{Kind: expr.VerdictAccept},
 		}})
-		// meta nfproto ipv4 ip daddr 198.18.0.0/15 accept
-		ipv4 := []expr.Any{
-			&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}},
+		// meta nfproto ipv4 ip daddr 198.18.0.0/15 accept; meta nfproto ipv6 ip6 daddr ... accept
+		for _, p := range guardedDsts {
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(daddrMatch(p), &expr.Verdict{Kind: expr.VerdictAccept})})
 		}
-		exprs := append(append(ipv4, ip4Match(ip4Daddr, Guarded)...), &expr.Verdict{Kind: expr.VerdictAccept})
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 		// drop
 		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictDrop}}})
 	}
@@ -223,6 +270,9 @@ func guardNode(ns *netns.NS) error {
 	}
 	return nil
 }
+
+// guardedDsts are the destinations a node may send or forward to.
+var guardedDsts = []netip.Prefix{Guarded, Guarded6, netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff02::/16")}
 
 func ifname(n string) []byte {
 	b := make([]byte, 16)

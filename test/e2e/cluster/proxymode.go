@@ -108,7 +108,9 @@ func switchNode(ctx context.Context, st *State, p paths, i int, mode ProxyMode) 
 	if err := cleanupRules(ctx, ns, bin, cfg, st.Procs[k].Log); err != nil {
 		return err
 	}
-	if err := os.WriteFile(cfg, []byte(kubeProxyConfig(p, i, mode)), 0o644); err != nil {
+	next := st.Config
+	next.ProxyMode = mode
+	if err := os.WriteFile(cfg, []byte(kubeProxyConfig(p, i, next)), 0o644); err != nil {
 		return err
 	}
 	pr, err := startProc(ns, p.logs(), name, bin, []string{"--config=" + cfg, "--v=1"}, nil)

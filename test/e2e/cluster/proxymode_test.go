@@ -30,7 +30,7 @@ func TestProxyModeSupported(t *testing.T) {
 	if got := (Config{}).WithDefaults().ProxyMode; got != ProxyIPTables {
 		t.Errorf("default mode %q, want iptables", got)
 	}
-	if conf := kubeProxyConfig(paths("/run/x"), 1, ProxyNFTables); !strings.Contains(conf, "\nmode: nftables\n") {
+	if conf := kubeProxyConfig(paths("/run/x"), 1, Config{ProxyMode: ProxyNFTables}.WithDefaults()); !strings.Contains(conf, "\nmode: nftables\n") {
 		t.Errorf("kube-proxy's configuration does not say its mode:\n%s", conf)
 	}
 }

@@ -218,7 +218,7 @@ func (u *upper) pki(context.Context) error {
 
 func (u *upper) network(ctx context.Context) error {
 	var err error
-	u.nodes, err = buildNetwork(ctx, u.st, u.cfg.CNI)
+	u.nodes, err = buildNetwork(ctx, u.st)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (u *upper) apiserver(ctx context.Context) error {
 		"--service-account-key-file=" + pk("sa.pub"),
 		"--service-account-signing-key-file=" + pk("sa.key"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-cluster-ip-range=" + ServiceNet.String(),
+		"--service-cluster-ip-range=" + u.cfg.families(ServiceNet, ServiceNet6),
 		"--service-node-port-range=30000-32767",
 		"--authorization-mode=Node,RBAC",
 		"--allow-privileged=true",
@@ -301,8 +301,9 @@ func (u *upper) controllers(context.Context) error {
 		"--service-account-private-key-file=" + pk("sa.key"),
 		"--root-ca-file=" + pk("ca.crt"),
 		"--cluster-signing-cert-file=" + pk("ca.crt"), "--cluster-signing-key-file=" + pk("ca.key"),
-		"--service-cluster-ip-range=" + ServiceNet.String(),
-		"--cluster-cidr=" + PodNet.String(), "--node-cidr-mask-size=24",
+		"--service-cluster-ip-range=" + u.cfg.families(ServiceNet, ServiceNet6),
+		"--cluster-cidr=" + u.cfg.families(PodNet, PodNet6),
+		"--node-cidr-mask-size-ipv4=24", "--node-cidr-mask-size-ipv6=" + strconv.Itoa(NodePodCIDR6Bits),
 		"--allocate-node-cidrs=" + strconv.FormatBool(u.cfg.CNI.Flannel()),
 		"--flex-volume-plugin-dir=" + u.p.join("controller-manager", "flexvolume"),
 		"--node-monitor-grace-period=20s",
@@ -334,7 +335,7 @@ func (u *upper) startNodes(ctx context.Context) error {
 		if u.cfg.CNI == FlannelHostGW {
 			backend = "host-gw"
 		}
-		if err := deployFlannel(ctx, u.client, u.p, backend); err != nil {
+		if err := deployFlannel(ctx, u.client, u.p, backend, u.cfg.IPFamily.Dual()); err != nil {
 			return err
 		}
 		for i := 1; i <= u.cfg.Nodes; i++ {
@@ -377,7 +378,11 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 		}
 	}
 	if u.cfg.CNI == Bridge {
-		b, err := bridgeCNIConfig(NodePodCIDR(i), 1500, filepath.Join(dir, "cni", "ipam"))
+		subnets := []netip.Prefix{NodePodCIDR(i)}
+		if u.cfg.IPFamily.Dual() {
+			subnets = append(subnets, NodePodCIDR6(i))
+		}
+		b, err := bridgeCNIConfig(subnets, 1500, filepath.Join(dir, "cni", "ipam"))
 		if err != nil {
 			return err
 		}
@@ -397,7 +402,7 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 		// The cert dir defaults to /var/lib/kubelet/pki whatever the root dir.
 		"--cert-dir=" + filepath.Join(dir, "kubelet", "pki"),
 		"--hostname-override=" + name,
-		"--node-ip=" + NodeIP(i).String(),
+		"--node-ip=" + u.cfg.families(NodeIP(i), NodeIP6(i)),
 		"--v=1",
 	}
 	if err := u.start(ns, name+"-kubelet", u.bin("kubelet"), kargs); err != nil {
@@ -408,7 +413,7 @@ func (u *upper) startNode(ctx context.Context, i int, ns *netns.NS) error {
 	go guardSysctls(u.st.Sysctls, 5*time.Second)
 	u.mark(name + " kubelet started")
 	pcfg := filepath.Join(dir, "kube-proxy.yaml")
-	if err := os.WriteFile(pcfg, []byte(kubeProxyConfig(u.p, i, u.cfg.ProxyMode)), 0o644); err != nil {
+	if err := os.WriteFile(pcfg, []byte(kubeProxyConfig(u.p, i, u.cfg)), 0o644); err != nil {
 		return err
 	}
 	if err := u.start(ns, name+"-kube-proxy", u.bin("kube-proxy"), []string{"--config=" + pcfg, "--v=1"}); err != nil {
@@ -428,7 +433,8 @@ func (u *upper) flannelCNI(ctx context.Context, i int) error {
 	err := poll(ctx, 120*time.Second, func() error {
 		var err error
 		env, err = envfile.Read(file)
-		if err == nil && (env["FLANNEL_SUBNET"] == "" || env["FLANNEL_MTU"] == "") {
+		if err == nil && (env["FLANNEL_SUBNET"] == "" || env["FLANNEL_MTU"] == "" ||
+			u.cfg.IPFamily.Dual() && env["FLANNEL_IPV6_SUBNET"] == "") {
 			err = fmt.Errorf("%s incomplete", file)
 		}
 		return err

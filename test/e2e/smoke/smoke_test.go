@@ -29,14 +29,21 @@ const EnvImage = "CNIBENCH_E2E_IMAGE"
 // EnvModes limits the CNI modes, comma-separated (default: all).
 const EnvModes = "CNIBENCH_E2E_CNI"
 
-func TestSmoke(t *testing.T) {
-	modes := cluster.CNIs
-	if m := os.Getenv(EnvModes); m != "" {
-		modes = nil
-		for _, s := range strings.Split(m, ",") {
-			modes = append(modes, cluster.CNI(strings.TrimSpace(s)))
-		}
+// modes are the CNI modes to test: EnvModes's, or all.
+func modes() []cluster.CNI {
+	m := os.Getenv(EnvModes)
+	if m == "" {
+		return cluster.CNIs
 	}
+	var out []cluster.CNI
+	for _, s := range strings.Split(m, ",") {
+		out = append(out, cluster.CNI(strings.TrimSpace(s)))
+	}
+	return out
+}
+
+func TestSmoke(t *testing.T) {
+	modes := modes()
 	if os.Getenv("KUBECONFIG") != "" {
 		modes = []cluster.CNI{""}
 	}
@@ -70,14 +77,7 @@ func smoke(t *testing.T, mode cluster.CNI) {
 		}
 	}
 
-	ns := fmt.Sprintf("cnibench-e2e-%d", time.Now().UnixNano()%1_000_000)
-	if _, err := c.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = c.Client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
-	})
-	waitServiceAccount(ctx, t, c.Client, ns)
+	ns := newNamespace(ctx, t, c.Client)
 
 	server := agentPod("echo", nodes[1], image, policy, "serve", "-port", "8080")
 	server.Labels = map[string]string{"app": "echo"}
@@ -249,6 +249,21 @@ func waitPod(ctx context.Context, t *testing.T, cs *kubernetes.Clientset, ns, na
 	}
 	t.Fatalf("pod %s/%s not there in time: %+v", ns, name, last.Status)
 	return nil
+}
+
+// newNamespace creates a namespace for the test, deleted after it, and
+// waits until pods can be created in it.
+func newNamespace(ctx context.Context, t *testing.T, cs *kubernetes.Clientset) string {
+	t.Helper()
+	ns := fmt.Sprintf("cnibench-e2e-%d", time.Now().UnixNano()%1_000_000)
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+	})
+	waitServiceAccount(ctx, t, cs, ns)
+	return ns
 }
 
 // waitServiceAccount waits for the namespace's default service account:

@@ -2,7 +2,7 @@
 // it runs in an image with nothing else in it:
 //
 //	agent pause                 the pod sandbox's process: sleeps until SIGTERM
-//	agent serve -port 8080      a TCP echo server
+//	agent serve -port 8080      a TCP echo server (both families; it names the client's address)
 //	agent client ADDR:PORT ...  connects to each address, checks the echo, exits 0 when all answer
 package main
 
@@ -61,8 +61,9 @@ func pause() {
 	<-c
 }
 
-// serve answers each line with "HOSTNAME LINE" until SIGTERM; it returns
-// only on error.
+// serve answers each line with "HOSTNAME REMOTE LINE" (REMOTE: the
+// address the connection came from, so a test sees any SNAT on the way)
+// until SIGTERM; it returns only on error.
 func serve(port int) error {
 	l, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 	if err != nil {
@@ -86,7 +87,7 @@ func serve(port int) error {
 			_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 			sc := bufio.NewScanner(conn)
 			for sc.Scan() {
-				fmt.Fprintf(conn, "%s %s\n", host, sc.Text())
+				fmt.Fprintf(conn, "%s %s %s\n", host, conn.RemoteAddr(), sc.Text())
 			}
 		}()
 	}

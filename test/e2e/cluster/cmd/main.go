@@ -1,6 +1,6 @@
 // Command cmd brings the end-to-end Kubernetes cluster up and down:
 //
-//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2] [-proxy-mode iptables|nftables]
+//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2] [-proxy-mode iptables|nftables] [-ip-family dual|4]
 //	go run ./test/e2e/cluster/cmd proxy-mode -proxy-mode nftables   (switch the running cluster's kube-proxy)
 //	go run ./test/e2e/cluster/cmd status
 //	go run ./test/e2e/cluster/cmd down
@@ -42,13 +42,14 @@ func main() {
 	cni := fs.String("cni", string(cluster.Bridge), "bridge, flannel-vxlan or flannel-host-gw")
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
 	proxyMode := fs.String("proxy-mode", string(cluster.ProxyIPTables), "kube-proxy's mode: iptables or nftables (ipvs needs a kernel module this kernel lacks)")
+	family := fs.String("ip-family", string(cluster.DualStack), "dual (IPv4 and IPv6 for nodes, pods and Services) or 4 (IPv4 only)")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
 	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
 	kill := fs.Bool("kill", false, "restart-apiserver: SIGKILL it (a crash: requests in flight are cut), not SIGTERM")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, ProxyMode: cluster.ProxyMode(*proxyMode), Logger: log}
+	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, ProxyMode: cluster.ProxyMode(*proxyMode), IPFamily: cluster.IPFamily(*family), Logger: log}
 
 	var err error
 	switch os.Args[1] {

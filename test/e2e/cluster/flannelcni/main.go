@@ -133,10 +133,21 @@ func delegate(conf netConf) ([]byte, error) {
 	if _, ok := d["mtu"]; !ok {
 		d["mtu"] = mtu
 	}
+	ranges := [][]map[string]string{{{"subnet": subnet.Masked().String()}}}
+	routes := []map[string]string{{"dst": env["FLANNEL_NETWORK"]}}
+	// Dual-stack (EnableIPv6): an IPv6 range and route beside IPv4's.
+	if v6 := env["FLANNEL_IPV6_SUBNET"]; v6 != "" && env["FLANNEL_IPV6_NETWORK"] != "" {
+		subnet6, err := netip.ParsePrefix(v6)
+		if err != nil {
+			return nil, fmt.Errorf("flannel: FLANNEL_IPV6_SUBNET: %w", err)
+		}
+		ranges = append(ranges, []map[string]string{{"subnet": subnet6.Masked().String()}})
+		routes = append(routes, map[string]string{"dst": env["FLANNEL_IPV6_NETWORK"]})
+	}
 	ipam := map[string]any{
 		"type":   "host-local",
-		"ranges": [][]map[string]string{{{"subnet": subnet.Masked().String()}}},
-		"routes": []map[string]string{{"dst": env["FLANNEL_NETWORK"]}},
+		"ranges": ranges,
+		"routes": routes,
 	}
 	if conf.IPAMDir != "" {
 		ipam["dataDir"] = conf.IPAMDir
