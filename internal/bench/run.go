@@ -112,6 +112,7 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	r.rec.Complete = err == nil
 	r.endResume()
 	r.rec.Summarize(o.Stats)
+	addPathNotes(r.rec)
 	return r.rec, err
 }
 

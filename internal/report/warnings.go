@@ -25,6 +25,8 @@ var warningAdvice = map[string]string{
 	stats.WarnBaselineFailed: "no overhead",
 	stats.WarnRTTFailed:      "no RTT from some tests",
 	stats.WarnSenderLimited:  "lower --udp-rate",
+	stats.NoteExtraHop:       "NodePort on the node without the backend: the link twice",
+	stats.NoteNoHeaderTax:    "leaves the node unencapsulated through its SNAT",
 }
 
 // warningLines are the rows' warnings: with wide every one in full, else
