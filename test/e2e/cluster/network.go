@@ -125,19 +125,30 @@ func nodeSysctls(ns *netns.NS, dual bool) error {
 	})
 }
 
+// nodeUplink opens a netlink handle in a node's namespace and finds its
+// uplink to the switch; the caller closes the handle.
+func nodeUplink(ns *netns.NS) (*netlink.Handle, netlink.Link, error) {
+	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, nil, err
+	}
+	up, err := h.LinkByName(nodeIfName)
+	if err != nil {
+		h.Close()
+		return nil, nil, fmt.Errorf("%s: %w", nodeIfName, err)
+	}
+	return h, up, nil
+}
+
 // addAddr6 gives a node's uplink its IPv6 address, without DAD.
 //
 // like: ip -6 addr add fd00:198:20::K/64 dev eth0 nodad
 func addAddr6(ns *netns.NS, a netip.Prefix) error {
-	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
+	h, up, err := nodeUplink(ns)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	up, err := h.LinkByName(nodeIfName)
-	if err != nil {
-		return err
-	}
 	if err := h.AddrAdd(up, &netlink.Addr{IPNet: ipNet(a), Flags: unix.IFA_F_NODAD}); err != nil {
 		return fmt.Errorf("ip addr add %s dev %s: %w", a, nodeIfName, err)
 	}
@@ -150,15 +161,11 @@ func addAddr6(ns *netns.NS, a netip.Prefix) error {
 // like: ip route add 198.19.K.0/24 via 198.18.0.K dev eth0;
 // ip -6 route add fd00:198:21:K::/64 via fd00:198:20::K dev eth0
 func hostGWRoutes(ns *netns.NS, i, n int, dual bool) error {
-	h, err := netlink.NewHandleAt(vnetns.NsHandle(ns.Fd()), unix.NETLINK_ROUTE)
+	h, up, err := nodeUplink(ns)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	up, err := h.LinkByName(nodeIfName)
-	if err != nil {
-		return err
-	}
 	for k := 1; k <= n; k++ {
 		if k == i {
 			continue
