@@ -540,6 +540,12 @@ func TestNewPaths(t *testing.T) {
 	if p := run.Path("", "pod-nodeport-remote"); p.UnderlayMTU == 0 {
 		t.Errorf("pod-nodeport-remote path %+v: it crosses the link", p)
 	}
+	for _, s := range run.Summaries {
+		hop := len(s.Warnings) > 0 && s.Warnings[0].Code == stats.NoteExtraHop
+		if hop != (s.Scenario == "pod-nodeport-remote") {
+			t.Errorf("%s: warnings %+v, want the extra-hop note first on pod-nodeport-remote only", s.Key, s.Warnings)
+		}
+	}
 }
 
 func TestNodePortNode(t *testing.T) {
