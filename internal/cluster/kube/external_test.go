@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -158,5 +159,29 @@ func TestTrafficPolicyLocal(t *testing.T) {
 	cfg.ExternalTrafficPolicy = "Nowhere"
 	if _, err := New(ctx, cfg); err == nil || !strings.Contains(err.Error(), `external traffic policy "Nowhere": use Cluster or Local`) {
 		t.Errorf("a bad policy: %v", err)
+	}
+}
+
+// TestServesFamily: a NodePort answers only at node addresses of its
+// Service's families (a single-stack IPv4 Service on a dual-stack cluster
+// refuses the nodes' IPv6 addresses); a Service that records no families
+// is taken to answer in any.
+func TestServesFamily(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("fd00:198:20::1")
+	for _, tc := range []struct {
+		families []corev1.IPFamily
+		addr     netip.Addr
+		want     bool
+	}{
+		{[]corev1.IPFamily{corev1.IPv4Protocol}, v4, true},
+		{[]corev1.IPFamily{corev1.IPv4Protocol}, v6, false},
+		{[]corev1.IPFamily{corev1.IPv6Protocol}, v4, false},
+		{[]corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, v6, true},
+		{nil, v6, true},
+	} {
+		svc := &corev1.Service{Spec: corev1.ServiceSpec{IPFamilies: tc.families}}
+		if got := servesFamily(svc, tc.addr); got != tc.want {
+			t.Errorf("families %v at %s: %v, want %v", tc.families, tc.addr, got, tc.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,8 @@ import (
 // number for both, as an iperf3 UDP test needs) and waits until their
 // EndpointSlices list the pod Ready and every target answers from each
 // node of the pair (probeTargets). Targets: the ClusterIP(s), then the
-// NodePort on each node of the pair. An external server has no Services:
+// NodePort on each node of the pair, at each of its addresses in the
+// Service's families. An external server has no Services:
 // none, and no error. With externalTrafficPolicy Local the NodePort on the
 // node without the backend is returned but not probed (refusedNodePort).
 func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Target, error) {
@@ -71,7 +73,9 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 			continue
 		}
 		for _, a := range e.Addrs {
-			ts = append(ts, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(a, uint16(nodePort)), Backend: s.ep})
+			if servesFamily(np, a) {
+				ts = append(ts, cluster.Target{Kind: cluster.NodePortTarget, Addr: netip.AddrPortFrom(a, uint16(nodePort)), Backend: s.ep})
+			}
 		}
 	}
 	var answer []cluster.Target // refused ones never answer: RunClient says why
@@ -85,6 +89,21 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 	}
 	c.noteExposed(s.pod, ts)
 	return ts, nil
+}
+
+// servesFamily reports whether Service svc answers at node address a: a
+// NodePort is programmed only in the Service's IP families (a single-stack
+// IPv4 Service on a dual-stack cluster refuses the nodes' IPv6 addresses).
+// A Service that records no families (older API servers) answers in any.
+func servesFamily(svc *corev1.Service, a netip.Addr) bool {
+	if len(svc.Spec.IPFamilies) == 0 {
+		return true
+	}
+	f := corev1.IPv4Protocol
+	if a.Unmap().Is6() {
+		f = corev1.IPv6Protocol
+	}
+	return slices.Contains(svc.Spec.IPFamilies, f)
 }
 
 // probeTargets waits until every target answers a TCP connection from a
