@@ -303,11 +303,14 @@ func (u *upper) controllers(context.Context) error {
 		"--cluster-signing-cert-file=" + pk("ca.crt"), "--cluster-signing-key-file=" + pk("ca.key"),
 		"--service-cluster-ip-range=" + u.cfg.families(ServiceNet, ServiceNet6),
 		"--cluster-cidr=" + u.cfg.families(PodNet, PodNet6),
-		"--node-cidr-mask-size-ipv4=24", "--node-cidr-mask-size-ipv6=" + strconv.Itoa(NodePodCIDR6Bits),
+		"--node-cidr-mask-size-ipv4=24",
 		"--allocate-node-cidrs=" + strconv.FormatBool(u.cfg.CNI.Flannel()),
 		"--flex-volume-plugin-dir=" + u.p.join("controller-manager", "flexvolume"),
 		"--node-monitor-grace-period=20s",
 		"--v=1",
+	}
+	if u.cfg.IPFamily.Dual() { // refused by a single-stack IPv4 cluster
+		cm = append(cm, "--node-cidr-mask-size-ipv6="+strconv.Itoa(NodePodCIDR6Bits))
 	}
 	if err := u.start(nil, "kube-controller-manager", u.bin("kube-controller-manager"), cm); err != nil {
 		return err
