@@ -90,13 +90,17 @@ func openFirst(ctx context.Context, s Streams, quiet bool, v bench.Variant) (ben
 		return c, nil
 	}
 	release := func() {
-		once.Do(func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			defer cancel()
-			if err := c.Close(cctx); err != nil {
-				fmt.Fprintf(s.Err, "warning: removing the run's namespace: %v\n", err)
-			}
-		})
+		once.Do(func() { closeRunCluster(ctx, s, c) })
 	}
 	return v, release, nil
+}
+
+// closeRunCluster removes the run's namespace (or objects), even when the
+// run was interrupted, warning when it cannot.
+func closeRunCluster(ctx context.Context, s Streams, c cluster.Cluster) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := c.Close(cctx); err != nil {
+		fmt.Fprintf(s.Err, "warning: removing the run's namespace: %v\n", err)
+	}
 }

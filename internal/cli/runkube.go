@@ -36,6 +36,7 @@ type kubeOptions struct {
 	namespace    string              // -n: an existing namespace to run in
 	external     string              // --external-server HOST[:PORT]
 	policy       string              // --external-traffic-policy
+	policies     *sweepValue         // --policies: NetworkPolicy counts
 }
 
 // addKubeFlags adds kubectl's connection flags (--kubeconfig, --context,
@@ -45,6 +46,7 @@ type kubeOptions struct {
 // is not that.
 func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 	k := addKubeConnFlags(f)
+	k.policies = newSweepValue(plainInt)
 	forCluster(f, "kube", func(f *pflag.FlagSet) {
 		f.StringVar(&k.image, "image", image.DefaultRef(), "kube: image with cnibench for the server and client pods (cnibench image build or push makes it)")
 		f.StringVar(&k.serverImage, "server-image", "", "kube: serve with a stock iperf3 image instead of cnibench server, e.g. networkstatic/iperf3; cnibench's client still runs from --image")
@@ -57,6 +59,8 @@ func addKubeFlags(f *pflag.FlagSet) *kubeOptions {
 			"the far end of pod-external and node-external, which run only with it")
 		f.StringVar(&k.policy, "external-traffic-policy", string(corev1.ServiceExternalTrafficPolicyCluster), "kube: the NodePort Service's externalTrafficPolicy, Cluster or Local; "+
 			"with Local, pod-nodeport-remote is refused at once (the node without the backend drops its NodePort's traffic)")
+		f.Var(k.policies, "policies", "kube: NetworkPolicy objects selecting the server pods, each letting every client in, like 0,10,100,1000: a sweep, "+
+			"refused unless the CNI enforces NetworkPolicy (docs/kube.md); "+sweepSyntax)
 		f.StringArrayVar(&k.tolerations, "toleration", nil, "kube: let the node choice use nodes with this taint, KEY[=VALUE][:EFFECT] (e.g. dedicated=benchmark:NoSchedule; repeatable); their pods tolerate it")
 	})
 	return k
@@ -229,11 +233,15 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 	if err := k.externalScenarios(s, o, &plan); err != nil {
 		return err
 	}
+	counts, err := k.policyCounts()
+	if err != nil {
+		return err
+	}
 	if o.dryRun {
 		if len(plan.Nodes) == 0 {
 			plan.Nodes = []string{"<node A>", "<node B>"} // chosen when the run starts
 		}
-		return bench.WriteTests(s.Out, plan.WithVariants(o.sweep([]bench.Variant{{}})))
+		return bench.WriteTests(s.Out, plan.WithVariants(o.sweep(policyLabels([]bench.Variant{{}}, counts))))
 	}
 	if _, _, err := k.connect(cmd.Context()); err != nil {
 		return err
@@ -248,7 +256,12 @@ func runKube(cmd *cobra.Command, s Streams, o runOptions, format report.Format, 
 		return err
 	}
 	defer release()
-	return measure(cmd, s, o, format, plan, runID, o.sweep([]bench.Variant{v}))
+	vs, releasePolicies, err := policyVariants(cmd.Context(), s, o.quiet, v, counts)
+	if err != nil {
+		return err
+	}
+	defer releasePolicies()
+	return measure(cmd, s, o, format, plan, runID, o.sweep(vs))
 }
 
 // externalScenarios refuses the scenarios out of the cluster when no

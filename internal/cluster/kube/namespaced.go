@@ -52,13 +52,16 @@ func runSelector(id string) string {
 	return LabelManagedBy + "=" + ManagedBy + "," + LabelRun + "=" + id
 }
 
-// deleteRunObjects deletes the Services and pods of run id from namespace
+// deleteRunObjects deletes the NetworkPolicies, Services and pods of run id from namespace
 // ns, found by their labels (their EndpointSlices go with the Services),
 // and waits until the pods are gone. The namespace and everything else in
 // it stay.
 func deleteRunObjects(ctx context.Context, cs kubernetes.Interface, ns, id string) error {
 	sel := metav1.ListOptions{LabelSelector: runSelector(id)}
 	var errs []error
+	if err := deletePolicies(ctx, cs, ns, id, ""); err != nil {
+		errs = append(errs, err)
+	}
 	svcs, err := cs.CoreV1().Services(ns).List(ctx, sel)
 	if err != nil {
 		return fmt.Errorf("list the run's Services in %s: %w", ns, explain(err))

@@ -10,6 +10,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
+// labelKind says whether an endpoint pod is a node's (hostNetwork) or a
+// pod's; kindPod is the latter, which NetworkPolicies select.
+const (
+	labelKind = "cnibench.io/kind"
+	kindPod   = "pod"
+)
+
 // labels are the labels of everything of run id.
 func labels(id string) map[string]string {
 	return map[string]string{LabelManagedBy: ManagedBy, LabelRun: id}
@@ -72,9 +79,9 @@ func podObject(cfg Config, p podSpec) *corev1.Pod {
 	l[LabelEndpoint] = p.name
 	l[LabelNode] = p.node
 	if p.kind == cluster.NodeEndpoint {
-		l["cnibench.io/kind"] = "node"
+		l[labelKind] = "node"
 	} else {
-		l["cnibench.io/kind"] = "pod"
+		l[labelKind] = kindPod
 	}
 	grace := int64(1)
 	yes, no := true, false
