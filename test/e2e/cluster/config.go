@@ -171,6 +171,9 @@ type Config struct {
 
 	// IPFamily is DualStack (the default) or IPv4Only.
 	IPFamily IPFamily
+	// Policy is the NetworkPolicy enforcer, default PolicyNone; SetPolicy
+	// switches a running cluster's.
+	Policy Policy `json:",omitempty"`
 }
 
 // WithDefaults fills the zero fields.
@@ -192,6 +195,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.IPFamily == "" {
 		c.IPFamily = DualStack
+	}
+	if c.Policy == "" {
+		c.Policy = PolicyNone
 	}
 	if c.RunDir == "" {
 		c.RunDir = DefaultRunDir
@@ -221,6 +227,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("IP family %q: use %q (IPv4 and IPv6) or %q (IPv4 only)", c.IPFamily, DualStack, IPv4Only)
 	}
 	if err := c.ProxyMode.Supported(); err != nil {
+		return err
+	}
+	if err := c.Policy.Check(); err != nil {
 		return err
 	}
 	if !filepath.IsAbs(c.RunDir) || !filepath.IsAbs(c.CacheDir) {

@@ -64,9 +64,17 @@ func Up(ctx context.Context, cfg Config) (*State, error) {
 		}
 		u.mark("flannel binary")
 	}
+	if cfg.Policy == PolicyKubeRouter {
+		if _, err := EnsureKubeRouter(ctx, cfg.CacheDir, DefaultKubeRouter, u.log); err != nil {
+			return nil, err
+		}
+	}
 	err = u.up(ctx)
 	for _, ns := range u.nodes {
 		ns.Close()
+	}
+	if err == nil && cfg.Policy != PolicyNone {
+		err = SetPolicy(ctx, u.st, cfg.Policy, u.log)
 	}
 	if err != nil {
 		return u.st, fmt.Errorf("cluster up: %w", err)

@@ -1,6 +1,7 @@
 // Command cmd brings the end-to-end Kubernetes cluster up and down:
 //
-//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2] [-proxy-mode iptables|nftables] [-ip-family dual|4]
+//	go run ./test/e2e/cluster/cmd up [-cni bridge|flannel-vxlan|flannel-host-gw] [-nodes 2] [-proxy-mode iptables|nftables] [-ip-family dual|4] [-policy none|kube-router]
+//	go run ./test/e2e/cluster/cmd policy -policy kube-router   (start or, with none, stop the NetworkPolicy enforcer)
 //	go run ./test/e2e/cluster/cmd proxy-mode -proxy-mode nftables   (switch the running cluster's kube-proxy)
 //	go run ./test/e2e/cluster/cmd status
 //	go run ./test/e2e/cluster/cmd down
@@ -43,13 +44,14 @@ func main() {
 	nodes := fs.Int("nodes", cluster.DefaultNodes, "number of nodes")
 	proxyMode := fs.String("proxy-mode", string(cluster.ProxyIPTables), "kube-proxy's mode: iptables or nftables (ipvs needs a kernel module this kernel lacks)")
 	family := fs.String("ip-family", string(cluster.DualStack), "dual (IPv4 and IPv6 for nodes, pods and Services) or 4 (IPv4 only)")
+	policy := fs.String("policy", string(cluster.PolicyNone), "NetworkPolicy enforcer: none, or kube-router "+cluster.DefaultKubeRouter+" as the firewall only (test harness only: it has reported security advisories)")
 	keep := fs.Bool("keep-on-failure", false, "leave a failed cluster up for debugging (then run down)")
 	away := fs.Duration("away", 10*time.Second, "restart-apiserver: how long the API server stays stopped")
 	kill := fs.Bool("kill", false, "restart-apiserver: SIGKILL it (a crash: requests in flight are cut), not SIGTERM")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, ProxyMode: cluster.ProxyMode(*proxyMode), IPFamily: cluster.IPFamily(*family), Logger: log}
+	cfg := cluster.Config{RunDir: *runDir, CacheDir: *cacheDir, Version: *version, CNI: cluster.CNI(*cni), Nodes: *nodes, ProxyMode: cluster.ProxyMode(*proxyMode), IPFamily: cluster.IPFamily(*family), Policy: cluster.Policy(*policy), Logger: log}
 
 	var err error
 	switch os.Args[1] {
@@ -72,6 +74,11 @@ func main() {
 		if st, err = cluster.ReadState(*runDir); err == nil {
 			err = cluster.SetProxyMode(ctx, st, cluster.ProxyMode(*proxyMode), log)
 		}
+	case "policy":
+		var st *cluster.State
+		if st, err = cluster.ReadState(*runDir); err == nil {
+			err = cluster.SetPolicy(ctx, st, cluster.Policy(*policy), log)
+		}
 	case "status":
 		err = status(*runDir)
 	case "build":
@@ -79,6 +86,9 @@ func main() {
 		dir, err = cluster.EnsureKubernetes(ctx, *cacheDir, *version, log)
 		if err == nil && cluster.CNI(*cni) != cluster.Bridge {
 			_, err = cluster.EnsureFlannel(ctx, *cacheDir, cluster.DefaultFlannel, log)
+		}
+		if err == nil && cluster.Policy(*policy) == cluster.PolicyKubeRouter {
+			_, err = cluster.EnsureKubeRouter(ctx, *cacheDir, cluster.DefaultKubeRouter, log)
 		}
 		if err == nil {
 			fmt.Println(dir)
@@ -118,7 +128,7 @@ func kubectl(args []string) {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|proxy-mode|build|logs|restart-apiserver|kubectl [flags]")
+	fmt.Fprintln(os.Stderr, "usage: cmd up|down|status|proxy-mode|policy|build|logs|restart-apiserver|kubectl [flags]")
 	os.Exit(2)
 }
 

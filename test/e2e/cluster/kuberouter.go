@@ -1,0 +1,190 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cnibench/cnibench/internal/netns"
+)
+
+// Policy is the NetworkPolicy enforcer the cluster runs, besides its CNI
+// (flannel and the bridge plugin enforce none).
+type Policy string
+
+const (
+	// PolicyNone runs no enforcer: NetworkPolicies are ignored.
+	PolicyNone Policy = "none"
+	// PolicyKubeRouter runs kube-router as the firewall only (no routing,
+	// no Service proxy), one process per node, with iptables and ipset.
+	// kube-router v2.1.0 has reported security advisories: the harness
+	// runs it on this machine's test cluster only.
+	PolicyKubeRouter Policy = "kube-router"
+)
+
+// Policies lists the enforcer options.
+var Policies = []Policy{PolicyNone, PolicyKubeRouter}
+
+// DefaultKubeRouter is the kube-router version the harness builds.
+const DefaultKubeRouter = "v2.1.0"
+
+// kubeRouterHealth is where each node's kube-router answers /healthz.
+const kubeRouterHealth = "127.0.0.1:20244"
+
+// Check explains a Policy the harness cannot run.
+func (p Policy) Check() error {
+	if !slices.Contains(Policies, p) {
+		return fmt.Errorf("policy enforcer %q: use one of %v", p, Policies)
+	}
+	if p == PolicyKubeRouter {
+		for _, tool := range []string{"iptables", "ipset"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				return fmt.Errorf("kube-router needs %s: apt-get install %s", tool, tool)
+			}
+		}
+	}
+	return nil
+}
+
+// EnsureKubeRouter returns the path of kube-router at version, built with
+// `go install` from the module proxy into the cache (static, no cgo).
+func EnsureKubeRouter(ctx context.Context, cacheDir, version string, log *slog.Logger) (string, error) {
+	dir := filepath.Join(cacheDir, "bin", "kube-router-"+version)
+	bin := filepath.Join(dir, "kube-router")
+	if haveAll(dir, []string{"kube-router"}) {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	logw, err := os.Create(filepath.Join(cacheDir, "build-kube-router-"+version+".log"))
+	if err != nil {
+		return "", err
+	}
+	defer logw.Close()
+	start := time.Now()
+	log.Info("building kube-router from the module proxy", "version", version, "log", logw.Name())
+	tmp, err := os.MkdirTemp(cacheDir, ".kube-router-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	env := []string{"CGO_ENABLED=0", "GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off"}
+	if err := goCmd(ctx, tmp, env, logw, "install", "-p", "2", "-trimpath", "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@"+version); err != nil {
+		return "", err
+	}
+	if err := os.Rename(filepath.Join(tmp, "kube-router"), bin); err != nil {
+		return "", err
+	}
+	log.Info("kube-router built", "version", version, "took", time.Since(start).Round(time.Second))
+	return bin, nil
+}
+
+func kubeRouterProc(i int) string { return NodeName(i) + "-kube-router" }
+
+// SetPolicy starts (or, with PolicyNone, stops) the NetworkPolicy
+// enforcer on every node of a running cluster and records it.
+func SetPolicy(ctx context.Context, st *State, policy Policy, log *slog.Logger) error {
+	if err := policy.Check(); err != nil {
+		return err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := st.Running(); err != nil {
+		return err
+	}
+	var bin string
+	if policy == PolicyKubeRouter {
+		var err error
+		if bin, err = EnsureKubeRouter(ctx, st.Config.CacheDir, DefaultKubeRouter, log); err != nil {
+			return err
+		}
+	}
+	for i := 1; i <= st.Config.Nodes; i++ {
+		start := time.Now()
+		if err := setNodePolicy(ctx, st, i, bin); err != nil {
+			return fmt.Errorf("%s: policy enforcer %s: %w", NodeName(i), policy, err)
+		}
+		log.Info("policy enforcer set", "node", NodeName(i), "policy", policy, "after", time.Since(start).Round(time.Millisecond))
+	}
+	st.Config.Policy = policy
+	return st.save()
+}
+
+// setNodePolicy stops node i's kube-router, if any, removing its rules
+// and ipsets, then starts bin there unless bin is "".
+func setNodePolicy(ctx context.Context, st *State, i int, bin string) error {
+	ns, err := netns.Open(filepath.Join(netns.RunDir, nodeNSName(i)))
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	p := paths(st.Config.RunDir)
+	name := kubeRouterProc(i)
+	if k := slices.IndexFunc(st.Procs, func(pr Proc) bool { return pr.Name == name }); k >= 0 {
+		old := st.Procs[k]
+		if err := old.stop(10 * time.Second); err != nil {
+			return err
+		}
+		st.Procs = slices.Delete(st.Procs, k, k+1)
+		if err := st.save(); err != nil {
+			return err
+		}
+		if err := kubeRouterCleanup(ctx, ns, old.Log, st.Config.CacheDir); err != nil {
+			return err
+		}
+	}
+	if bin == "" {
+		return nil
+	}
+	args := []string{
+		"--run-firewall=true", "--run-router=false", "--run-service-proxy=false",
+		"--enable-cni=false", "--enable-ipv4=true", "--enable-ipv6=false",
+		"--kubeconfig=" + p.kubeconfig("admin"),
+		"--hostname-override=" + NodeName(i),
+		"--service-cluster-ip-range=" + ServiceNet.String(),
+		"--health-port=20244", "--metrics-port=0",
+		"--v=1",
+	}
+	pr, err := startProc(ns, p.logs(), name, bin, args, []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"})
+	if err != nil {
+		return err
+	}
+	st.Procs = append(st.Procs, pr)
+	if err := st.save(); err != nil {
+		return err
+	}
+	return poll(ctx, 60*time.Second, func() error {
+		if !pr.Alive() {
+			return backoffStop{fmt.Errorf("exited; see %s", pr.Log)}
+		}
+		_, err := httpGetIn(ns, kubeRouterHealth, "/healthz")
+		return err
+	})
+}
+
+// kubeRouterCleanup runs `kube-router --cleanup-config` in the node's
+// namespace: it removes the firewall's iptables chains and ipsets.
+func kubeRouterCleanup(ctx context.Context, ns *netns.NS, logPath, cacheDir string) error {
+	bin := filepath.Join(cacheDir, "bin", "kube-router-"+DefaultKubeRouter, "kube-router")
+	logw, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logw.Close()
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--cleanup-config")
+	cmd.Env = append(os.Environ(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
+	cmd.Stdout, cmd.Stderr = logw, logw
+	if err := netns.Do(ns, cmd.Run); err != nil {
+		return fmt.Errorf("kube-router --cleanup-config: %w; see %s", err, logPath)
+	}
+	return nil
+}
