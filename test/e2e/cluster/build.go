@@ -217,36 +217,43 @@ func EnsureKubernetes(ctx context.Context, cacheDir, version string, log *slog.L
 // `go install` into the cache: with cgo (its udp backend needs it), linked
 // statically.
 func EnsureFlannel(ctx context.Context, cacheDir, version string, log *slog.Logger) (string, error) {
-	dir := filepath.Join(cacheDir, "bin", "flannel-"+version+"-static")
-	bin := filepath.Join(dir, "flannel")
-	if haveAll(dir, []string{"flannel"}) {
+	// Static (glibc), so that it runs in an image of its own.
+	return installCached(ctx, cacheDir, "flannel-"+version+"-static", "flannel", "github.com/flannel-io/flannel@"+version, log,
+		"CGO_ENABLED=1", `-ldflags=-linkmode external -extldflags "-static"`)
+}
+
+// installCached returns cacheDir/bin/dir/name, building it first with
+// `go install pkgAtVersion` (env and the build flags added) when it is not
+// there; the build's log is cacheDir/build-dir.log.
+func installCached(ctx context.Context, cacheDir, dir, name, pkgAtVersion string, log *slog.Logger, env string, flags ...string) (string, error) {
+	binDir := filepath.Join(cacheDir, "bin", dir)
+	bin := filepath.Join(binDir, name)
+	if haveAll(binDir, []string{name}) {
 		return bin, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
-	logw, err := os.Create(filepath.Join(cacheDir, "build-flannel-"+version+".log"))
+	logw, err := os.Create(filepath.Join(cacheDir, "build-"+dir+".log"))
 	if err != nil {
 		return "", err
 	}
 	defer logw.Close()
 	start := time.Now()
-	log.Info("building flannel from the module proxy", "version", version, "log", logw.Name())
-	tmp, err := os.MkdirTemp(cacheDir, ".flannel-")
+	log.Info("building from the module proxy", "module", pkgAtVersion, "log", logw.Name())
+	tmp, err := os.MkdirTemp(cacheDir, "."+name+"-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	env := []string{"CGO_ENABLED=1", "GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off"}
-	// Static (glibc), so that it runs in an image of its own.
-	ldflags := `-ldflags=-linkmode external -extldflags "-static"`
-	if err := goCmd(ctx, tmp, env, logw, "install", "-p", "2", "-trimpath", ldflags, "github.com/flannel-io/flannel@"+version); err != nil {
+	args := append(append([]string{"install", "-p", "2", "-trimpath"}, flags...), pkgAtVersion)
+	if err := goCmd(ctx, tmp, []string{env, "GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off"}, logw, args...); err != nil {
 		return "", err
 	}
-	if err := os.Rename(filepath.Join(tmp, "flannel"), bin); err != nil {
+	if err := os.Rename(filepath.Join(tmp, name), bin); err != nil {
 		return "", err
 	}
-	log.Info("flannel built", "version", version, "took", time.Since(start).Round(time.Second))
+	log.Info("built", "module", pkgAtVersion, "took", time.Since(start).Round(time.Second))
 	return bin, nil
 }
 

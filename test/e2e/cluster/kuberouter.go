@@ -54,35 +54,7 @@ func (p Policy) Check() error {
 // EnsureKubeRouter returns the path of kube-router at version, built with
 // `go install` from the module proxy into the cache (static, no cgo).
 func EnsureKubeRouter(ctx context.Context, cacheDir, version string, log *slog.Logger) (string, error) {
-	dir := filepath.Join(cacheDir, "bin", "kube-router-"+version)
-	bin := filepath.Join(dir, "kube-router")
-	if haveAll(dir, []string{"kube-router"}) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	logw, err := os.Create(filepath.Join(cacheDir, "build-kube-router-"+version+".log"))
-	if err != nil {
-		return "", err
-	}
-	defer logw.Close()
-	start := time.Now()
-	log.Info("building kube-router from the module proxy", "version", version, "log", logw.Name())
-	tmp, err := os.MkdirTemp(cacheDir, ".kube-router-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp)
-	env := []string{"CGO_ENABLED=0", "GOBIN=" + tmp, "GOFLAGS=", "GOWORK=off"}
-	if err := goCmd(ctx, tmp, env, logw, "install", "-p", "2", "-trimpath", "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@"+version); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(tmp, "kube-router"), bin); err != nil {
-		return "", err
-	}
-	log.Info("kube-router built", "version", version, "took", time.Since(start).Round(time.Second))
-	return bin, nil
+	return installCached(ctx, cacheDir, "kube-router-"+version, "kube-router", "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@"+version, log, "CGO_ENABLED=0")
 }
 
 func kubeRouterProc(i int) string { return NodeName(i) + "-kube-router" }

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cnibench/cnibench/internal/cluster/kube"
 	"github.com/cnibench/cnibench/internal/meshrecord"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestKubeMesh runs the real command, `cnibench mesh --cluster kube`, on
@@ -58,13 +56,5 @@ func TestKubeMesh(t *testing.T) {
 	if measured != want {
 		t.Errorf("%d tests measured, want %d (every directed pair of %d nodes, scenarios %v)", measured, want, len(m.Nodes), m.Plan.Scenarios)
 	}
-	list, err := c.Client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: kube.LabelManagedBy + "=" + kube.ManagedBy})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ns := range list.Items {
-		if ns.DeletionTimestamp == nil {
-			t.Errorf("namespace %s is still there after the mesh", ns.Name)
-		}
-	}
+	checkNoRunLeft(ctx, t, c)
 }
