@@ -101,6 +101,9 @@ func (o *meshOptions) validate() error {
 	if len(o.scenarios) == 0 {
 		errs = append(errs, fmt.Errorf("--scenarios: give node-node, pod-pod-cross or both"))
 	}
+	if o.run.kube.policies.changed {
+		errs = append(errs, fmt.Errorf("--policies is a sweep of cnibench run: use cnibench run --cluster kube --policies, or drop it"))
+	}
 	if p := engine.Protocol(strings.ToLower(o.protocol)); p != engine.TCP && p != engine.UDP {
 		errs = append(errs, fmt.Errorf("--protocol %s: use tcp or udp", o.protocol))
 	}

@@ -38,3 +38,10 @@ func TestPoliciesDryRun(t *testing.T) {
 		})
 	}
 }
+
+func TestMeshRefusesPolicies(t *testing.T) {
+	_, _, err := runCommand(t, newMeshCommand, "--dry-run", "--cluster", "kube", "--policies", "0,10")
+	if err == nil || !strings.Contains(err.Error(), "cnibench run --cluster kube --policies") {
+		t.Fatalf("mesh --policies: %v, want a refusal naming cnibench run", err)
+	}
+}
