@@ -1,16 +1,20 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/netns"
+	"github.com/google/nftables"
 )
 
 // Policy is the NetworkPolicy enforcer the cluster runs, besides its CNI
@@ -141,6 +145,12 @@ func setNodePolicy(ctx context.Context, st *State, i int, bin string) error {
 	})
 }
 
+// npcCleaned is what `kube-router --cleanup-config` logs once the
+// firewall's rules and ipsets are gone. v2.1.0 then cleans its Service
+// proxy, which panics on a kernel without IPVS: the exit status does not
+// say whether the firewall's part worked, this line does.
+const npcCleaned = "Successfully cleaned the NetworkPolicyController configurations"
+
 // kubeRouterCleanup runs `kube-router --cleanup-config` in the node's
 // namespace: it removes the firewall's iptables chains and ipsets.
 func kubeRouterCleanup(ctx context.Context, ns *netns.NS, logPath, cacheDir string) error {
@@ -154,9 +164,36 @@ func kubeRouterCleanup(ctx context.Context, ns *netns.NS, logPath, cacheDir stri
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "--cleanup-config")
 	cmd.Env = append(os.Environ(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin")
-	cmd.Stdout, cmd.Stderr = logw, logw
-	if err := netns.Do(ns, cmd.Run); err != nil {
+	var out bytes.Buffer
+	cmd.Stdout = io.MultiWriter(logw, &out)
+	cmd.Stderr = cmd.Stdout
+	if err := netns.Do(ns, cmd.Run); err != nil && !bytes.Contains(out.Bytes(), []byte(npcCleaned)) {
 		return fmt.Errorf("kube-router --cleanup-config: %w; see %s", err, logPath)
+	}
+	return kubeRouterLeftovers(ns)
+}
+
+// kubeRouterLeftovers fails when a chain of kube-router's firewall
+// (KUBE-ROUTER-*, KUBE-NWPLCY-*, KUBE-POD-FW-*) is still in the node.
+func kubeRouterLeftovers(ns *netns.NS) error {
+	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	if err != nil {
+		return err
+	}
+	chains, err := c.ListChains()
+	if err != nil {
+		return fmt.Errorf("nft list chains: %w", err)
+	}
+	var found []string
+	for _, ch := range chains {
+		for _, prefix := range []string{"KUBE-ROUTER-", "KUBE-NWPLCY-", "KUBE-POD-FW-"} {
+			if strings.HasPrefix(ch.Name, prefix) {
+				found = append(found, ch.Table.Name+"/"+ch.Name)
+			}
+		}
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("kube-router's chains are left after its cleanup: %s", strings.Join(found, ", "))
 	}
 	return nil
 }
