@@ -176,13 +176,9 @@ func kubeRouterCleanup(ctx context.Context, ns *netns.NS, logPath, cacheDir stri
 // kubeRouterLeftovers fails when a chain of kube-router's firewall
 // (KUBE-ROUTER-*, KUBE-NWPLCY-*, KUBE-POD-FW-*) is still in the node.
 func kubeRouterLeftovers(ns *netns.NS) error {
-	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	chains, err := chainsIn(ns)
 	if err != nil {
 		return err
-	}
-	chains, err := c.ListChains()
-	if err != nil {
-		return fmt.Errorf("nft list chains: %w", err)
 	}
 	var found []string
 	for _, ch := range chains {
@@ -196,4 +192,17 @@ func kubeRouterLeftovers(ns *netns.NS) error {
 		return fmt.Errorf("kube-router's chains are left after its cleanup: %s", strings.Join(found, ", "))
 	}
 	return nil
+}
+
+// chainsIn lists every nftables chain of a node, iptables-nft's included.
+func chainsIn(ns *netns.NS) ([]*nftables.Chain, error) {
+	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	chains, err := c.ListChains()
+	if err != nil {
+		return nil, fmt.Errorf("nft list chains: %w", err)
+	}
+	return chains, nil
 }

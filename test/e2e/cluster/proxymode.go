@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/netns"
-	"github.com/google/nftables"
 )
 
 // ProxyMode is kube-proxy's mode on the harness's nodes.
@@ -163,13 +162,9 @@ func cleanupRules(ctx context.Context, ns *netns.NS, bin, cfg, logPath string) e
 // mode than mode: iptables mode's KUBE-SERVICES chain (iptables-nft keeps
 // it in nftables), or nftables mode's table kube-proxy.
 func leftovers(ns *netns.NS, mode ProxyMode) error {
-	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	chains, err := chainsIn(ns)
 	if err != nil {
 		return err
-	}
-	chains, err := c.ListChains()
-	if err != nil {
-		return fmt.Errorf("nft list chains: %w", err)
 	}
 	var found []string
 	for _, ch := range chains {
