@@ -94,7 +94,8 @@ func SetPolicy(ctx context.Context, st *State, policy Policy, log *slog.Logger) 
 }
 
 // setNodePolicy stops node i's kube-router, if any, removing its rules
-// and ipsets, then starts bin there unless bin is "".
+// and ipsets, then starts bin there; with bin "" it fails when a chain of
+// kube-router's is left (a restarted kube-router takes them over).
 func setNodePolicy(ctx context.Context, st *State, i int, bin string) error {
 	ns, err := netns.Open(filepath.Join(netns.RunDir, nodeNSName(i)))
 	if err != nil {
@@ -117,7 +118,7 @@ func setNodePolicy(ctx context.Context, st *State, i int, bin string) error {
 		}
 	}
 	if bin == "" {
-		return nil
+		return kubeRouterLeftovers(ns)
 	}
 	args := []string{
 		"--run-firewall=true", "--run-router=false", "--run-service-proxy=false",
@@ -170,7 +171,7 @@ func kubeRouterCleanup(ctx context.Context, ns *netns.NS, logPath, cacheDir stri
 	if err := netns.Do(ns, cmd.Run); err != nil && !bytes.Contains(out.Bytes(), []byte(npcCleaned)) {
 		return fmt.Errorf("kube-router --cleanup-config: %w; see %s", err, logPath)
 	}
-	return kubeRouterLeftovers(ns)
+	return nil
 }
 
 // kubeRouterLeftovers fails when a chain of kube-router's firewall
