@@ -9,54 +9,48 @@ import (
 )
 
 // TestLabLatencyServiceCostsCRR: `run --tests rr,crr` on the lab gives a
-// latency row with figures for every scenario and test, and measures
-// whether crr through the Service (a DNAT per connection) costs more than
-// crr between the same pods directly (pod-pod-cross).
+// latency row with figures for every scenario and test, and logs what crr
+// through the Service (a DNAT per connection) costs over crr between the
+// same pods directly (pod-pod-cross), paired by repeat.
 //
-// It runs with kube-proxy's iptables mode and 1000 other Services
-// (--service-proxy iptables --services 1000), a Service datapath with a
-// real per-connection cost. It still does not show significantly: in
-// iptables mode every new connection walks KUBE-SERVICES, Service or not
-// (node-node and pod-pod-cross pay the walk too), so the Service adds only
-// its DNAT. Measured (10 repeats, 500 ms each, on the loaded 2-core VM):
-// crr p50 177 µs through the Service, 161 µs direct, node-node 156 µs;
-// Hodges–Lehmann +11.9 µs (95% CI −12.8..+40.1), Mann-Whitney p = 0.38.
-// The comparison is logged with its figures, not asserted.
+// It is logged, not asserted: no design tried so far resolves it. The
+// Service's cost is a DNAT and conntrack's NAT setup per connection, a few
+// µs at most, against 150-350 µs of connection setup that moves with the
+// load of the shared 2-core VM faster than a round. Measured, nftables
+// mode with 1000 other Services:
+//   - this test, paired by repeat, 12 repeats of 1 s: −11.5 µs (95% CI
+//     −60..+37), p = 0.61;
+//   - crr through the ClusterIP and direct alternating in 60 pairs of
+//     100 ms bursts (ABBA): −1.4 µs (95% CI −7.4..+4.7), p = 0.66;
+//   - the two running at the same time, 60 pairs of 100 ms: +1.4 µs
+//     (95% CI −18.6..+21.5), p = 0.89 (they compete for the two cores).
 func TestLabLatencyServiceCostsCRR(t *testing.T) {
-	m := lab.Matrix{LinkRates: []uint64{1e9}, ServiceProxies: []lab.ServiceProxy{lab.IPTablesProxy}, Services: []int{1000}}
-	p := Plan{Repeats: 10, Kinds: []string{RR, CRR}, Scenarios: []string{"pod-pod-cross", "pod-clusterip"}}
+	m := lab.Matrix{LinkRates: []uint64{1e9}, ServiceProxies: []lab.ServiceProxy{lab.NFTablesProxy}, Services: []int{1000}}
+	const repeats = 10
+	p := Plan{Repeats: repeats, Kinds: []string{RR, CRR}, Scenarios: []string{"pod-pod-cross", "pod-clusterip"}}
 	run, err := labRun(t, context.Background(), m, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !run.Complete || len(run.Samples) != 0 || len(run.LatencySamples) != 3*2*10 || run.FailedLatencySamples() != 0 {
+	if !run.Complete || len(run.Samples) != 0 || len(run.LatencySamples) != 3*2*repeats || run.FailedLatencySamples() != 0 {
 		t.Fatalf("complete %v, %d throughput and %d latency samples, %d failed", run.Complete, len(run.Samples), len(run.LatencySamples), run.FailedLatencySamples())
 	}
 	if len(run.LatencySummaries) != 6 {
 		t.Fatalf("%d latency rows, want 6", len(run.LatencySummaries))
 	}
 	p50s := func(scenario string) []float64 {
-		var v []float64
-		for _, g := range run.LatencyGroups() {
-			if g.Key.Scenario != scenario || g.Key.Test != CRR {
-				continue
-			}
-			for _, s := range g.Samples {
-				v = append(v, s.Result.P50Us)
+		v := make([]float64, repeats)
+		for _, s := range run.LatencySamples {
+			if s.Scenario == scenario && s.Test == CRR {
+				v[s.Repeat-1] = s.Result.P50Us
 			}
 		}
 		return v
 	}
 	svc, direct := p50s("pod-clusterip"), p50s("pod-pod-cross")
-	shift := stats.HodgesLehmann(svc, direct, 0.95)
-	mw, err := stats.MannWhitneyU(svc, direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("crr p50: pod-clusterip %v µs, pod-pod-cross %v µs; Service adds %.1f µs (CI %+v), p = %.4f",
-		medianOf(svc), medianOf(direct), shift.Estimate, shift.CI, mw.P)
-	if shift.Estimate <= 0 || mw.P >= 0.05 {
-		t.Logf("not shown on this lab: crr through the Service is not significantly slower than direct (%.1f µs, p = %.4f)", shift.Estimate, mw.P)
+	if sh, pt, err := stats.PairedDifference(svc, direct, 0.95); err == nil && sh.CI != nil {
+		t.Logf("crr p50: pod-clusterip %.1f µs, pod-pod-cross %.1f µs; paired by repeat the Service adds %+.1f µs (95%% CI %.1f..%.1f), p = %.2g",
+			svc, direct, sh.Estimate, sh.CI.Low, sh.CI.High, pt.P)
 	}
 	for _, s := range run.LatencySummaries {
 		if s.P50Us == nil || s.P99Us == nil || s.PerSecond == nil || s.P50Us.Median <= 0 || s.P99Us.Median < s.P50Us.Median {
@@ -66,12 +60,4 @@ func TestLabLatencyServiceCostsCRR(t *testing.T) {
 			t.Errorf("%s %s: no difference against the baseline", s.Scenario, s.Test)
 		}
 	}
-}
-
-func medianOf(x []float64) float64 {
-	e := stats.Config{}.Estimate(stats.Key{}, x)
-	if e == nil {
-		return 0
-	}
-	return e.Median
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -175,79 +174,6 @@ func serveCRR(conn net.Conn, h latHello) error {
 	}
 	clear(buf)
 	return writeN(conn, buf, h.response)
-}
-
-// serveUDPRR registers a token for the client's datagrams on the UDP
-// socket of the address it targeted, and holds it until the client closes
-// the TCP connection (or the test's bound passes).
-func (st *serverState) serveUDPRR(conn net.Conn, h latHello, src netip.Addr) error {
-	mux, err := st.udpSocket(conn.LocalAddr())
-	if err != nil {
-		_ = writeLatAck(conn, latAck{code: latRefusedInternal})
-		return err
-	}
-	token := rand.Uint64() | 1 // never 0
-	mux.addLatency(token, latPeer{ip: src, size: h.response})
-	defer mux.removeLatency(token)
-	if err := writeLatAck(conn, latAck{ok: true, token: token}); err != nil {
-		return err
-	}
-	var b [1]byte
-	for {
-		if _, err := conn.Read(b[:]); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-	}
-}
-
-// latPeer is a udp-rr client the server echoes: datagrams carrying its
-// token are answered only to its address (any port: NAT may change it), so
-// the server cannot be used to send larger responses to someone else.
-type latPeer struct {
-	ip   netip.Addr
-	size int
-}
-
-func (m *udpMux) addLatency(token uint64, p latPeer) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.lat == nil {
-		m.lat = map[uint64]latPeer{}
-	}
-	m.lat[token] = p
-}
-
-func (m *udpMux) removeLatency(token uint64) {
-	m.mu.Lock()
-	delete(m.lat, token)
-	m.mu.Unlock()
-}
-
-// echoLatency answers a udp-rr request in buf[:n] (buf has room for any
-// response) and reports whether the datagram was one.
-func (m *udpMux) echoLatency(buf []byte, n int, addr net.Addr) bool {
-	token, _, ok := parseUDPRR(buf[:n])
-	if !ok {
-		return false
-	}
-	m.mu.Lock()
-	p, ok := m.lat[token]
-	m.mu.Unlock()
-	if !ok {
-		return false
-	}
-	ua, _ := addr.(*net.UDPAddr)
-	if ua == nil || ua.AddrPort().Addr().Unmap() != p.ip {
-		return true // a token from another address: dropped
-	}
-	if p.size > n {
-		clear(buf[n:p.size])
-	}
-	_, _ = m.pc.WriteTo(buf[:p.size], addr)
-	return true
 }
 
 // readN reads exactly n bytes through buf (reused when n > len(buf)). It

@@ -274,7 +274,7 @@ func (st *serverState) udpSocket(local net.Addr) (*udpMux, error) {
 	}
 	var pc net.PacketConn
 	err := st.s.network().Do(func() error {
-		var lc net.ListenConfig
+		lc := net.ListenConfig{Control: reuseAddr} // udp-rr sessions bind it too
 		var err error
 		pc, err = lc.ListenPacket(context.Background(), "udp", addr)
 		return err

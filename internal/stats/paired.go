@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -42,6 +43,23 @@ func pairedShift(d []float64, level float64) (Shift, PairedT) {
 		t.T = math.Copysign(math.Inf(1), mean)
 	}
 	return Shift{Estimate: mean, CI: studentInterval(mean, sd, n, level)}, t
+}
+
+// PairedDifference compares two groups measured in the same rounds: x[i]
+// and y[i] come from round i. It returns the mean of the differences
+// x[i] − y[i] with its Student t interval at level and the paired t-test of
+// mean 0 (pairedShift); a drift between rounds that moves both alike drops
+// out. It needs two pairs of the same length.
+func PairedDifference(x, y []float64, level float64) (Shift, PairedT, error) {
+	if len(x) != len(y) || len(x) < 2 {
+		return Shift{}, PairedT{}, fmt.Errorf("paired difference: %d and %d values; want two or more pairs", len(x), len(y))
+	}
+	d := make([]float64, len(x))
+	for i := range x {
+		d[i] = x[i] - y[i]
+	}
+	sh, t := pairedShift(d, level)
+	return sh, t, nil
 }
 
 func studentT(df int) distuv.StudentsT {

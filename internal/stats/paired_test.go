@@ -34,6 +34,31 @@ func TestPairedShift(t *testing.T) {
 	}
 }
 
+func TestPairedDifference(t *testing.T) {
+	tests := []struct {
+		name    string
+		x, y    []float64
+		mean, p float64
+		err     bool
+	}{
+		// differences 1, 2, 3 as in TestPairedShift's "spread"
+		{"pairs", []float64{11, 22, 33}, []float64{10, 20, 30}, 2, 0.074180, false},
+		{"lengths differ", []float64{1, 2}, []float64{1}, 0, 0, true},
+		{"one pair", []float64{1}, []float64{1}, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh, pt, err := PairedDifference(tt.x, tt.y, 0.95)
+			if (err != nil) != tt.err {
+				t.Fatalf("err %v, want error %v", err, tt.err)
+			}
+			if err == nil && (math.Abs(sh.Estimate-tt.mean) > 1e-9 || math.Abs(pt.P-tt.p) > 1e-5) {
+				t.Errorf("shift %v p %v, want %v p %v", sh.Estimate, pt.P, tt.mean, tt.p)
+			}
+		})
+	}
+}
+
 // rounds builds successful TCP samples (Gbit/s) carrying rounds 1, 2, ….
 func rounds(gbps ...float64) []Sample {
 	s := tcps(gbps...)
