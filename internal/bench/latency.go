@@ -173,7 +173,7 @@ func (p Plan) recordKinds(rp *runrecord.Plan) {
 func (p Plan) kindsLine() string {
 	if p.udpMax() {
 		return fmt.Sprintf("tests on every scenario: %s; udp-max: a loss-free rate search per variant, scenario and datagram size (%s), trials of %v, loss up to %g%%",
-			strings.Join(p.Kinds, ", "), udpMaxSizesText(p.udpMaxSizes()), cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial), 100*cmpOrF(p.LossThreshold, 0.001))
+			strings.Join(p.Kinds, ", "), udpMaxSizesText(p.udpMaxSizes()), cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial), 100*p.lossThreshold())
 	}
 	if len(p.latencyTests()) == 0 {
 		return ""

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,9 +27,6 @@ var (
 	DefaultUDPMaxSizes = []int{64, 512, 1400, 0}
 	// DefaultUDPMaxTrial is each trial's length.
 	DefaultUDPMaxTrial = time.Second
-	// DefaultUDPMaxStart is the first rate offered when the path's link
-	// rate is unknown (a real cluster, an unshaped lab).
-	DefaultUDPMaxStart = 10e9
 )
 
 // udpMax says whether the plan searches loss-free rates.
@@ -52,7 +48,7 @@ func (p Plan) validateUDPMax() []error {
 			errs = append(errs, fmt.Errorf("udp-max size %d: UDP datagrams carry %d..%d bytes (0 = the path's MTU)", n, engine.MinUDPLength, engine.MaxUDPLength))
 		}
 	}
-	if t := p.LossThreshold; t < 0 || t >= 1 {
+	if t := p.LossThreshold; t != ratesearch.Strict && (t < 0 || t >= 1) {
 		errs = append(errs, fmt.Errorf("loss threshold %v: use a fraction in [0, 1), e.g. 0.001 for 0.1%%", t))
 	}
 	if d := p.UDPMaxTrial; d < 0 || d%time.Second != 0 || d > time.Minute {
@@ -67,11 +63,20 @@ func (p Plan) recordUDPMax(rp *runrecord.Plan) {
 		return
 	}
 	rp.UDPMaxSizes = slices.Clone(p.udpMaxSizes())
-	rp.LossThreshold = p.LossThreshold
-	if rp.LossThreshold == 0 {
-		rp.LossThreshold = ratesearch.DefaultLossThreshold
-	}
+	rp.LossThreshold = p.lossThreshold()
 	rp.UDPMaxTrial = runrecord.Duration(cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial))
+}
+
+// lossThreshold is the fraction a trial may lose and pass (LossThreshold:
+// 0 = the default, ratesearch.Strict = none).
+func (p Plan) lossThreshold() float64 {
+	switch p.LossThreshold {
+	case 0:
+		return ratesearch.DefaultLossThreshold
+	case ratesearch.Strict:
+		return 0
+	}
+	return p.LossThreshold
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -117,7 +122,8 @@ func (r *runner) hasUDPMax(variant, scenario string) bool {
 }
 
 // searchUDPMax runs one search: the first rate offered is 10% above the
-// path's link rate (or DefaultUDPMaxStart when unknown).
+// path's link rate, or unbounded when that is unknown (a real cluster, an
+// unshaped lab), so the first trial measures what the sender can offer.
 func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, path *runrecord.Path, size int) runrecord.UDPMax {
 	m := runrecord.UDPMax{Size: size, Trials: []runrecord.UDPMaxTrial{}}
 	if b.err != nil {
@@ -136,33 +142,25 @@ func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, p
 		}
 		m.Size = min(m.Size, engine.MaxUDPLength)
 	}
-	start := DefaultUDPMaxStart
+	start := 0.0
 	if path != nil && path.LinkRate > 0 {
 		start = 1.1 * float64(path.LinkRate)
 	}
 	trial := cmpOr(r.plan.UDPMaxTrial, DefaultUDPMaxTrial)
-	res, err := ratesearch.Search(ctx, ratesearch.Config{MaxBps: start, LossThreshold: r.plan.LossThreshold}, func(ctx context.Context, bps float64) (ratesearch.Trial, error) {
+	run := func(ctx context.Context, spec engine.Spec) (*engine.Result, error) {
 		tctx, cancel := context.WithTimeout(ctx, trial+testGrace)
 		defer cancel()
-		out, err := c.RunClient(tctx, b.from, b.target, engine.Spec{Protocol: engine.UDP, Streams: 1, Duration: trial, Rate: uint64(bps),
-			Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout})
-		if err != nil {
-			return ratesearch.Trial{}, err
-		}
-		if out == nil {
-			return ratesearch.Trial{}, errors.New("the cluster returned no result")
-		}
-		rcv := out.SumReceived
-		loss := 0.0
-		if rcv.Packets > 0 {
-			loss = float64(rcv.LostPackets) / float64(rcv.Packets)
-		}
-		return ratesearch.Trial{SentBps: out.SumSent.BitsPerSecond, ReceivedBps: rcv.BitsPerSecond, Loss: loss, JitterMs: rcv.JitterMs, Packets: rcv.Packets}, nil
-	})
+		return c.RunClient(tctx, b.from, b.target, spec)
+	}
+	res, err := ratesearch.Search(ctx, ratesearch.Config{StartBps: start, LossThreshold: r.plan.LossThreshold},
+		ratesearch.UDPTrials(run, engine.Spec{Streams: 1, Duration: trial, Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout}))
 	m.Found, m.Converged, m.SenderLimited, m.RateBps = res.Found, res.Converged, res.SenderLimited, res.RateBps
+	if res.SenderLimited {
+		m.SenderBps = res.SenderBps
+	}
 	for _, st := range res.Steps {
 		m.Trials = append(m.Trials, runrecord.UDPMaxTrial{OfferedBps: st.OfferedBps, SentBps: st.SentBps, ReceivedBps: st.ReceivedBps,
-			Loss: st.Loss, JitterMs: st.JitterMs, Packets: st.Packets, Passed: st.Passed, SenderLimited: st.SenderLimited})
+			Loss: st.Loss, JitterMs: st.JitterMs, Packets: st.Packets, Passed: st.Passed, SenderLimited: st.SenderLimited, Repeat: st.Repeat})
 	}
 	if best := res.Best; best != nil {
 		j := best.JitterMs
@@ -171,7 +169,7 @@ func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, p
 	}
 	if err != nil {
 		m.Error = err.Error()
-		m.Found, m.RateBps, m.JitterMs, m.PacketsPerSecond = false, 0, nil, 0
+		m.Found, m.RateBps, m.JitterMs, m.PacketsPerSecond, m.SenderLimited, m.SenderBps = false, 0, nil, 0, false, 0
 	}
 	return m
 }
@@ -182,27 +180,25 @@ func udpMaxNote(m runrecord.UDPMax) string {
 	head = strings.TrimSpace(strings.Replace(head, "udp-max  ", "udp-max ", 1))
 	switch {
 	case m.Error != "":
-		return fmt.Sprintf("%s: failed after %d trials: %s", head, len(m.Trials), m.Error)
+		return fmt.Sprintf("%s: failed after %s: %s", head, trialsText(len(m.Trials)), m.Error)
 	case !m.Found:
-		return fmt.Sprintf("%s: no rate passed in %d trials", head, len(m.Trials))
+		return fmt.Sprintf("%s: no rate passed in %s", head, trialsText(len(m.Trials)))
+	case m.SenderLimited:
+		return fmt.Sprintf("%s: sender-limited at %s, no loss, in %s (the path carries at least that)", head, units.FormatRate(m.SenderBps), trialsText(len(m.Trials)))
 	}
-	note := fmt.Sprintf("%s: %s loss-free in %d trials", head, units.FormatRate(m.RateBps), len(m.Trials))
-	if m.SenderLimited {
-		note += " (sender-limited)"
-	}
-	return note
+	return fmt.Sprintf("%s: %s loss-free in %s", head, units.FormatRate(m.RateBps), trialsText(len(m.Trials)))
 }
 
-func cmpOrF(v, def float64) float64 {
-	if v == 0 {
-		return def
+func trialsText(n int) string {
+	if n == 1 {
+		return "1 trial"
 	}
-	return v
+	return fmt.Sprintf("%d trials", n)
 }
 
 // udpMaxTrialsGuess is how many trials a search takes on a shaped path:
-// the first, one guess near the capacity, then a few halvings.
-const udpMaxTrialsGuess = 8
+// the first, one guess near the capacity, one just above it, a repeat.
+const udpMaxTrialsGuess = 4
 
 // udpMaxEstimate guesses the searches' time: every variant, scenario and size.
 func (p Plan) udpMaxEstimate() time.Duration {

@@ -8,14 +8,16 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/ratesearch"
 )
 
 // lossyFake is the fake cluster whose UDP paths carry at most capacity
-// bits/s of payload (pod paths 10% less), losing what is offered beyond it.
+// bits/s of payload (pod paths 10% less), losing what is offered beyond it,
+// from a sender that offers at most senderMax.
 type lossyFake struct {
 	*fakeCluster
-	capacity float64
-	specs    []engine.Spec
+	capacity, senderMax float64
+	specs               []engine.Spec
 }
 
 func (f *lossyFake) RunClient(ctx context.Context, from cluster.Endpoint, to cluster.Target, spec engine.Spec) (*engine.Result, error) {
@@ -24,7 +26,7 @@ func (f *lossyFake) RunClient(ctx context.Context, from cluster.Endpoint, to clu
 	if from.Kind == cluster.PodEndpoint {
 		capacity *= 0.9
 	}
-	sent := float64(spec.Rate)
+	sent := math.Min(float64(spec.Rate), f.senderMax)
 	recv := math.Min(sent, capacity)
 	pkts := int64(sent * spec.Duration.Seconds() / 8 / float64(spec.Length))
 	lost := int64(math.Round(float64(pkts) * (1 - recv/sent)))
@@ -38,7 +40,7 @@ func (f *lossyFake) RunClient(ctx context.Context, from cluster.Endpoint, to clu
 // (the path's MTU as the datagram that fills it) and lands on each path's
 // capacity; pod-pod-cross's rate is 10% under node-node's, its overhead.
 func TestUDPMaxSearch(t *testing.T) {
-	f := &lossyFake{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 1}, capacity: 500e6}
+	f := &lossyFake{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 1}, capacity: 500e6, senderMax: 5e9}
 	p := Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{512, 0}}
 	run, err := RunVariants(context.Background(), []Variant{{Cluster: f}}, p, Options{})
 	if err != nil {
@@ -53,10 +55,9 @@ func TestUDPMaxSearch(t *testing.T) {
 			want *= 0.9
 		}
 		t.Logf("%s %d B: %.1f Mbit/s in %d trials, overhead %v", m.Scenario, m.Size, m.RateBps/1e6, len(m.Trials), m.Overhead)
-		// The fake's paths have no link rate: the search starts at 10 Gbit/s,
-		// 20 times their capacity, and may end on its trial limit unconverged
-		// with the guess that passed (within 0.25% of the capacity).
-		if !m.Found || m.RateBps > want || m.RateBps < want*0.99 || len(m.Trials) > 12 {
+		// The fake's paths have no link rate: the first trial is unbounded
+		// and the sender offers 10 times their capacity.
+		if !m.Found || !m.Converged || m.SenderLimited || m.RateBps > want || m.RateBps < want*0.99 || len(m.Trials) > 4 {
 			t.Errorf("%s %d B: %+v, want about %.0f Mbit/s", m.Scenario, m.Size, m, want/1e6)
 		}
 		if m.PathMTU != (m.Size == 1500-28) {
@@ -74,7 +75,32 @@ func TestUDPMaxSearch(t *testing.T) {
 	if run.Plan.LossThreshold != 0.001 || len(run.Plan.UDPMaxSizes) != 2 {
 		t.Errorf("plan %+v: want the threshold and sizes recorded", run.Plan)
 	}
-	if n := udpMaxNote(run.UDPMax[0]); !strings.Contains(n, "node-node 512 B: 498.8 Mbit/s loss-free") {
+	if sp := f.specs[0]; sp.Rate != ratesearch.UnboundedUDPRate {
+		t.Errorf("first trial at %d bit/s, want unbounded", sp.Rate)
+	}
+	if n := udpMaxNote(run.UDPMax[0]); !strings.Contains(n, "node-node 512 B: 497.5 Mbit/s loss-free") {
 		t.Errorf("note %q", n)
+	}
+}
+
+// TestUDPMaxSenderLimited: a path that loses nothing at the most the
+// sender offers is reported sender-limited at that rate, with no overhead.
+func TestUDPMaxSenderLimited(t *testing.T) {
+	f := &lossyFake{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 1}, capacity: 10e9, senderMax: 800e6}
+	p := Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{1400}, LossThreshold: ratesearch.Strict}
+	run, err := RunVariants(context.Background(), []Variant{{Cluster: f}}, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range run.UDPMax {
+		if !m.SenderLimited || m.SenderBps != 800e6 || m.RateBps != 800e6 || len(m.Trials) != 1 || m.Overhead != nil {
+			t.Errorf("%s: %+v, want sender-limited at 800 Mbit/s after 1 trial, no overhead", m.Scenario, m)
+		}
+	}
+	if n := udpMaxNote(run.UDPMax[0]); !strings.Contains(n, "node-node 1400 B: sender-limited at 800 Mbit/s, no loss, in 1 trial (") {
+		t.Errorf("note %q", n)
+	}
+	if run.Plan.LossThreshold != 0 {
+		t.Errorf("recorded loss threshold %v, want 0 (strict)", run.Plan.LossThreshold)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/bench"
+	"github.com/cnibench/cnibench/internal/ratesearch"
 	"github.com/spf13/pflag"
 )
 
@@ -47,6 +48,9 @@ func (o *udpMaxOptions) apply(p *bench.Plan) error {
 		errs = append(errs, fmt.Errorf("--loss-threshold %q: give a percentage from 0 to below 100, like 0.1%%", o.lossThreshold))
 	} else {
 		p.LossThreshold = v / 100
+		if v == 0 {
+			p.LossThreshold = ratesearch.Strict // none, not the default
+		}
 	}
 	p.UDPMaxTrial = time.Duration(o.trial)
 	return errors.Join(errs...)

@@ -127,17 +127,30 @@ func (s *stream) recvTCP(t *testRun) error {
 	}
 }
 
+// sendUDP paces datagrams to the stream's rate. The client's connected
+// socket writes them in segmented batches when the kernel allows (see
+// udpgso.go); a test bounded by bytes or blocks, and the server's shared
+// socket, write one at a time.
 func (s *stream) sendUDP(t *testRun) error {
-	buf := payload(s.length)
+	batch := 1
+	uc, _ := s.conn.(*net.UDPConn)
+	if s.pc == nil && uc != nil && t.limit == 0 {
+		if b := gsoBatch(s.length, s.rate); b > 1 && enableGSO(uc, s.length) {
+			batch = b
+		}
+	}
+	buf := payload(s.length * batch)
 	p := newPacer(s.rate, t.dataStart)
 	var seq uint64
 	for !t.stopping.Load() && !t.limitReached() {
 		if p != nil && !p.wait(s.bytes.Load(), t) {
 			return nil
 		}
-		seq++
 		sec, usec := monotonicNow()
-		iperf3.UDPHeader{Sec: sec, Usec: usec, Seq: seq}.Put(buf, s.counters64)
+		for i := range batch {
+			seq++
+			iperf3.UDPHeader{Sec: sec, Usec: usec, Seq: seq}.Put(buf[i*s.length:], s.counters64)
+		}
 		var n int
 		var err error
 		if s.pc != nil {
@@ -146,14 +159,19 @@ func (s *stream) sendUDP(t *testRun) error {
 			n, err = s.conn.Write(buf)
 		}
 		if err != nil {
-			if isBufferFull(err) { // ENOBUFS: the datagram was dropped locally, like iperf3 we go on
-				seq--
+			seq -= uint64(batch)
+			switch {
+			case batch > 1 && gsoRefused(err): // the path cannot take segmented writes: one at a time
+				disableGSO(uc)
+				batch, buf = 1, buf[:s.length]
+				continue
+			case isBufferFull(err): // ENOBUFS: the datagrams were dropped locally, like iperf3 we go on
 				continue
 			}
 			return t.streamErr(s, err)
 		}
 		s.bytes.Add(uint64(n))
-		s.packets.Add(1)
+		s.packets.Add(int64(batch))
 		t.count(n)
 	}
 	return nil

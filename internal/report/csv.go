@@ -44,6 +44,9 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 	if len(run.Sweeps) > 0 {
 		columns = append(slices.Clip(columns), sweepCSVColumns...)
 	}
+	if len(run.UDPMax) > 0 {
+		columns = append(slices.Clip(columns), udpMaxCSVColumns...)
+	}
 	cw.Write(columns)
 	col := make(map[string]int, len(columns))
 	for i, c := range columns {
@@ -158,6 +161,7 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 	}
 	writeSweepCSV(cw, run, newRow)
 	writeLatencyCSV(cw, run, newRow)
+	writeUDPMaxCSV(cw, run, newRow)
 	cw.Flush()
 	return cw.Error()
 }

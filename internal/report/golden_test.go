@@ -62,7 +62,7 @@ func TestRenderGolden(t *testing.T) {
 		{"small", JSON}, {"small", CSV},
 		{"nodecpu", Table}, {"nodecpu", Wide}, {"nodecpu", Markdown}, {"nodecpu", CSV}, {"nodecpu", HTML},
 		{"sweep", Table}, {"sweep", Markdown}, {"sweep", CSV}, {"sweep", HTML},
-		{"udpmax", Table}, {"udpmax", Markdown},
+		{"udpmax", Table}, {"udpmax", Markdown}, {"udpmax", CSV}, {"udpmax", HTML}, {"udpmax", JSON},
 		{"faults", Table}, {"faults", Markdown}, {"faults", HTML},
 	}
 	for _, tt := range tests {

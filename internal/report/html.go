@@ -27,6 +27,7 @@ type page struct {
 	Latency    template.HTML // the latency section (latencyhtml.go)
 	Sweeps     template.HTML // the sweep section (sweepchart.go)
 	Faults     template.HTML // the faults section (faults.go)
+	UDPMax     template.HTML // the udp-max section (udpmaxhtml.go)
 }
 
 type htmlSection struct {
@@ -130,6 +131,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 		return err
 	}
 	if p.Faults, err = faultsHTML(run); err != nil {
+		return err
+	}
+	if p.UDPMax, err = udpMaxHTML(run); err != nil {
 		return err
 	}
 	return pageTemplate.Execute(w, p)

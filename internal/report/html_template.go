@@ -116,6 +116,7 @@ pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; }
 </section>{{with .Sweeps}}
 {{.}}{{end}}{{with .Latency}}
 {{.}}{{end}}{{with .Faults}}
+{{.}}{{end}}{{with .UDPMax}}
 {{.}}{{end}}
 
 {{range .Charts}}

@@ -59,7 +59,7 @@ func udpMaxCells(m runrecord.UDPMax) []string {
 	}
 	var notes []string
 	if m.SenderLimited {
-		notes = append(notes, "sender-limited")
+		notes = append(notes, "sender-limited at "+rate(m.SenderBps))
 	}
 	if !m.Converged {
 		notes = append(notes, "not converged")
@@ -99,8 +99,8 @@ func writeUDPMaxTable(w io.Writer, run *runrecord.Run) {
 // udpMaxLegend explains the udp-max table.
 const udpMaxLegend = "RATE = the highest offered UDP payload rate whose trial lost no more than the threshold (binary search, RFC 2544); " +
 	"PKT/S and JITTER = that trial's; OVERHEAD = 1 − rate/the baseline's rate at the same size; TRIALS = the search's trials (run.json has each); " +
-	"sender-limited = the sender could not offer the rates asked (its CPU, or the path's backpressure: the lab's shaped uplinks hold a sender back " +
-	"instead of dropping), so the rate is what it sent without loss and no OVERHEAD is given (n/c: not comparable); not converged = the trials ran out before the bracket closed"
+	"sender-limited at X = the path lost nothing at X, the most the sender could offer, so RATE is a floor of what the path carries " +
+	"and no OVERHEAD is given (n/c: not comparable); not converged = the trials ran out before the bracket closed"
 
 // writeUDPMaxMarkdown is the udp-max section in Markdown.
 func writeUDPMaxMarkdown(w io.Writer, run *runrecord.Run) {

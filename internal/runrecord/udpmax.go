@@ -19,9 +19,11 @@ type UDPMax struct {
 	// Converged: the bracket narrowed to the search's resolution, or the
 	// first rate passed; false when the trials ran out first.
 	Converged bool `json:"converged"`
-	// SenderLimited: the sender could not send a rate the search asked
-	// for, so the rate found may be the sender's limit, not the path's.
+	// SenderLimited: the path lost nothing at the most the sender could
+	// offer, SenderBps (payload bits/s); RateBps is then that rate, a floor
+	// of what the path carries, not the path's rate.
 	SenderLimited bool          `json:"sender_limited,omitempty"`
+	SenderBps     float64       `json:"sender_bps,omitempty"`
 	Trials        []UDPMaxTrial `json:"trials"`
 	Error         string        `json:"error,omitempty"` // the search failed: no figure
 	// Overhead is 1 − RateBps / the baseline scenario's rate at the same
@@ -33,14 +35,15 @@ type UDPMax struct {
 
 // UDPMaxTrial is one fixed-rate trial of a search.
 type UDPMaxTrial struct {
-	OfferedBps    float64 `json:"offered_bps"`
+	OfferedBps    float64 `json:"offered_bps"` // 0: unbounded, as fast as the sender could
 	SentBps       float64 `json:"sent_bps"`
 	ReceivedBps   float64 `json:"received_bps"`
 	Loss          float64 `json:"loss"` // fraction of datagrams lost
 	JitterMs      float64 `json:"jitter_ms"`
 	Packets       int64   `json:"packets"`
 	Passed        bool    `json:"passed"`
-	SenderLimited bool    `json:"sender_limited,omitempty"`
+	SenderLimited bool    `json:"sender_limited,omitempty"` // sent short of the offered rate
+	Repeat        bool    `json:"repeat,omitempty"`         // repeated a failed trial at the same rate (noise)
 }
 
 // SummarizeUDPMax sets each search's overhead against its baseline's. A

@@ -1,0 +1,45 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/cnibench/cnibench/internal/cluster/lab"
+)
+
+// TestLabUDPMaxGroundTruth is `cnibench run --tests udp-max` on a lab
+// whose uplinks are shaped to 1 Gbit/s: for 1400-byte datagrams both
+// node-node and pod-pod-cross land within 2% of the shaped rate minus each
+// datagram's headers (UDP 8, IPv4 20, Ethernet 14), each in at most 12
+// trials, and neither is sender-limited (the path is the limit).
+func TestLabUDPMaxGroundTruth(t *testing.T) {
+	const rate, size = 1e9, 1400
+	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{rate}}
+	run, err := labRun(t, context.Background(), m, Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{size}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rate * size / (size + 8 + 20 + 14)
+	if len(run.UDPMax) != 2 {
+		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
+	}
+	for _, m := range run.UDPMax {
+		for i, s := range m.Trials {
+			t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
+				m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
+		}
+		dev := (m.RateBps - want) / want
+		t.Logf("%s", udpMaxNote(m))
+		switch {
+		case m.Error != "" || !m.Found:
+			t.Errorf("%s: no rate: %s", m.Scenario, udpMaxNote(m))
+		case m.SenderLimited:
+			t.Errorf("%s: %s: the sender, not the shaped link, was the limit", m.Scenario, udpMaxNote(m))
+		case math.Abs(dev) > 0.02:
+			t.Errorf("%s: %.2f Mbit/s is %+.2f%% off %.2f Mbit/s (allowed 2%%)", m.Scenario, m.RateBps/1e6, dev*100, want/1e6)
+		case len(m.Trials) > 12 || !m.Converged:
+			t.Errorf("%s: %d trials, converged %v", m.Scenario, len(m.Trials), m.Converged)
+		}
+	}
+}
