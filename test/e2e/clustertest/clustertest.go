@@ -57,6 +57,13 @@ func (c *Cluster) CNI() cluster.CNI {
 // root) the test skips, or fails under CNIBENCH_REQUIRE_PRIVILEGED=1.
 func Get(t testing.TB, cni cluster.CNI) *Cluster {
 	t.Helper()
+	return GetNodes(t, cni, 0)
+}
+
+// GetNodes is Get with nodes nodes (0: the harness's default). A running
+// cluster is reused only when it has that many.
+func GetNodes(t testing.TB, cni cluster.CNI, nodes int) *Cluster {
+	t.Helper()
 	if kc := os.Getenv("KUBECONFIG"); kc != "" {
 		return fromKubeconfig(t, kc, nil, true)
 	}
@@ -65,7 +72,7 @@ func Get(t testing.TB, cni cluster.CNI) *Cluster {
 	reuse := os.Getenv(EnvReuse) == "1"
 	st, err := cluster.ReadState(dir)
 	switch {
-	case err == nil && reuse && (cni == "" || st.Config.CNI == cni):
+	case err == nil && reuse && (cni == "" || st.Config.CNI == cni) && (nodes == 0 || st.Config.Nodes == nodes):
 		if rerr := st.Running(); rerr != nil {
 			t.Fatalf("reuse the e2e cluster in %s: %v (run the harness's down)", dir, rerr)
 		}
@@ -87,7 +94,7 @@ func Get(t testing.TB, cni cluster.CNI) *Cluster {
 	defer cancel()
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, nil))
-	st, err = cluster.Up(ctx, cluster.Config{RunDir: dir, CNI: cni, Logger: log})
+	st, err = cluster.Up(ctx, cluster.Config{RunDir: dir, CNI: cni, Nodes: nodes, Logger: log})
 	if !reuse || err != nil {
 		t.Cleanup(func() {
 			if err := cluster.Down(dir, log); err != nil {

@@ -94,7 +94,12 @@ func TestKube(t *testing.T) {
 
 // setup gives a ready cluster with cnibench's image on every node.
 func setup(t *testing.T, mode e2e.CNI) (*clustertest.Cluster, kube.Config) {
-	c := clustertest.Get(t, mode)
+	return setupNodes(t, mode, 0)
+}
+
+// setupNodes is setup on a harness cluster of nodes nodes (0: its default).
+func setupNodes(t *testing.T, mode e2e.CNI, nodes int) (*clustertest.Cluster, kube.Config) {
+	c := clustertest.GetNodes(t, mode, nodes)
 	img, policy := imageRef, corev1.PullNever
 	if c.External {
 		img, policy = os.Getenv(EnvImage), corev1.PullIfNotPresent

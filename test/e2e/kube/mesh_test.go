@@ -15,12 +15,14 @@ import (
 )
 
 // TestKubeMesh runs the real command, `cnibench mesh --cluster kube`, on
-// the harness's cluster: every node pair in both directions, node-node and
-// pod-pod-cross, each round's tests at once. It must complete with every
+// a three-node harness cluster (two nodes would make one pair, no schedule
+// at all; three make three rounds with a node idle in each): every node
+// pair in both directions, node-node and pod-pod-cross, each round's tests
+// at once. It must complete with every
 // test measured, record every node, and leave no namespace of its own
 // behind.
 func TestKubeMesh(t *testing.T) {
-	c, cfg := setup(t, modes()[0])
+	c, cfg := setupNodes(t, modes()[0], 3)
 	bin := filepath.Join(t.TempDir(), "cnibench")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../../cmd/cnibench").CombinedOutput(); err != nil {
 		t.Fatalf("build cnibench: %v\n%s", err, out)
@@ -40,8 +42,11 @@ func TestKubeMesh(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
 		t.Fatalf("stdout is not a mesh record: %v\n%s", err, stdout.String())
 	}
-	if !m.Complete || m.Cluster.Kind != "kube" || len(m.Nodes) < 2 {
+	if !m.Complete || m.Cluster.Kind != "kube" || len(m.Nodes) != 3 {
 		t.Errorf("record: complete %v, cluster %q, %d nodes; want complete, kube, every node", m.Complete, m.Cluster.Kind, len(m.Nodes))
+	}
+	if len(m.Plan.Rounds) != 3 {
+		t.Errorf("%d rounds, want 3 (a round-robin of 3 nodes: each round one pair, one node idle)", len(m.Plan.Rounds))
 	}
 	want := len(m.Nodes) * (len(m.Nodes) - 1) * len(m.Plan.Scenarios) // every directed pair, each scenario, 1 repeat
 	measured := 0
