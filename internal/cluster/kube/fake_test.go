@@ -45,7 +45,7 @@ func node(name, ip string, mods ...func(*corev1.Node)) *corev1.Node {
 // says otherwise), Services get addresses and EndpointSlices.
 type fakeCluster struct {
 	cs       *fake.Clientset
-	podState func(*corev1.Pod) // nil = Ready
+	podState func(*corev1.Pod)     // nil = Ready
 	svcState func(*corev1.Service) // nil = one IPv4 ClusterIP
 	exec     *fakeExec
 	nextIP   int
