@@ -26,8 +26,9 @@ import (
 // End-to-end tests on the real lab: they build labs (root, or fail under
 // CNIBENCH_REQUIRE_PRIVILEGED=1) and keep to short tests, about 100 s in all.
 
-// labRun runs plan on the lab matrix m and logs the table.
-func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) (*runrecord.Run, error) {
+// labRun runs plan on the lab matrix m, over each of families when
+// given (SweepFamilies), and logs the table.
+func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events, families ...cluster.Family) (*runrecord.Run, error) {
 	t.Helper()
 	testenv.MustBeRoot(t)
 	id := runid.New()[:5]
@@ -43,7 +44,7 @@ func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) 
 	for i, v := range vs {
 		bvs[i] = Variant{Label: v.Label, Open: v.Open}
 	}
-	run, err := RunVariants(ctx, bvs, p, Options{ID: id, Events: ev})
+	run, err := RunVariants(ctx, SweepFamilies(bvs, families), p, Options{ID: id, Events: ev})
 	if run != nil {
 		var b strings.Builder
 		_, _ = report.Write(run, report.Options{Out: &b})
