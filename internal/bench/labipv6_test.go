@@ -7,45 +7,48 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/testenv"
 )
 
 // TestLabGroundTruthIPv6: over IPv6 on a dual-stack vxlan lab shaped to
 // 500 Mbit/s, node-node and pod-pod-cross measure rate × (MTU − tax − 72)
 // / (MTU + 14): IPv6's 40-byte header (72 with TCP and its timestamps)
 // where IPv4 has 20 (52), and vxlan's outer header over the lab's IPv4
-// underlay (50), within the reported 95% CI or 3%; and the floor charges
-// the same bytes. About 20 s.
+// underlay (50), within the reported 95% CI or 3% (short of it under load:
+// measured again, testenv.UnlessStarved); and the floor charges the same
+// bytes. About 15 s.
 func TestLabGroundTruthIPv6(t *testing.T) {
 	const rate = 500e6
 	const variant = "datapath=vxlan,ip-family=IPv6"
 	m := lab.Matrix{Base: lab.Config{DualStack: true}, Datapaths: []lab.Datapath{lab.VXLAN}, LinkRates: []uint64{rate}}
-	run, err := labRun(t, context.Background(), m, Plan{Repeats: 5, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil, cluster.IPv6)
-	if err != nil {
-		t.Fatal(err)
+	var run *runrecord.Run
+	testenv.UnlessStarved(t, func() (over, short []string) {
+		var err error
+		run, err = labRun(t, context.Background(), m, Plan{Repeats: 5, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil, cluster.IPv6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range []string{"node-node", "pod-pod-cross"} {
+			s := summary(t, run, variant, sc)
+			p := run.Path(variant, sc)
+			if p == nil || p.IPFamily != 6 || p.UnderlayFamily == 0 {
+				t.Fatalf("%s: path %+v, want ip_family 6 and an underlay family", sc, p)
+			}
+			over, short = groundTruthMiss(t, sc, s.Goodput, rate*float64(p.UnderlayMTU-p.HeaderTax-72)/float64(p.UnderlayMTU+14), over, short)
+		}
+		return over, short
+	})
+	if t.Skipped() {
+		return
 	}
 	if run.Plan.IPFamilies[variant] != 6 {
 		t.Errorf("plan's ip_families %v, want %s: 6", run.Plan.IPFamilies, variant)
 	}
-	for _, sc := range []string{"node-node", "pod-pod-cross"} {
-		s := summary(t, run, variant, sc)
-		p := run.Path(variant, sc)
-		if p == nil || p.IPFamily != 6 || p.UnderlayFamily == 0 {
-			t.Fatalf("%s: path %+v, want ip_family 6 and an underlay family", sc, p)
-		}
-		for _, sm := range run.Samples {
-			if sm.Scenario == sc && sm.Result != nil && sm.Result.Remote != "" && sm.Result.Remote[0] != '[' {
-				t.Errorf("%s #%d connected to %s, not an IPv6 address", sc, sm.Repeat, sm.Result.Remote)
-			}
-		}
-		mtu := p.UnderlayMTU
-		truth := rate * float64(mtu-p.HeaderTax-72) / float64(mtu+14)
-		g := s.Goodput
-		dev := (g.Median - truth) / truth
-		inCI := g.MedianCI != nil && g.MedianCI.Low <= truth && truth <= g.MedianCI.High
-		t.Logf("%s: median %.1f Mbit/s (CI %v), truth %.1f Mbit/s, %+.2f%%", sc, g.Median/1e6, g.MedianCI, truth/1e6, dev*100)
-		if !inCI && math.Abs(dev) > 0.03 {
-			t.Errorf("%s: median %.1f Mbit/s is %+.2f%% off the ground truth %.1f Mbit/s, outside its CI", sc, g.Median/1e6, dev*100, truth/1e6)
+	for _, sm := range run.Samples {
+		if sm.Result != nil && sm.Result.Remote != "" && sm.Result.Remote[0] != '[' {
+			t.Errorf("%s #%d connected to %s, not an IPv6 address", sm.Scenario, sm.Repeat, sm.Result.Remote)
 		}
 	}
 	pp := summary(t, run, variant, "pod-pod-cross")

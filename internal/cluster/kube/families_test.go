@@ -40,6 +40,19 @@ func dualStack(f *fakeCluster) {
 	}
 }
 
+// newFamiliesCluster is newCluster measuring over families.
+func newFamiliesCluster(t *testing.T, f *fakeCluster, families ...cluster.Family) *Cluster {
+	t.Helper()
+	cfg := f.config()
+	cfg.IPFamilies = families
+	c, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
 // TestIPv6Refused: --ip-family 6 on a cluster without IPv6 is refused
 // with the reason, before any test, leaving nothing behind.
 func TestIPv6Refused(t *testing.T) {
@@ -95,13 +108,7 @@ func TestIPv6NodesWithoutIPv6(t *testing.T) {
 func TestDualStack(t *testing.T) {
 	f := newFake(t, dualStackNode(1), dualStackNode(2))
 	dualStack(f)
-	cfg := f.config()
-	cfg.IPFamilies = []cluster.Family{cluster.IPv4, cluster.IPv6}
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	c := newFamiliesCluster(t, f, cluster.IPv4, cluster.IPv6)
 	ctx := context.Background()
 	eps, _ := c.Endpoints(ctx)
 	for _, ep := range eps {
@@ -145,13 +152,7 @@ func TestServiceWithoutIPv6(t *testing.T) {
 	f := newFake(t, dualStackNode(1), dualStackNode(2))
 	dualStack(f)
 	f.svcState = nil
-	cfg := f.config()
-	cfg.IPFamilies = []cluster.Family{cluster.IPv6}
-	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	c := newFamiliesCluster(t, f, cluster.IPv6)
 	ctx := context.Background()
 	eps, _ := c.Endpoints(ctx)
 	srv, err := c.StartServer(ctx, eps[4], 0)
