@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 )
 
@@ -16,6 +17,10 @@ import (
 type Knobs struct {
 	MsgSize int // bytes per write (TCP) or datagram (UDP)
 	MSS     int // TCP_MAXSEG of the client's TCP sockets
+	// Family is the address family every test of the variant connects
+	// over: each endpoint's and Service's address of that family (0 = the
+	// cluster's first, IPv4 on a dual-stack cluster). See SweepFamilies.
+	Family cluster.Family
 }
 
 // MSS bounds: Linux refuses TCP_MAXSEG outside them.
@@ -46,7 +51,7 @@ func SweepVariants(vs []Variant, msgSizes, mss []int) []Variant {
 				if len(mss) > 1 {
 					nv.Label = joinLabel(nv.Label, "mss="+strconv.Itoa(s))
 				}
-				if nv.Cluster == nil {
+				if nv.Cluster == nil && v.Share == "" {
 					nv.Share = fmt.Sprintf("cluster-%d", i)
 				}
 				out = append(out, nv)

@@ -26,8 +26,9 @@ import (
 // End-to-end tests on the real lab: they build labs (root, or fail under
 // CNIBENCH_REQUIRE_PRIVILEGED=1) and keep to short tests, about 100 s in all.
 
-// labRun runs plan on the lab matrix m and logs the table.
-func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) (*runrecord.Run, error) {
+// labRun runs plan on the lab matrix m, over each of families when
+// given (SweepFamilies), and logs the table.
+func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events, families ...cluster.Family) (*runrecord.Run, error) {
 	t.Helper()
 	testenv.MustBeRoot(t)
 	id := runid.New()[:5]
@@ -43,7 +44,7 @@ func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events) 
 	for i, v := range vs {
 		bvs[i] = Variant{Label: v.Label, Open: v.Open}
 	}
-	run, err := RunVariants(ctx, bvs, p, Options{ID: id, Events: ev})
+	run, err := RunVariants(ctx, SweepFamilies(bvs, families), p, Options{ID: id, Events: ev})
 	if run != nil {
 		var b strings.Builder
 		_, _ = report.Write(run, report.Options{Out: &b})
@@ -134,23 +135,29 @@ func TestLabGroundTruth(t *testing.T) {
 		for _, sc := range []string{"node-node", "pod-pod-cross"} {
 			s := summary(t, run, "datapath=vxlan", sc)
 			p := run.Path("datapath=vxlan", sc)
-			mtu := p.UnderlayMTU
-			truth := rate * float64(mtu-p.HeaderTax-52) / float64(mtu+14)
-			g := s.Goodput
-			dev := (g.Median - truth) / truth
-			inCI := g.MedianCI != nil && g.MedianCI.Low <= truth && truth <= g.MedianCI.High
-			t.Logf("%s: median %.1f Mbit/s (CI %v), truth %.1f Mbit/s, %+.2f%%", sc, g.Median/1e6, g.MedianCI, truth/1e6, dev*100)
-			if !inCI && math.Abs(dev) > 0.03 {
-				f := fmt.Sprintf("%s: median %.1f Mbit/s is %+.2f%% off the ground truth %.1f Mbit/s, outside its CI", sc, g.Median/1e6, dev*100, truth/1e6)
-				if dev > 0 {
-					over = append(over, f)
-				} else {
-					short = append(short, f)
-				}
-			}
+			over, short = groundTruthMiss(t, sc, s.Goodput, rate*float64(p.UnderlayMTU-p.HeaderTax-52)/float64(p.UnderlayMTU+14), over, short)
 		}
 		return over, short
 	})
+}
+
+// groundTruthMiss adds to over (or short) a scenario whose median goodput
+// is above (or below) truth by more than 3% while its 95% CI does not hold
+// truth either: a shaped link allows no more than its rate, a CPU-starved
+// run may fall short (testenv.UnlessStarved).
+func groundTruthMiss(t *testing.T, sc string, g *stats.Estimate, truth float64, over, short []string) ([]string, []string) {
+	t.Helper()
+	dev := (g.Median - truth) / truth
+	inCI := g.MedianCI != nil && g.MedianCI.Low <= truth && truth <= g.MedianCI.High
+	t.Logf("%s: median %.1f Mbit/s (CI %v), truth %.1f Mbit/s, %+.2f%%", sc, g.Median/1e6, g.MedianCI, truth/1e6, dev*100)
+	if !inCI && math.Abs(dev) > 0.03 {
+		f := fmt.Sprintf("%s: median %.1f Mbit/s is %+.2f%% off the ground truth %.1f Mbit/s, outside its CI", sc, g.Median/1e6, dev*100, truth/1e6)
+		if dev > 0 {
+			return append(over, f), short
+		}
+		return over, append(short, f)
+	}
+	return over, short
 }
 
 // TestLabCompare is `cnibench compare` on lab runs, through the run

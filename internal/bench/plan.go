@@ -446,6 +446,14 @@ func (p Plan) Record() runrecord.Plan {
 	}
 	p.recordKinds(&rp)
 	p.recordUDPMax(&rp)
+	for label, k := range p.Knobs {
+		if k.Family != 0 {
+			if rp.IPFamilies == nil {
+				rp.IPFamilies = map[string]int{}
+			}
+			rp.IPFamilies[label] = int(k.Family)
+		}
+	}
 	if len(p.Variants) > 1 || (len(p.Variants) == 1 && p.Variants[0] != "") {
 		rp.Variants = slices.Clone(p.Variants)
 	}

@@ -83,7 +83,7 @@ func recordTotals(t *engine.Totals) *runrecord.Totals {
 // recordPath is a cluster's path as the run record keeps it.
 func recordPath(p cluster.Path) runrecord.Path {
 	return runrecord.Path{Datapath: string(p.Datapath), Encapsulated: p.Encapsulated, HeaderTax: p.HeaderTax,
-		MTU: p.MTU, UnderlayMTU: p.UnderlayMTU, LinkRate: p.LinkRate}
+		MTU: p.MTU, UnderlayMTU: p.UnderlayMTU, LinkRate: p.LinkRate, UnderlayFamily: int(p.UnderlayFamily)}
 }
 
 // recordCluster is a cluster's info as the run record keeps it.

@@ -72,6 +72,10 @@ func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant stri
 	if err := p.mustRun(skips); err != nil {
 		return s, err
 	}
+	family := p.Knobs[variant].Family
+	if err := checkFamily(placed, family); err != nil {
+		return s, err
+	}
 	placed, idle := p.dropIdleBaselines(placed)
 	skips = append(skips, idle...)
 	servers, err := startServers(ctx, c, placed, p.Port)
@@ -83,7 +87,7 @@ func setUp(ctx context.Context, c cluster.Cluster, pr pair, p Plan, variant stri
 	}
 	services := exposeServers(ctx, c, placed, servers)
 	var noService []skipped
-	s.bound, noService = bind(placed, servers, services, pr)
+	s.bound, noService = bind(placed, servers, services, pr, family)
 	skips = append(skips, noService...)
 	if err := p.mustRun(noService); err != nil {
 		return s, err
@@ -229,8 +233,8 @@ func exposeServers(ctx context.Context, c cluster.Cluster, placed []placement, s
 // bind gives each placed scenario its target: the server itself, or the
 // Service address it measures. A scenario whose server or Service could
 // not be made is bound with that error (its tests fail); one whose
-// Service kind the cluster does not offer is skipped.
-func bind(placed []placement, servers serverSet, services map[string]exposed, pr pair) (map[string]bound, []skipped) {
+// Service kind the cluster does not offer (in family f) is skipped.
+func bind(placed []placement, servers serverSet, services map[string]exposed, pr pair, f cluster.Family) (map[string]bound, []skipped) {
 	b := map[string]bound{}
 	var skips []skipped
 	for _, pl := range placed {
@@ -243,7 +247,8 @@ func bind(placed []placement, servers serverSet, services map[string]exposed, pr
 			continue
 		}
 		if sc.Target == cluster.DirectTarget {
-			b[sc.Name] = bound{from: pl.from, target: sv.srv.Target()}
+			t, err := inFamily(sv.srv.Target(), f)
+			b[sc.Name] = bound{from: pl.from, target: t, err: err}
 			continue
 		}
 		ex := services[name]
@@ -252,9 +257,13 @@ func bind(placed []placement, servers serverSet, services map[string]exposed, pr
 			b[sc.Name] = failed
 			continue
 		}
-		t, ok := serviceTarget(ex.targets, sc, pr)
+		t, ok := serviceTarget(ex.targets, sc, pr, f)
 		if !ok {
-			skips = append(skips, skipped{sc, fmt.Errorf("the cluster offers no %s Service", sc.Target)})
+			why := fmt.Errorf("the cluster offers no %s Service", sc.Target)
+			if f != 0 {
+				why = fmt.Errorf("the cluster offers no %s Service over %s", sc.Target, FamilyLabel(f))
+			}
+			skips = append(skips, skipped{sc, why})
 			continue
 		}
 		b[sc.Name] = bound{from: pl.from, target: t}
@@ -277,17 +286,20 @@ func tracePaths(ctx context.Context, c cluster.Cluster, variant string, placed [
 			notes = append(notes, fmt.Sprintf("path of %s: %v", pl.scenario.Name, err))
 			continue
 		}
+		rp := recordPath(path)
+		rp.IPFamily = int(cluster.FamilyOf(bd.target.Addr.Addr()))
 		paths = append(paths, runrecord.PathRecord{
-			Variant: variant, Scenario: pl.scenario.Name, From: bd.from.Name, To: bd.target.Backend.Name, TargetKind: runrecord.TargetKind(bd.target.Kind), Path: recordPath(path),
+			Variant: variant, Scenario: pl.scenario.Name, From: bd.from.Name, To: bd.target.Backend.Name, TargetKind: runrecord.TargetKind(bd.target.Kind), Path: rp,
 		})
 	}
 	return paths, notes
 }
 
 // serviceTarget picks the scenario's Service address among ts: the first
-// IPv4 ClusterIP, or the NodePort on the node the scenario names (its
-// backend's, or the other node of the pair).
-func serviceTarget(ts []cluster.Target, sc Scenario, pr pair) (cluster.Target, bool) {
+// ClusterIP, or the NodePort on the node the scenario names (its
+// backend's, or the other node of the pair), in family f; when f is 0,
+// IPv4 first, else any.
+func serviceTarget(ts []cluster.Target, sc Scenario, pr pair, f cluster.Family) (cluster.Target, bool) {
 	node := pr.nodePortNode(sc)
 	var fallback *cluster.Target
 	for i, t := range ts {
@@ -295,6 +307,12 @@ func serviceTarget(ts []cluster.Target, sc Scenario, pr pair) (cluster.Target, b
 			continue
 		}
 		if sc.Target == cluster.NodePortTarget && !slices.Contains(node.Addrs, t.Addr.Addr()) {
+			continue
+		}
+		if f != 0 {
+			if cluster.FamilyOf(t.Addr.Addr()) == f {
+				return t, true
+			}
 			continue
 		}
 		if t.Addr.Addr().Is4() {

@@ -45,6 +45,8 @@ type runOptions struct {
 	rttProbes int
 	order     string
 	seed      uint64
+	// ipFamilies are --ip-family's values: each family a variant (ipfamily.go).
+	ipFamilies []string
 
 	cluster string
 	dryRun  bool
@@ -121,6 +123,9 @@ func (o runOptions) plan() (bench.Plan, error) {
 		p.MSS = mss[0]
 	}
 	errs = append(errs, checkKnobs(p, msgSizes, mss)...)
+	if _, err := parseFamilies(o.ipFamilies); err != nil {
+		errs = append(errs, err)
+	}
 	if p.KneeDrop, err = parsePercent("--knee-drop", o.kneeDrop); err != nil {
 		errs = append(errs, err)
 	}
@@ -211,6 +216,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.Var(o.msgSize, "msg-size", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP); a sweep: "+sweepSyntax)
 	f.StringVar(&o.kneeDrop, "knee-drop", "20%", "a sweep's knee: the first value whose median goodput falls this much below the previous (or first) value's, significantly")
 	f.Var(o.mss, "mss", "TCP tests' maximum segment size (TCP_MAXSEG, iperf3's -M) in bytes (default: the path's); a sweep: "+sweepSyntax)
+	f.StringSliceVar(&o.ipFamilies, "ip-family", []string{"4"}, ipFamilyHelp)
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")
 	f.StringVar(&o.cluster, "cluster", "lab", "where to measure: lab, or kube (the cluster of your kubeconfig; see docs/kube.md)")

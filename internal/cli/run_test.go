@@ -46,6 +46,8 @@ func TestRunDryRun(t *testing.T) {
 		{"every scenario", []string{"--tests", "throughput", "--scenarios", "all", "--repeats", "1"}, 12, []string{
 			"pod on node-1 → NodePort of node-2 → pod on node-1", "node-1 → a server outside the cluster", "pod on node-1 → ClusterIP → itself",
 		}},
+		{"both families, each a variant on one lab", []string{"--tests", "throughput", "--scenarios", "pod-pod-cross", "--repeats", "1", "--ip-family", "4,6"},
+			4, []string{"2 variant(s)", "datapath=routed,ip-family=IPv4 ", "datapath=routed,ip-family=IPv6 "}},
 		{"a same-node scenario brings its baseline", []string{"--scenarios", "pod-pod-same", "--repeats", "2"}, 12, []string{
 			"note: added node-node-same: same-node scenarios are compared with two host processes on their node",
 			"node-node-same  tcp    1        ", "node-1 → node-1",
@@ -135,6 +137,8 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--cluster", "kube", "--scenarios", "pod-external"}, "pod-external need a server outside the cluster: run `cnibench server` (or `iperf3 -s`) on a host the nodes reach and name it with --external-server HOST[:PORT]"},
 		{[]string{"--cluster", "kube", "--external-server", "a:b:c"}, `--external-server "a:b:c": not a host: use HOST[:PORT]`},
 		{[]string{"--cluster", "kube", "--external-traffic-policy", "Nowhere"}, `--external-traffic-policy "Nowhere": use Cluster or Local`},
+		{[]string{"--ip-family", "5"}, `--ip-family "5": use 4, 6 or 4,6`},
+		{[]string{"--ip-family", "6,ipv6"}, "--ip-family lists IPv6 twice"},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

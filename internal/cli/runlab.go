@@ -33,6 +33,7 @@ type labRunOptions struct {
 	policyRules *sweepValue
 	proxies     []string
 	services    *sweepValue
+	dualStack   bool // --ip-family has 6: every lab gets IPv6 addresses too
 }
 
 // addLabRunFlags adds the lab's knobs to run's flags.
@@ -53,7 +54,7 @@ func addLabRunFlags(f *pflag.FlagSet) *labRunOptions {
 // variants turns the lab flags into the matrix's variants; an error names
 // the flag to change.
 func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.Variant, error) {
-	m := lab.Matrix{Base: lab.Config{Logger: logger(s, verbose)}}
+	m := lab.Matrix{Base: lab.Config{Logger: logger(s, verbose), DualStack: l.dualStack}}
 	var err error
 	for _, k := range []struct {
 		flag string
@@ -87,6 +88,7 @@ func (l *labRunOptions) variants(s Streams, runID string, verbose bool) ([]lab.V
 // runLab measures the plan on one lab per variant of the lab flags'
 // matrix, each built when its turn comes.
 func runLab(cmd *cobra.Command, s Streams, o runOptions, format report.Format, plan bench.Plan, runID string) error {
+	o.lab.dualStack = o.wantsIPv6()
 	variants, err := o.lab.variants(s, runID, o.verbose)
 	if err != nil {
 		return err

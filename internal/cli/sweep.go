@@ -226,10 +226,11 @@ func checkKnobs(p bench.Plan, msgSizes, mss []int) []error {
 	return errs
 }
 
-// sweep crosses the cluster's variants with --msg-size's and --mss's values.
+// sweep crosses the cluster's variants with --ip-family's families, then
+// with --msg-size's and --mss's values.
 func (o runOptions) sweep(vs []bench.Variant) []bench.Variant {
 	msgSizes, mss, _ := o.knobLists() // checked by plan()
-	return bench.SweepVariants(vs, msgSizes, mss)
+	return bench.SweepVariants(bench.SweepFamilies(vs, o.families()), msgSizes, mss)
 }
 
 // parsePercent reads a share given in percent, "20%" or "20", as a

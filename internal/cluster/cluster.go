@@ -58,6 +58,11 @@ type Path struct {
 	MTU          int      `json:"mtu"`                 // the sender's interface MTU on this path
 	UnderlayMTU  int      `json:"underlay_mtu"`        // 0 when the path stays inside one node
 	LinkRate     uint64   `json:"link_rate,omitempty"` // bits/s of the shaped uplink, 0 = unshaped
+	// UnderlayFamily is the family of the packets on the underlay between
+	// the nodes: the outer header's when encapsulated (HeaderTax counts
+	// it), else the test's own (0 = unknown, or the path stays inside one
+	// node).
+	UnderlayFamily Family `json:"underlay_family,omitempty"`
 }
 
 // Info is what a run records about the cluster.

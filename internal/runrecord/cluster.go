@@ -40,4 +40,10 @@ type Path struct {
 	MTU          int    `json:"mtu"`                 // the sender's interface MTU on this path
 	UnderlayMTU  int    `json:"underlay_mtu"`        // 0 when the path stays inside one node
 	LinkRate     uint64 `json:"link_rate,omitempty"` // bits/s of the shaped uplink, 0 = unshaped
+	// IPFamily is the family (4 or 6) of the address the tests connected
+	// to; UnderlayFamily that of the packets on the underlay between the
+	// nodes: the encapsulation's outer header's (header_tax counts it),
+	// else the test's (0 = not recorded, or the path stays inside one node).
+	IPFamily       int `json:"ip_family,omitempty"`
+	UnderlayFamily int `json:"underlay_family,omitempty"`
 }

@@ -123,6 +123,10 @@ type Plan struct {
 	UDPMaxSizes   []int    `json:"udp_max_sizes,omitempty"`
 	LossThreshold float64  `json:"loss_threshold,omitempty"`
 	UDPMaxTrial   Duration `json:"udp_max_trial,omitempty"`
+	// IPFamilies is, by variant label, the address family (4 or 6) its
+	// tests connected over, for the variants of an --ip-family run;
+	// absent = each test's own address (the cluster's first, IPv4).
+	IPFamilies map[string]int `json:"ip_families,omitempty"`
 }
 
 // BaselineOf names the scenario that scenario is compared with: the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/dynamic"
@@ -109,6 +110,11 @@ type Config struct {
 	// Local, a node without the backend drops its NodePort's traffic, and
 	// the run refuses such a target at once (refusedNodePort).
 	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy
+	// IPFamilies are the families the run measures over (nil = IPv4, or
+	// whatever the cluster has). A family the cluster lacks is refused
+	// before any test (Families.checkWanted); with IPv6, Services are
+	// PreferDualStack, so a dual-stack cluster gives them both ClusterIPs.
+	IPFamilies []cluster.Family
 }
 
 // DefaultNodeSettle is Config.NodeSettle's default.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,8 @@ func ParseExternalServer(s string) (host string, port int, err error) {
 }
 
 // resolveExternal turns Config.ExternalServer into the external endpoint
-// and its port: the host's first address, IPv4 first.
+// and its port: the host's first address of each family, IPv4 first (a
+// run over IPv6 takes the second).
 func resolveExternal(ctx context.Context, s string) (cluster.Endpoint, int, error) {
 	host, port, err := ParseExternalServer(s)
 	if err != nil {
@@ -66,13 +68,16 @@ func resolveExternal(ctx context.Context, s string) (cluster.Endpoint, int, erro
 		if lerr != nil || len(addrs) == 0 {
 			return cluster.Endpoint{}, 0, &SettingError{Setting: SettingExternalServer, Value: s, Err: fmt.Errorf("resolve %s: %v", host, lerr)}
 		}
-		addr = addrs[0]
-		for _, a := range addrs {
-			if a.Unmap().Is4() {
-				addr = a
-				break
+		var byFamily []netip.Addr
+		for _, f := range []cluster.Family{cluster.IPv4, cluster.IPv6} {
+			for _, a := range addrs {
+				if cluster.FamilyOf(a) == f {
+					byFamily = append(byFamily, a.Unmap())
+					break
+				}
 			}
 		}
+		return cluster.Endpoint{Name: cluster.ExternalName, Kind: cluster.ExternalEndpoint, Addrs: byFamily}, port, nil
 	}
 	return cluster.Endpoint{Name: cluster.ExternalName, Kind: cluster.ExternalEndpoint, Addrs: []netip.Addr{addr.Unmap()}}, port, nil
 }
@@ -82,7 +87,16 @@ func resolveExternal(ctx context.Context, s string) (cluster.Endpoint, int, erro
 // SNAT), by exec of `cnibench probe`: a server that is not there fails the
 // run before it measures, not half-way.
 func (c *Cluster) checkExternal(ctx context.Context) error {
-	to := netip.AddrPortFrom(c.external.Addrs[0], uint16(c.externalPort))
+	var tos []netip.AddrPort // the address of each family the run measures over
+	for _, a := range c.external.Addrs {
+		if len(c.cfg.IPFamilies) == 0 && len(tos) == 0 || slices.Contains(c.cfg.IPFamilies, cluster.FamilyOf(a)) {
+			tos = append(tos, netip.AddrPortFrom(a, uint16(c.externalPort)))
+		}
+	}
+	if len(tos) == 0 {
+		return &SettingError{Setting: SettingExternalServer, Value: c.cfg.ExternalServer, Err: fmt.Errorf(
+			"%s has no address of the families measured (%v): give a host name or address with one", c.cfg.ExternalServer, c.external.Addrs)}
+	}
 	node := c.choice.Nodes[0]
 	from := map[string]string{node: node + "'s host network"}
 	names := []string{node}
@@ -92,17 +106,26 @@ func (c *Cluster) checkExternal(ctx context.Context) error {
 	}
 	for _, name := range names {
 		var out, stderr bytes.Buffer
-		err := c.cfg.Exec.Exec(ctx, c.ns, c.byName[name].name, containerName, agent.ProbeArgs(binaryPath, externalProbeTimeout, []netip.AddrPort{to}), &out, &stderr)
+		err := c.cfg.Exec.Exec(ctx, c.ns, c.byName[name].name, containerName, agent.ProbeArgs(binaryPath, externalProbeTimeout, tos), &out, &stderr)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return &SettingError{Setting: SettingExternalServer, Value: c.cfg.ExternalServer, Err: fmt.Errorf(
 				"%s does not answer from %s after %v: run `cnibench server` (or `iperf3 -s`) there, and let the nodes reach it: %s",
-				to, from[name], externalProbeTimeout, agent.Truncate(strings.TrimPrefix(strings.TrimSpace(firstNonEmpty(stderr.String(), explain(err).Error())), "Error: "), 300))}
+				joinAddrPorts(tos), from[name], externalProbeTimeout, agent.Truncate(strings.TrimPrefix(strings.TrimSpace(firstNonEmpty(stderr.String(), explain(err).Error())), "Error: "), 300))}
 		}
 	}
 	return nil
+}
+
+// joinAddrPorts is "198.18.0.200:5201" or "198.18.0.200:5201 or [fd00::200]:5201".
+func joinAddrPorts(as []netip.AddrPort) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, " or ")
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -35,6 +35,7 @@ func TestInfoFacts(t *testing.T) {
 		"Kubernetes v1.34.4",
 		"CNI flannel, datapath vxlan: pod→pod across nodes encapsulated (50 B header)",
 		"Service proxy kube-proxy nftables (kube-proxy's /proxyMode on node-1)",
+		"IP families: single-stack (pods IPv4, nodes' InternalIPs IPv4)",
 		"node-1: Debian GNU/Linux 12 (bookworm), kernel 6.1.0, amd64, containerd://1.6, InternalIP 198.18.0.1, MTU 1500, pod MTU 1450",
 		"node-2: Debian GNU/Linux 12 (bookworm), kernel 6.1.0, amd64, containerd://1.6, InternalIP 198.18.0.2, MTU 1500, pod MTU 1450",
 		"pods in cnibench-" + testID + ": user 65532, no capabilities, no privilege escalation, read-only root; hostNetwork only for host-1 and host-2 (the node endpoints measure the node's own network)",

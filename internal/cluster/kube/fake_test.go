@@ -45,7 +45,8 @@ func node(name, ip string, mods ...func(*corev1.Node)) *corev1.Node {
 // says otherwise), Services get addresses and EndpointSlices.
 type fakeCluster struct {
 	cs       *fake.Clientset
-	podState func(*corev1.Pod) // nil = Ready
+	podState func(*corev1.Pod)     // nil = Ready
+	svcState func(*corev1.Service) // nil = one IPv4 ClusterIP
 	exec     *fakeExec
 	nextIP   int
 	mu       sync.Mutex
@@ -86,6 +87,9 @@ func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
 		f.nextIP++
 		s.Spec.ClusterIP = fmt.Sprintf("198.18.128.%d", f.nextIP)
 		s.Spec.ClusterIPs = []string{s.Spec.ClusterIP}
+		if f.svcState != nil {
+			f.svcState(s)
+		}
 		if s.Spec.Type == corev1.ServiceTypeNodePort {
 			for i := range s.Spec.Ports {
 				nodePort++

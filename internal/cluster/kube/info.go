@@ -23,6 +23,8 @@ type Details struct {
 	// ServiceProxy is who implements Services: kube-proxy and its mode,
 	// or a CNI's replacement.
 	ServiceProxy ServiceProxy `json:"service_proxy"`
+	// Families is what the cluster offers of IPv4 and IPv6 (families.go).
+	Families *Families `json:"ip_families,omitempty"`
 }
 
 // NodeFacts are one measured node's facts.
@@ -91,6 +93,11 @@ func (c *Cluster) Info(ctx context.Context) (cluster.Info, error) {
 	if d.ServiceProxy.Name != "unknown" {
 		info.ServiceProxy = d.ServiceProxy.String()
 	}
+	c.mu.Lock()
+	if fam := c.families; len(fam.Pods) > 0 {
+		d.Families = &fam
+	}
+	c.mu.Unlock()
 	info.Warnings = mtuWarnings(d.CNI, d.Nodes)
 	info.Details = d
 	info.Facts = d.facts()
@@ -118,6 +125,9 @@ func (d Details) facts() []string {
 	out = append(out, d.CNI.fact())
 	if d.ServiceProxy.Name != "" {
 		out = append(out, d.ServiceProxy.fact())
+	}
+	if d.Families != nil {
+		out = append(out, d.Families.fact())
 	}
 	for _, n := range d.Nodes {
 		out = append(out, n.fact(d.KubernetesVersion))

@@ -53,6 +53,7 @@ type Cluster struct {
 	// status since the last Recover: the API server may have gone away.
 	streamBroke error
 	proxy       *ServiceProxy
+	families    Families // read when the pods run, ClusterIPs added by the first Expose
 }
 
 // New prepares a run on the cluster: it chooses the node pair, creates
@@ -90,6 +91,10 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	for i := range list.Items {
 		c.nodes[list.Items[i].Name] = &list.Items[i]
+	}
+	c.families = nodeFamilies(c.pairNodes())
+	if err := c.families.checkWanted(cfg.IPFamilies, false); err != nil {
+		return nil, err // before any pod: nothing to remove
 	}
 	cfg.Logger.Info("node pair", "nodes", c.choice.Nodes, "reason", c.choice.Reason)
 	if err := c.prepareNamespace(ctx); err != nil {
@@ -188,11 +193,34 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.byName[ep.Name] = p
 		c.uids[p.name] = pod.UID
 	}
+	var addrs []netip.Addr
+	for _, ep := range c.eps {
+		if ep.Kind == cluster.PodEndpoint {
+			addrs = append(addrs, ep.Addrs...)
+		}
+	}
+	c.families.Pods = familiesOf(addrs)
+	if err := c.families.checkWanted(c.cfg.IPFamilies, true); err != nil {
+		return err
+	}
 	if c.external != nil {
 		c.eps = append(c.eps, *c.external)
 		return c.checkExternal(ctx)
 	}
 	return nil
+}
+
+// pairNodes are the measured nodes' objects (a mesh's every node).
+func (c *Cluster) pairNodes() []*corev1.Node {
+	names := c.choice.Nodes[:]
+	if c.mesh != nil {
+		names = c.mesh.names()
+	}
+	var ns []*corev1.Node
+	for _, n := range names {
+		ns = append(ns, c.nodes[n])
+	}
+	return ns
 }
 
 // waitServiceAccount waits for the namespace's default ServiceAccount:

@@ -173,11 +173,17 @@ func serviceObject(cfg Config, name, pod string, typ corev1.ServiceType) *corev1
 	l := labels(cfg.ID)
 	l[LabelEndpoint] = pod
 	port := int32(cfg.Port)
+	var policy *corev1.IPFamilyPolicy
+	if cfg.wantsIPv6() { // a dual-stack cluster gives both ClusterIPs; a single-stack one its own
+		p := corev1.IPFamilyPolicyPreferDualStack
+		policy = &p
+	}
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: cfg.namespace(), Labels: l},
 		Spec: corev1.ServiceSpec{
-			Type:     typ,
-			Selector: map[string]string{LabelRun: cfg.ID, LabelEndpoint: pod},
+			Type:           typ,
+			IPFamilyPolicy: policy,
+			Selector:       map[string]string{LabelRun: cfg.ID, LabelEndpoint: pod},
 			Ports: []corev1.ServicePort{
 				{Name: "tcp", Protocol: corev1.ProtocolTCP, Port: port, TargetPort: intstr.FromInt32(port)},
 				{Name: "udp", Protocol: corev1.ProtocolUDP, Port: port, TargetPort: intstr.FromInt32(port)},

@@ -39,6 +39,9 @@ func (c *Cluster) Expose(ctx context.Context, srv cluster.Server) ([]cluster.Tar
 	if err != nil {
 		return nil, fmt.Errorf("create Service %s: %w", s.pod, explain(err))
 	}
+	if err := c.noteServiceFamilies(cip); err != nil {
+		return nil, err
+	}
 	npObj := serviceObject(c.cfg, s.pod+"-np", s.pod, corev1.ServiceTypeNodePort)
 	npObj.Spec.Ports = npObj.Spec.Ports[:1] // TCP first, to learn its node port
 	npObj.Spec.ExternalTrafficPolicy = c.cfg.ExternalTrafficPolicy

@@ -193,7 +193,7 @@ func (c Config) mtuWarnings() []string {
 func (c Config) facts() []string {
 	s := "emulated on one host: " + count(c.Nodes, "node") + " × " + count(c.PodsPerNode, "pod") + ", network namespaces joined by veths"
 	if c.DualStack {
-		s += ", dual-stack"
+		s += ", dual-stack (" + c.dualStackFact() + ")"
 	}
 	dp := fmt.Sprintf("datapath %s, MTU %d (pods) / %d (underlay), ", c.Datapath, c.PodMTU, c.UnderlayMTU)
 	if c.LinkRate > 0 {
@@ -208,6 +208,19 @@ func (c Config) facts() []string {
 		dp += fmt.Sprintf(", %s's uplink shaped to %s both ways", NodeName(c.SlowNode), units.FormatRate(float64(c.SlowNodeRate)))
 	}
 	return []string{s, dp, c.proxyFact()}
+}
+
+// dualStackFact says how IPv6 crosses the datapath: tunnels keep their
+// IPv4 outer header (the header tax an IPv6 test pays is IPv4's), and
+// ipip routes IPv6 without encapsulation, as Calico does.
+func (c Config) dualStackFact() string {
+	switch c.Datapath {
+	case IPIP:
+		return "IPv6 pods routed without encapsulation, as Calico's IPv6 pools"
+	case VXLAN, WireGuard:
+		return "IPv6 pods ride the IPv4 underlay's tunnel: outer header IPv4"
+	}
+	return "IPv6 pods routed like IPv4"
 }
 
 // proxyFact says who implements Services and how many sit in the tables.

@@ -118,7 +118,7 @@ func TestInfoFacts(t *testing.T) {
 			"datapath routed, MTU 1500 (pods) / 1500 (underlay), uplinks unshaped (the figures measure this host's CPU)",
 			"Services: kube-proxy's nftables mode (emulated)", cpuFact},
 		{Nodes: 2, PodsPerNode: 1, DualStack: true, Datapath: VXLAN, LinkRate: 1e9, PolicyRules: 100, ServiceProxy: IPTablesProxy, Services: 1000}: {
-			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack",
+			"emulated on one host: 2 nodes × 1 pod, network namespaces joined by veths, dual-stack (IPv6 pods ride the IPv4 underlay's tunnel: outer header IPv4)",
 			"datapath vxlan, MTU 1450 (pods) / 1500 (underlay), uplinks shaped to 1 Gbit/s, 100 policy rules",
 			"Services: kube-proxy's iptables mode (emulated), 1000 other Services in the tables", cpuFact},
 		{Nodes: 8, LinkRate: 1e9, SlowNode: 5, SlowNodeRate: 2e8}: {

@@ -292,6 +292,10 @@ func (l *Lab) Path(ctx context.Context, from cluster.Endpoint, to cluster.Target
 	}
 	if crosses {
 		p.LinkRate = l.pathRate(from.Node, to.Backend.Node)
+		p.UnderlayFamily = cluster.FamilyOf(to.Addr.Addr())
+		if encap {
+			p.UnderlayFamily = cluster.IPv4 // tunnels run over IPv4 even for IPv6 pods (headerTax)
+		}
 	}
 	return p, nil
 }
