@@ -15,6 +15,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/cluster/kube"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runid"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/testenv"
 	e2e "github.com/cnibench/cnibench/test/e2e/cluster"
@@ -58,7 +59,12 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer kc.Close(context.Background())
+	closed := false
+	defer func() {
+		if !closed {
+			kc.Close(context.Background())
+		}
+	}()
 	eps, _ := kc.Endpoints(ctx)
 	ep := map[string]cluster.Endpoint{}
 	for _, e := range eps {
@@ -74,24 +80,7 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 		t.Fatal(err)
 	}
 	t.Logf("%d tests in %v; service proxy %q", len(run.Samples), time.Since(start).Round(time.Millisecond), run.Cluster.ServiceProxy)
-	count := map[string]int{}
-	for _, s := range run.Samples {
-		count[s.Scenario]++
-		if s.Error != "" || s.Result == nil || s.Result.Goodput() <= 0 {
-			t.Errorf("%s %s: %s", s.Scenario, s.Protocol, s.Error)
-			continue
-		}
-		t.Logf("%s %s %s → %s (%s): %.2f Gbit/s", s.Scenario, s.Protocol, s.From, s.To, s.TargetKind, s.Result.Goodput()/1e9)
-		if s.Scenario == "pod-hairpin" && s.From != s.To {
-			t.Errorf("pod-hairpin from %s to %s, want the client's own pod", s.From, s.To)
-		}
-	}
-	// the three, and their baselines node-node-same, node-node and node-external
-	for _, name := range []string{"pod-hairpin", "pod-nodeport-remote", "pod-external", "node-node-same", "node-node", "node-external"} {
-		if count[name] != 2 {
-			t.Errorf("%s: %d samples, want TCP and UDP", name, count[name])
-		}
-	}
+	checkPathSamples(t, run, "IPv4")
 	if want := "kube-proxy iptables"; run.Cluster.ServiceProxy != want {
 		t.Errorf("service proxy %q, want %q", run.Cluster.ServiceProxy, want)
 	}
@@ -175,6 +164,92 @@ func testPaths(t *testing.T, mode e2e.CNI) {
 	}
 
 	checkLocalPolicy(ctx, t, cfg, kc.Namespace(), podOn(t, eps, nodeA.Name, 1), nodeA, nodeB)
+	if !ext.Addr6.IsValid() {
+		testenv.SkipOrFail(t, "the harness cluster is single-stack: the new paths were measured over IPv4 only")
+	}
+	// The IPv6 run's host pods take the same host ports: this run's go first.
+	closed = true
+	if err := kc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx6, cancel6 := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel6()
+	pathsIPv6(ctx6, t, cfg, ext, nodeA.Name)
+}
+
+// pathsIPv6 runs the new paths again over IPv6 on the dual-stack harness,
+// as `cnibench run --ip-family 6 --external-server [v6]:port` would: every
+// test in the family variant measured, and the external host sees node
+// A's IPv6 address (its SNAT), never a pod's.
+func pathsIPv6(ctx context.Context, t *testing.T, cfg kube.Config, ext *e2e.External, nodeA string) {
+	cfg.ID, cfg.ExternalServer, cfg.IPFamilies = runid.New(), ext.Addr6.String(), []cluster.Family{cluster.IPv6}
+	kc, err := kube.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kc.Close(context.Background())
+	plan := bench.Plan{Scenarios: []string{"pod-hairpin", "pod-nodeport-remote", "pod-external"}, Protocols: []engine.Protocol{engine.TCP, engine.UDP},
+		Duration: time.Second, Repeats: 1, UDPRate: 100_000_000}
+	vs := bench.SweepFamilies([]bench.Variant{{Cluster: kc}}, []cluster.Family{cluster.IPv6})
+	before := len(ext.Remotes())
+	run, err := bench.RunVariants(ctx, vs, plan, bench.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPathSamples(t, run, "IPv6")
+	var a6 netip.Addr
+	for _, e := range mustEndpoints(ctx, t, kc) {
+		if e.Name == nodeA {
+			for _, a := range e.Addrs {
+				if a.Is6() {
+					a6 = a
+				}
+			}
+		}
+	}
+	remotes := ext.Remotes()[before:]
+	if len(remotes) == 0 {
+		t.Error("the external server saw no IPv6 test")
+	}
+	for _, r := range remotes {
+		if r != a6 {
+			t.Errorf("the external server saw an IPv6 test from %s, want node A's %s (its SNAT), never a pod's", r, a6)
+		}
+	}
+}
+
+// checkPathSamples: every test of the three paths and of their baselines
+// (node-node-same, node-node, node-external) measured over TCP and UDP,
+// and pod-hairpin's server was the client's own pod.
+func checkPathSamples(t *testing.T, run *runrecord.Run, family string) {
+	t.Helper()
+	count := map[string]int{}
+	for _, s := range run.Samples {
+		count[s.Scenario]++
+		if s.Error != "" || s.Result == nil || s.Result.Goodput() <= 0 {
+			t.Errorf("%s %s %s: %s", family, s.Scenario, s.Protocol, s.Error)
+			continue
+		}
+		t.Logf("%s %s %s %s → %s (%s): %.2f Gbit/s", family, s.Scenario, s.Protocol, s.From, s.To, s.TargetKind, s.Result.Goodput()/1e9)
+		if s.Scenario == "pod-hairpin" && s.From != s.To {
+			t.Errorf("%s pod-hairpin from %s to %s, want the client's own pod", family, s.From, s.To)
+		}
+	}
+	for _, name := range []string{"pod-hairpin", "pod-nodeport-remote", "pod-external", "node-node-same", "node-node", "node-external"} {
+		if count[name] != 2 {
+			t.Errorf("%s %s: %d samples, want TCP and UDP", family, name, count[name])
+		}
+	}
+}
+
+// mustEndpoints is kc's endpoints, or the test's end.
+func mustEndpoints(ctx context.Context, t *testing.T, kc *kube.Cluster) []cluster.Endpoint {
+	t.Helper()
+	eps, err := kc.Endpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eps
 }
 
 // podOn is the i-th pod endpoint on node.
