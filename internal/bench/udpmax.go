@@ -153,7 +153,7 @@ func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, p
 		return c.RunClient(tctx, b.from, b.target, spec)
 	}
 	res, err := ratesearch.Search(ctx, ratesearch.Config{StartBps: start, LossThreshold: r.plan.LossThreshold},
-		ratesearch.UDPTrials(run, engine.Spec{Streams: 1, Duration: trial, Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout}))
+		engine.UDPTrials(run, engine.Spec{Streams: 1, Duration: trial, Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout}))
 	m.Found, m.Converged, m.SenderLimited, m.RateBps = res.Found, res.Converged, res.SenderLimited, res.RateBps
 	if res.SenderLimited {
 		m.SenderBps = res.SenderBps

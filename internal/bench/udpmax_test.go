@@ -75,7 +75,7 @@ func TestUDPMaxSearch(t *testing.T) {
 	if run.Plan.LossThreshold != 0.001 || len(run.Plan.UDPMaxSizes) != 2 {
 		t.Errorf("plan %+v: want the threshold and sizes recorded", run.Plan)
 	}
-	if sp := f.specs[0]; sp.Rate != ratesearch.UnboundedUDPRate {
+	if sp := f.specs[0]; sp.Rate != engine.UnboundedUDPRate {
 		t.Errorf("first trial at %d bit/s, want unbounded", sp.Rate)
 	}
 	if n := udpMaxNote(run.UDPMax[0]); !strings.Contains(n, "node-node 512 B: 497.5 Mbit/s loss-free") {

@@ -27,7 +27,7 @@ func TestUDPLossFreeRateGroundTruth(t *testing.T) {
 	}
 	defer srv.Stop(ctx)
 	from := endpoint(t, l, "pod-1a")
-	trial := ratesearch.UDPTrials(func(ctx context.Context, spec engine.Spec) (*engine.Result, error) {
+	trial := engine.UDPTrials(func(ctx context.Context, spec engine.Spec) (*engine.Result, error) {
 		return l.RunClient(ctx, from, srv.Target(), spec)
 	}, engine.Spec{Duration: time.Second, Length: size, Interval: -1})
 	found, err := ratesearch.Search(ctx, ratesearch.Config{StartBps: 1.1 * rate}, trial)
