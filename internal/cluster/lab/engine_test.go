@@ -124,13 +124,13 @@ func TestPathReport(t *testing.T) {
 		to   cluster.Target
 		want cluster.Path
 	}{
-		{"node-1", direct("node-2"), cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500, LinkRate: 1e9}},
+		{"node-1", direct("node-2"), cluster.Path{Datapath: "host", MTU: 1500, UnderlayMTU: 1500, LinkRate: 1e9, UnderlayFamily: cluster.IPv4}},
 		{"pod-1a", direct("pod-1b"), cluster.Path{Datapath: "vxlan", MTU: 1450}}, // same node: no underlay
-		{"pod-1a", direct("pod-2a"), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9}},
-		{"node-1", direct("pod-2a"), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9}},
-		{"pod-1a", direct("node-2"), cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9}},
+		{"pod-1a", direct("pod-2a"), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9, UnderlayFamily: cluster.IPv4}},
+		{"node-1", direct("pod-2a"), cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9, UnderlayFamily: cluster.IPv4}},
+		{"pod-1a", direct("node-2"), cluster.Path{Datapath: "vxlan", MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9, UnderlayFamily: cluster.IPv4}},
 		{"pod-2b", svc[0], cluster.Path{Datapath: "vxlan", MTU: 1450}},
-		{"pod-1a", svc[0], cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9}},
+		{"pod-1a", svc[0], cluster.Path{Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, LinkRate: 1e9, UnderlayFamily: cluster.IPv4}},
 	} {
 		got, err := l.Path(ctx, ep(tc.from), tc.to)
 		if err != nil {
