@@ -223,13 +223,14 @@ func checkPlacement(ctx context.Context, t *testing.T, cs kubernetes.Interface, 
 	}
 }
 
-// checkPaths checks detection against what the harness configured.
+// checkPaths checks detection against what the harness configured (the
+// tests connect over IPv4: the run's default family).
 func checkPaths(t *testing.T, mode e2e.CNI, paths []runrecord.PathRecord) {
 	t.Helper()
 	want := map[e2e.CNI]runrecord.Path{
-		e2e.Bridge:        {Datapath: "unknown", MTU: 1500, UnderlayMTU: 1500},
-		e2e.FlannelVXLAN:  {Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500},
-		e2e.FlannelHostGW: {Datapath: "routed", MTU: 1500, UnderlayMTU: 1500},
+		e2e.Bridge:        {Datapath: "unknown", MTU: 1500, UnderlayMTU: 1500, IPFamily: 4},
+		e2e.FlannelVXLAN:  {Datapath: "vxlan", Encapsulated: true, HeaderTax: 50, MTU: 1450, UnderlayMTU: 1500, IPFamily: 4},
+		e2e.FlannelHostGW: {Datapath: "routed", MTU: 1500, UnderlayMTU: 1500, IPFamily: 4},
 	}
 	w, ok := want[mode]
 	for _, p := range paths {
