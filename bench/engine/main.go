@@ -1,11 +1,16 @@
 // Command engine benchmarks cnibench's engine against iperf3 on loopback:
 // in one invocation it interleaves repeated runs of every client/server
 // pair (cnibench↔cnibench, iperf3↔iperf3 and the cross pairs), each tool at
-// its defaults and again at equal block sizes, and prints medians and the
-// ratios of cnibench to iperf3. It is a benchmark, not a test: run it on a
-// quiet machine and read the ratios.
+// its defaults and again at equal block sizes, and UDP at a fixed rate, and
+// prints medians and the ratios of cnibench to iperf3 against the targets in
+// docs/performance.md. It is a benchmark, not a test: run it on a quiet
+// machine and read the ratios.
 //
 //	go run ./bench/engine -duration 5s -repeats 5
+//
+// -variant NAME=BINARY adds another cnibench build (a lead under test) as a
+// third tool, interleaved with the others, so a change is measured against
+// the code before it and against iperf3 at the same moments.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,14 +41,32 @@ type tool struct {
 
 // scenario is one measured configuration.
 type scenario struct {
-	name  string
-	extra []string // client flags beyond -t
+	name    string
+	extra   []string // client flags beyond -t
+	minGbps float64  // cnibench↔cnibench throughput ratio goal
+	maxCPU  float64  // cnibench↔cnibench CPU per Gbit ratio goal
 }
 
 // sample is one run's outcome.
 type sample struct {
-	gbps    float64
-	cpuSecs float64 // client + server user+system CPU, from wait4's rusage
+	gbps     float64
+	cpuSecs  float64 // client + server user+system CPU, from wait4's rusage
+	lostPct  float64 // UDP datagrams lost, as the client's report says
+	udp      bool
+	duration time.Duration
+}
+
+// variants is the -variant flag: NAME=BINARY, repeatable.
+type variants [][2]string
+
+func (v *variants) String() string { return fmt.Sprint(*v) }
+func (v *variants) Set(s string) error {
+	name, bin, ok := strings.Cut(s, "=")
+	if !ok || name == "" || bin == "" || name == "cnibench" || name == "iperf3" {
+		return fmt.Errorf("want NAME=BINARY with a NAME other than cnibench or iperf3, got %q", s)
+	}
+	*v = append(*v, [2]string{name, bin})
+	return nil
 }
 
 func main() {
@@ -50,16 +74,23 @@ func main() {
 	repeats := flag.Int("repeats", 3, "runs per pair and scenario (interleaved)")
 	cnibench := flag.String("cnibench", "", "cnibench binary (default: build ./cmd/cnibench)")
 	iperf3 := flag.String("iperf3", "iperf3", "iperf3 binary")
+	only := flag.String("only", "", "run only the scenarios whose name matches this regular expression")
+	var vs variants
+	flag.Var(&vs, "variant", "NAME=BINARY: another cnibench build to measure beside the others (repeatable)")
 	flag.Parse()
-	if err := run(*duration, *repeats, *cnibench, *iperf3); err != nil {
+	if err := run(*duration, *repeats, *cnibench, *iperf3, *only, vs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(d time.Duration, repeats int, cniBin, ipBin string) error {
+func run(d time.Duration, repeats int, cniBin, ipBin, only string, vs variants) error {
 	if d%time.Second != 0 || d <= 0 || repeats < 1 || repeats > 50 {
 		return fmt.Errorf("-duration must be whole seconds > 0 and -repeats 1..50")
+	}
+	match, err := regexp.Compile(only)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
 	}
 	ipPath, err := exec.LookPath(ipBin)
 	if err != nil {
@@ -81,11 +112,7 @@ func run(d time.Duration, repeats int, cniBin, ipBin string) error {
 	fmt.Printf("loopback, %v per run, %d interleaved repeats\n\n", d, repeats)
 
 	tools := map[string]tool{
-		"cnibench": {name: "cnibench", bin: cniBin,
-			server: func(p int) []string { return []string{"server", "-1", "-p", strconv.Itoa(p)} },
-			client: func(p int, d time.Duration, x []string) []string {
-				return append([]string{"client", "127.0.0.1", "-J", "-p", strconv.Itoa(p), "-t", secs(d)}, x...)
-			}},
+		"cnibench": cnibenchTool("cnibench", cniBin),
 		"iperf3": {name: "iperf3", bin: ipPath,
 			server: func(p int) []string { return []string{"-s", "-1", "-p", strconv.Itoa(p)} },
 			client: func(p int, d time.Duration, x []string) []string {
@@ -94,10 +121,18 @@ func run(d time.Duration, repeats int, cniBin, ipBin string) error {
 	}
 	// client, server
 	pairs := [][2]string{{"cnibench", "cnibench"}, {"iperf3", "iperf3"}, {"cnibench", "iperf3"}, {"iperf3", "cnibench"}}
-	scenarios := []scenario{
-		{name: "TCP 1 stream, defaults"},
-		{name: "TCP 1 stream, -l 1M", extra: []string{"-l", "1M"}},
-		{name: "TCP -P 2, defaults", extra: []string{"-P", "2"}},
+	for _, v := range vs {
+		tools[v[0]] = cnibenchTool(v[0], v[1])
+		pairs = append(pairs, [2]string{v[0], v[0]}, [2]string{v[0], "iperf3"}, [2]string{"iperf3", v[0]})
+	}
+	var scenarios []scenario
+	for _, s := range allScenarios {
+		if match.MatchString(s.name) {
+			scenarios = append(scenarios, s)
+		}
+	}
+	if len(scenarios) == 0 {
+		return fmt.Errorf("-only %q matches no scenario", only)
 	}
 	results := map[string][]sample{}
 	key := func(p [2]string, s scenario) string { return p[0] + "→" + p[1] + "|" + s.name }
@@ -109,27 +144,76 @@ func run(d time.Duration, repeats int, cniBin, ipBin string) error {
 					return fmt.Errorf("%s, %s→%s, repeat %d: %w", s.name, p[0], p[1], r+1, err)
 				}
 				results[key(p, s)] = append(results[key(p, s)], smp)
-				fmt.Fprintf(os.Stderr, "  %-24s %-9s→%-9s %6.2f Gbit/s  %.2f CPU s\n", s.name, p[0], p[1], smp.gbps, smp.cpuSecs)
+				fmt.Fprintf(os.Stderr, "  %-24s %-9s→%-9s %6.2f Gbit/s  %.2f CPU s  %.3f%% lost\n", s.name, p[0], p[1], smp.gbps, smp.cpuSecs, smp.lostPct)
 			}
 		}
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\tclient→server\tmedian Gbit/s\tCPU s per Gbit\t")
+	fmt.Fprintln(w, "scenario\tclient→server\tmedian Gbit/s\tCPU s per Gbit\tmax lost %\t")
 	for _, s := range scenarios {
 		for _, p := range pairs {
-			g, c := medians(results[key(p, s)], d)
-			fmt.Fprintf(w, "%s\t%s→%s\t%.2f\t%.4f\t\n", s.name, p[0], p[1], g, c)
+			m := summarize(results[key(p, s)])
+			fmt.Fprintf(w, "%s\t%s→%s\t%.2f\t%.4f\t%.3f\t\n", s.name, p[0], p[1], m.gbps, m.cpuPerGbit, m.maxLost)
 		}
 	}
 	w.Flush()
-	fmt.Println("\nratios, cnibench↔cnibench over iperf3↔iperf3 (targets: throughput ≥ 1.15 single stream, ≥ 1.10 -P 2; CPU per Gbit ≤ 0.85):")
+	fmt.Println("\nratios over iperf3↔iperf3 in the same run (targets in brackets):")
 	for _, s := range scenarios {
-		cg, cc := medians(results[key(pairs[0], s)], d)
-		ig, ic := medians(results[key(pairs[1], s)], d)
-		fmt.Printf("  %-24s throughput %.2fx   CPU per Gbit %.2fx\n", s.name, cg/ig, cc/ic)
+		ip := summarize(results[key(pairs[1], s)])
+		for _, p := range pairs {
+			if p == pairs[1] {
+				continue
+			}
+			m := summarize(results[key(p, s)])
+			fmt.Printf("  %-24s %-9s→%-9s throughput %.2fx %-8s CPU per Gbit %.2fx %s\n", s.name, p[0], p[1],
+				m.gbps/ip.gbps, s.target(p, "gbps"), m.cpuPerGbit/ip.cpuPerGbit, s.target(p, "cpu"))
+		}
 	}
 	return nil
 }
+
+// cnibenchTool runs a cnibench build as server and client.
+func cnibenchTool(name, bin string) tool {
+	return tool{name: name, bin: bin,
+		server: func(p int) []string { return []string{"server", "-1", "-p", strconv.Itoa(p)} },
+		client: func(p int, d time.Duration, x []string) []string {
+			return append([]string{"client", "127.0.0.1", "-J", "-p", strconv.Itoa(p), "-t", secs(d)}, x...)
+		}}
+}
+
+// allScenarios are the measured configurations, with the goals each
+// cnibench↔cnibench ratio is held to (0: none). A stock iperf3 peer on
+// either side must get at least what iperf3↔iperf3 gets (throughput ≥ 1.0).
+var allScenarios = []scenario{
+	{name: "TCP 1 stream, defaults", minGbps: 1.4, maxCPU: 0.7},
+	{name: "TCP 1 stream, -l 1M", extra: []string{"-l", "1M"}, minGbps: 1.0, maxCPU: 0.85},
+	{name: "TCP -P 2, defaults", extra: []string{"-P", "2"}, minGbps: 1.5},
+	{name: "UDP 1 Gbit/s, -l 1400", extra: []string{"-u", "-b", "1G", "-l", "1400"}, maxCPU: 0.7},
+}
+
+// target names the goal a ratio is held to, and whether it is met.
+func (s scenario) target(p [2]string, what string) string {
+	goal, atLeast := 0.0, true
+	switch {
+	case p[0] == "iperf3" || p[1] == "iperf3": // a stock peer
+		if what == "gbps" && !s.udp() {
+			goal = 1.0
+		}
+	case what == "gbps":
+		goal = s.minGbps
+	default:
+		goal, atLeast = s.maxCPU, false
+	}
+	if goal == 0 {
+		return ""
+	}
+	if atLeast {
+		return fmt.Sprintf("[≥ %.2f]", goal)
+	}
+	return fmt.Sprintf("[≤ %.2f]", goal)
+}
+
+func (s scenario) udp() bool { return slices.Contains(s.extra, "-u") }
 
 // once runs one server and one client process and measures both.
 func once(srv, cli tool, s scenario, d time.Duration) (sample, error) {
@@ -167,6 +251,7 @@ func once(srv, cli tool, s scenario, d time.Duration) (sample, error) {
 		End struct {
 			SumReceived struct {
 				BitsPerSecond float64 `json:"bits_per_second"`
+				LostPercent   float64 `json:"lost_percent"`
 			} `json:"sum_received"`
 		} `json:"end"`
 		Error string `json:"error"`
@@ -175,18 +260,27 @@ func once(srv, cli tool, s scenario, d time.Duration) (sample, error) {
 		return sample{}, fmt.Errorf("client output: %v %s", err, rep.Error)
 	}
 	cpu := func(c *exec.Cmd) float64 { return (c.ProcessState.UserTime() + c.ProcessState.SystemTime()).Seconds() }
-	return sample{gbps: rep.End.SumReceived.BitsPerSecond / 1e9, cpuSecs: cpu(client) + cpu(server)}, nil
+	return sample{gbps: rep.End.SumReceived.BitsPerSecond / 1e9, cpuSecs: cpu(client) + cpu(server),
+		lostPct: rep.End.SumReceived.LostPercent, udp: s.udp(), duration: d}, nil
 }
 
-// medians returns the median throughput and the median CPU seconds spent
-// (client + server) per gigabit moved.
-func medians(s []sample, d time.Duration) (gbps, cpuPerGbit float64) {
+// summary is a pair's medians over its repeats.
+type summary struct {
+	gbps, cpuPerGbit, maxLost float64
+}
+
+// summarize gives the median throughput, the median CPU seconds spent
+// (client + server) per gigabit moved, and the worst loss.
+func summarize(s []sample) summary {
 	g := make([]float64, len(s))
 	c := make([]float64, len(s))
+	var m summary
 	for i, x := range s {
-		g[i], c[i] = x.gbps, x.cpuSecs/(x.gbps*d.Seconds())
+		g[i], c[i] = x.gbps, x.cpuSecs/(x.gbps*x.duration.Seconds())
+		m.maxLost = max(m.maxLost, x.lostPct)
 	}
-	return median(g), median(c)
+	m.gbps, m.cpuPerGbit = median(g), median(c)
+	return m
 }
 
 func median(v []float64) float64 {

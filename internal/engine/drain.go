@@ -31,6 +31,7 @@ func (t *testRun) drainReceivers(endAt time.Time) {
 	t.draining.Store(true)
 	for _, s := range t.streams {
 		if !s.sender && s.tcp != nil {
+			s.lw.drop() // what is queued is readable now
 			_ = s.conn.SetReadDeadline(t.drainDeadline())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,18 +31,21 @@ func startServer(t *testing.T, s *Server) string {
 func TestLoopback(t *testing.T) {
 	addr := startServer(t, &Server{})
 	tests := []struct {
-		name string
-		spec Spec
+		name  string
+		spec  Spec
+		modes string // the client's, as recorded
 	}{
-		{"tcp", Spec{Duration: time.Second}},
-		{"tcp-P2", Spec{Duration: time.Second, Streams: 2}},
-		{"tcp-R", Spec{Duration: time.Second, Reverse: true}},
-		{"tcp-bidir", Spec{Duration: time.Second, Bidir: true}},
-		{"tcp-bytes", Spec{Bytes: 50 << 20}},
-		{"udp", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6}},
-		{"udp-R", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, Reverse: true}},
-		{"udp-64bit", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, UDPCounters64: true}},
-		{"tcp-omit", Spec{Duration: time.Second, Omit: time.Second, Interval: 500 * time.Millisecond}},
+		{"tcp", Spec{Duration: time.Second}, ""},
+		{"tcp-P2", Spec{Duration: time.Second, Streams: 2}, ""},
+		{"tcp-R", Spec{Duration: time.Second, Reverse: true}, ModeTCPRcvLowat},
+		{"tcp-bidir", Spec{Duration: time.Second, Bidir: true}, ModeTCPRcvLowat},
+		{"tcp-bytes", Spec{Bytes: 50 << 20}, ""},
+		{"tcp-Z", Spec{Duration: time.Second, ZeroCopy: true}, ModeSendfile},
+		{"udp", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6}, ""}, // loopback's MSS: one 64 KiB datagram per write
+		{"udp-1400", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, Length: 1400}, ModeUDPGSO},
+		{"udp-R", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, Reverse: true}, ""},
+		{"udp-64bit", Spec{Protocol: UDP, Duration: time.Second, Rate: 100e6, UDPCounters64: true}, ""},
+		{"tcp-omit", Spec{Duration: time.Second, Omit: time.Second, Interval: 500 * time.Millisecond}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,6 +57,9 @@ func TestLoopback(t *testing.T) {
 			t.Logf("sent %d B, received %d B, %.2f Gbit/s, %d intervals, cpu %.0f%%/%.0f%%", res.SumSent.Bytes, res.SumReceived.Bytes, res.Goodput()/1e9, len(res.Intervals), res.CPU.HostTotal, res.CPU.RemoteTotal)
 			if res.SumReceived.Bytes == 0 || res.Goodput() <= 0 {
 				t.Fatalf("nothing measured: %+v", res.SumReceived)
+			}
+			if got := strings.Join(res.Modes, ","); got != tc.modes {
+				t.Errorf("modes %q, want %q", got, tc.modes)
 			}
 			// The receiver's final sample may miss what was in flight, never more.
 			if tc.spec.Protocol == TCP && (res.SumReceived.Bytes > res.SumSent.Bytes || res.SumReceived.Bytes < res.SumSent.Bytes*99/100) {

@@ -31,6 +31,9 @@ type Result struct {
 	SenderCongestion   string `json:"sender_congestion,omitempty"`
 	ReceiverCongestion string `json:"receiver_congestion,omitempty"`
 	MSS                int    `json:"mss,omitempty"` // control socket TCP_MAXSEG (tcp_mss_default)
+	// Modes is how this side moved its bytes beyond one plain read or
+	// write per block (modes.go); the peer's are not known here.
+	Modes []string `json:"modes,omitempty"`
 
 	ServerOutputJSON json.RawMessage `json:"server_output_json,omitempty"`
 	ServerOutputText string          `json:"server_output_text,omitempty"`

@@ -70,7 +70,7 @@ func (t *testRun) exchangeResults(congestion string) iperf3.Results {
 // result joins this side's figures with the peer's into a Result, from
 // this side's point of view (local = this side).
 func (t *testRun) result(peer *iperf3.Results) *Result {
-	res := &Result{Spec: t.spec, Intervals: t.intervals}
+	res := &Result{Spec: t.spec, Intervals: t.intervals, Modes: t.modes.names()}
 	byID := map[int]iperf3.StreamResults{}
 	if peer != nil {
 		for _, ps := range peer.Streams {

@@ -22,6 +22,7 @@ type testRun struct {
 	// not yet): a receiver's measured time starts there (finish).
 	firstByte atomic.Int64
 
+	modes    modeSet     // how the streams moved their bytes (modes.go)
 	stopping atomic.Bool // senders stop writing
 	frozen   atomic.Bool // counters no longer move (after the final sample)
 

@@ -47,6 +47,7 @@ func (t *testRun) closeInterval(now time.Time, record bool) {
 			Bytes: cur.bytes - prev.bytes, Sender: s.sender, Omitted: t.omitting,
 		}
 		is.BitsPerSecond = bps(is.Bytes, secs)
+		s.lw.lower(is.Bytes, secs)
 		if s.udp {
 			is.Packets = cur.packets - prev.packets
 			if !s.sender {

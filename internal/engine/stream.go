@@ -41,12 +41,16 @@ type stream struct {
 	tcpinfo tcpAccumulator
 	// lastRead is when a draining receiver last read a byte (unix ns).
 	lastRead atomic.Int64
+	lw       *lowat // a TCP receiver's adaptive SO_RCVLOWAT (rcvlowat.go)
 }
 
 func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
 	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy, counters64: spec.UDPCounters64}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		s.tcp = tc
+		if !sender {
+			s.lw = newLowat(tc)
+		}
 	}
 	return s
 }
@@ -83,6 +87,7 @@ func (s *stream) sendTCP(t *testRun) error {
 	if s.tcp != nil && s.zeroCopy {
 		if fs, err := newFileSource(buf); err == nil {
 			defer fs.Close()
+			t.modes.use(ModeSendfile)
 			write = func() (int, error) { n, err := fs.sendTo(s.tcp); return int(n), err }
 		}
 	}
@@ -105,6 +110,9 @@ func (s *stream) recvTCP(t *testRun) error {
 	buf := make([]byte, max(recvBufSize, s.length))
 	for {
 		n, err := s.conn.Read(buf)
+		if !t.draining.Load() && s.lw.observe(n) {
+			t.modes.use(ModeTCPRcvLowat)
+		}
 		if !t.frozen.Load() {
 			if n > 0 {
 				t.received(time.Now)
@@ -137,6 +145,7 @@ func (s *stream) sendUDP(t *testRun) error {
 	if s.pc == nil && uc != nil && t.limit == 0 {
 		if b := gsoBatch(s.length, s.rate); b > 1 && enableGSO(uc, s.length) {
 			batch = b
+			t.modes.use(ModeUDPGSO)
 		}
 	}
 	buf := payload(s.length * batch)

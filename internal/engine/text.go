@@ -120,6 +120,9 @@ func FormatSummary(r *Result, role Role) string {
 		fmt.Fprintf(&b, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
 			local, r.CPU.HostTotal, r.CPU.HostUser, r.CPU.HostSystem, remote, r.CPU.RemoteTotal, r.CPU.RemoteUser, r.CPU.RemoteSystem)
 	}
+	if len(r.Modes) > 0 {
+		fmt.Fprintf(&b, "Local modes: %s\n", strings.Join(r.Modes, ", "))
+	}
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -18,23 +19,28 @@ type udpMux struct {
 	setup sync.Mutex // one test sets up streams at a time
 
 	mu      sync.Mutex
-	streams map[string]*stream
+	streams map[netip.AddrPort]*stream
 	hellos  chan net.Addr      // non-nil while a test is accepting
 	lat     map[uint64]latPeer // udp-rr clients, by token
 	done    chan struct{}
 }
 
 func newUDPMux(pc net.PacketConn) *udpMux {
-	m := &udpMux{pc: pc, streams: map[string]*stream{}, done: make(chan struct{})}
+	m := &udpMux{pc: pc, streams: map[netip.AddrPort]*stream{}, done: make(chan struct{})}
 	go m.loop()
 	return m
 }
 
+// loop reads the shared socket until it is closed. Datagrams may come in
+// coalesced batches (udpgro.go); a batch is one flow's, so it is routed once.
 func (m *udpMux) loop() {
 	defer close(m.done)
 	buf := make([]byte, 65536)
+	oob := make([]byte, groOOB)
+	uc := m.pc.(*net.UDPConn)
+	enableGRO(uc)
 	for {
-		n, addr, err := m.pc.ReadFrom(buf)
+		n, seg, from, err := readBatch(uc, buf, oob)
 		if err != nil {
 			if isTimeout(err) {
 				continue
@@ -42,18 +48,27 @@ func (m *udpMux) loop() {
 			return // closed
 		}
 		now := time.Now()
-		key := addr.String()
 		m.mu.Lock()
-		s := m.streams[key]
+		s := m.streams[from]
 		hellos := m.hellos
 		m.mu.Unlock()
-		switch {
-		case s != nil:
-			if run := s.run.Load(); run != nil && n > 4 {
-				s.deliver(run, buf[:n], now)
+		if s != nil {
+			if run := s.run.Load(); run != nil {
+				if seg < n {
+					run.modes.use(ModeUDPGRO)
+				}
+				eachDatagram(buf[:n], seg, func(d []byte) {
+					if len(d) > 4 {
+						s.deliver(run, d, now)
+					}
+				})
 			}
-		case s == nil && m.echoLatency(buf, n, addr):
-		case s == nil && hellos != nil && isUDPHello(buf[:n]):
+			continue
+		}
+		addr := net.UDPAddrFromAddrPort(from)
+		switch {
+		case m.echoLatency(buf, n, addr):
+		case hellos != nil && isUDPHello(buf[:n]):
 			select {
 			case hellos <- addr:
 			default: // a flood of hellos: the test takes what it needs
@@ -95,23 +110,31 @@ func (m *udpMux) listen0() {
 func (m *udpMux) lookup(a net.Addr) (*stream, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.streams[a.String()]
+	s, ok := m.streams[addrKey(a)]
 	return s, ok
 }
 
 func (m *udpMux) add(a net.Addr, s *stream) {
 	m.mu.Lock()
-	m.streams[a.String()] = s
+	m.streams[addrKey(a)] = s
 	m.mu.Unlock()
 }
 
 func (m *udpMux) remove(a net.Addr) {
 	m.mu.Lock()
-	delete(m.streams, a.String())
+	delete(m.streams, addrKey(a))
 	m.mu.Unlock()
 }
 
 func (m *udpMux) close() {
 	m.pc.Close()
 	<-m.done
+}
+
+// addrKey is the routing key of an address the loop handed out.
+func addrKey(a net.Addr) netip.AddrPort {
+	if ua, ok := a.(*net.UDPAddr); ok {
+		return ua.AddrPort()
+	}
+	return netip.AddrPort{}
 }

@@ -35,6 +35,11 @@ type Result struct {
 	SenderCongestion   string `json:"sender_congestion,omitempty"`
 	ReceiverCongestion string `json:"receiver_congestion,omitempty"`
 	MSS                int    `json:"mss,omitempty"`
+	// Modes is how the client side moved its bytes beyond a plain read or
+	// write per block (tcp-rcvlowat, udp-gso, udp-gro, sendfile). The
+	// server of a run is the same build: it reads TCP with tcp-rcvlowat
+	// and UDP with udp-gro where the kernel allows.
+	Modes []string `json:"modes,omitempty"`
 
 	ServerOutputJSON json.RawMessage `json:"server_output_json,omitempty"`
 	ServerOutputText string          `json:"server_output_text,omitempty"`
