@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
 // TestLabUDPMaxGroundTruth is `cnibench run --tests udp-max` on a lab
@@ -25,10 +26,7 @@ func TestLabUDPMaxGroundTruth(t *testing.T) {
 		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
 	}
 	for _, m := range run.UDPMax {
-		for i, s := range m.Trials {
-			t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
-				m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
-		}
+		logUDPMaxTrials(t, m)
 		dev := (m.RateBps - want) / want
 		t.Logf("%s", udpMaxNote(m))
 		switch {
@@ -63,10 +61,7 @@ func TestLabUDPMaxSmallDatagrams(t *testing.T) {
 		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
 	}
 	for _, m := range run.UDPMax {
-		for i, s := range m.Trials {
-			t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
-				m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
-		}
+		logUDPMaxTrials(t, m)
 		t.Logf("%s", udpMaxNote(m))
 		switch {
 		case m.Error != "":
@@ -76,5 +71,14 @@ func TestLabUDPMaxSmallDatagrams(t *testing.T) {
 		case len(m.Trials) > 12 || !m.Converged:
 			t.Errorf("%s: %d trials, converged %v", m.Scenario, len(m.Trials), m.Converged)
 		}
+	}
+}
+
+// logUDPMaxTrials logs a search's trials.
+func logUDPMaxTrials(t *testing.T, m runrecord.UDPMax) {
+	t.Helper()
+	for i, s := range m.Trials {
+		t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
+			m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
 	}
 }
