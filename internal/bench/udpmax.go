@@ -212,7 +212,9 @@ func (p Plan) udpMaxEstimate() time.Duration {
 	if !p.udpMax() {
 		return 0
 	}
-	per := cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial) + perTestOverhead
+	// About half of a search's trials lose datagrams and are followed by
+	// the settle pause.
+	per := cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial) + perTestOverhead + udpMaxSettle/2
 	return time.Duration(len(p.Variants)*len(p.ScenarioList())*len(p.udpMaxSizes())*udpMaxTrialsGuess) * per
 }
 
