@@ -29,6 +29,13 @@ var (
 	DefaultUDPMaxTrial = time.Second
 )
 
+// udpMaxSettle is the search's pause after a trial that lost datagrams
+// (ratesearch.Config.Settle). A trial that overran the receiver leaves its
+// socket full (measured on the lab: small datagrams at the link rate fill
+// cnibench's 8 MiB server socket), and the next trial's UDP connect and
+// first datagrams would be dropped with the leftovers.
+const udpMaxSettle = 500 * time.Millisecond
+
 // udpMax says whether the plan searches loss-free rates.
 func (p Plan) udpMax() bool { return slices.Contains(p.Kinds, UDPMax) }
 
@@ -152,7 +159,7 @@ func (r *runner) searchUDPMax(ctx context.Context, c cluster.Cluster, b bound, p
 		defer cancel()
 		return c.RunClient(tctx, b.from, b.target, spec)
 	}
-	res, err := ratesearch.Search(ctx, ratesearch.Config{StartBps: start, LossThreshold: r.plan.LossThreshold},
+	res, err := ratesearch.Search(ctx, ratesearch.Config{StartBps: start, LossThreshold: r.plan.LossThreshold, Settle: udpMaxSettle},
 		engine.UDPTrials(run, engine.Spec{Streams: 1, Duration: trial, Length: m.Size, Interval: trial, ConnectTimeout: connectTimeout}))
 	m.Found, m.Converged, m.SenderLimited, m.RateBps = res.Found, res.Converged, res.SenderLimited, res.RateBps
 	if res.SenderLimited {
@@ -205,7 +212,9 @@ func (p Plan) udpMaxEstimate() time.Duration {
 	if !p.udpMax() {
 		return 0
 	}
-	per := cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial) + perTestOverhead
+	// About half of a search's trials lose datagrams and are followed by
+	// the settle pause.
+	per := cmpOr(p.UDPMaxTrial, DefaultUDPMaxTrial) + perTestOverhead + udpMaxSettle/2
 	return time.Duration(len(p.Variants)*len(p.ScenarioList())*len(p.udpMaxSizes())*udpMaxTrialsGuess) * per
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cnibench/cnibench/internal/cluster/lab"
+	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
 // TestLabUDPMaxGroundTruth is `cnibench run --tests udp-max` on a lab
@@ -25,10 +26,7 @@ func TestLabUDPMaxGroundTruth(t *testing.T) {
 		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
 	}
 	for _, m := range run.UDPMax {
-		for i, s := range m.Trials {
-			t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
-				m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
-		}
+		logUDPMaxTrials(t, m)
 		dev := (m.RateBps - want) / want
 		t.Logf("%s", udpMaxNote(m))
 		switch {
@@ -41,5 +39,46 @@ func TestLabUDPMaxGroundTruth(t *testing.T) {
 		case len(m.Trials) > 12 || !m.Converged:
 			t.Errorf("%s: %d trials, converged %v", m.Scenario, len(m.Trials), m.Converged)
 		}
+	}
+}
+
+// TestLabUDPMaxSmallDatagrams is `cnibench run --tests udp-max
+// --udp-max-sizes 64` on the shaped lab: 64-byte datagrams at the link's
+// rate are more than this host's receiver takes, so the first trial
+// overruns the server's socket. Every later trial must still connect and
+// count only its own datagrams (the search pauses after a lossy trial, the
+// client resends a lost UDP connect), and both searches converge in at
+// most 12 trials. No ground truth: what limits 64-byte datagrams here is
+// the host's CPU, not the shaped link.
+func TestLabUDPMaxSmallDatagrams(t *testing.T) {
+	const size = 64
+	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{1e9}}
+	run, err := labRun(t, context.Background(), m, Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{size}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.UDPMax) != 2 {
+		t.Fatalf("%d searches, want node-node's and pod-pod-cross's", len(run.UDPMax))
+	}
+	for _, m := range run.UDPMax {
+		logUDPMaxTrials(t, m)
+		t.Logf("%s", udpMaxNote(m))
+		switch {
+		case m.Error != "":
+			t.Errorf("%s: a trial failed: %s", m.Scenario, udpMaxNote(m))
+		case !m.Found:
+			t.Errorf("%s: no rate passed: %s", m.Scenario, udpMaxNote(m))
+		case len(m.Trials) > 12 || !m.Converged:
+			t.Errorf("%s: %d trials, converged %v", m.Scenario, len(m.Trials), m.Converged)
+		}
+	}
+}
+
+// logUDPMaxTrials logs a search's trials.
+func logUDPMaxTrials(t *testing.T, m runrecord.UDPMax) {
+	t.Helper()
+	for i, s := range m.Trials {
+		t.Logf("%s trial %2d: offered %7.2f sent %7.2f received %7.2f Mbit/s, loss %.4f%%, passed %v, repeat %v",
+			m.Scenario, i+1, s.OfferedBps/1e6, s.SentBps/1e6, s.ReceivedBps/1e6, s.Loss*100, s.Passed, s.Repeat)
 	}
 }

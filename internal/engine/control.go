@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/cnibench/cnibench/internal/iperf3"
+	"golang.org/x/sys/unix"
 )
 
 // ErrBusy is the peer's ACCESS_DENIED: an iperf3 server already running a
@@ -154,3 +156,23 @@ func totalStreams(spec Spec) int {
 
 // accessDenied is ACCESS_DENIED (-1) on the wire.
 const accessDenied = 0xFF
+
+// pending says whether the peer has sent something not yet read, without
+// reading it (false when the connection cannot be peeked at).
+func (c control) pending() bool {
+	sc, ok := c.conn.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var n int
+	var b [1]byte
+	_ = raw.Read(func(fd uintptr) bool {
+		n, _, _ = unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		return true // never wait
+	})
+	return n > 0
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // Defaults of Config.
@@ -49,6 +50,12 @@ type Config struct {
 	Resolution      float64 // 0 = DefaultResolution
 	MaxTrials       int     // 0 = DefaultMaxTrials
 	SenderTolerance float64 // 0 = DefaultSenderTolerance
+	// Settle is the pause after a trial that lost datagrams, before the
+	// next: what the receiver could not take may still fill its socket,
+	// and would drop the next trial's first datagrams (its UDP connect
+	// among them) and count against it. RFC 2544 (section 23) waits 2 s
+	// for residual frames. 0 = no pause.
+	Settle time.Duration
 }
 
 // Strict is a LossThreshold that lets no datagram be lost.
@@ -81,6 +88,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("max trials %d out of range: use 2..64", c.MaxTrials)
 	case c.SenderTolerance < 0 || c.SenderTolerance >= 1:
 		return c, fmt.Errorf("sender tolerance %v out of range: use a fraction in [0, 1)", c.SenderTolerance)
+	case c.Settle < 0 || c.Settle > time.Minute:
+		return c, fmt.Errorf("settle %v out of range: use 0 to 1m, e.g. 500ms", c.Settle)
 	}
 	return c, nil
 }
@@ -181,8 +190,18 @@ func Search(ctx context.Context, cfg Config, trial TrialFunc) (Result, error) {
 	return s.res, nil
 }
 
-// run runs and records one trial at rate.
+// run runs and records one trial at rate, after the settle pause when the
+// last trial lost datagrams.
 func (s *search) run(ctx context.Context, trial TrialFunc, rate float64, repeat bool) (Step, error) {
+	if n := len(s.res.Steps); n > 0 && s.res.Steps[n-1].Loss > 0 && s.cfg.Settle > 0 {
+		t := time.NewTimer(s.cfg.Settle)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return Step{}, fmt.Errorf("rate search stopped after %d trials: %w", n, ctx.Err())
+		}
+	}
 	t, err := trial(ctx, rate)
 	if err != nil {
 		return Step{}, fmt.Errorf("rate search trial at %s: %w", rateText(rate), err)

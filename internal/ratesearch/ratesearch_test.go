@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 // model is a simulated path: a shaper of the given capacity behind a
@@ -136,9 +137,46 @@ func TestSearchErrors(t *testing.T) {
 	for _, cfg := range []Config{
 		{StartBps: -1}, {StartBps: math.Inf(1)}, {StartBps: math.NaN()}, {StartBps: 1e9, LossThreshold: 1},
 		{StartBps: 1e9, Resolution: -0.1}, {StartBps: 1e9, MaxTrials: 1}, {StartBps: 1e9, SenderTolerance: 2},
+		{StartBps: 1e9, Settle: -time.Second}, {StartBps: 1e9, Settle: time.Hour},
 	} {
 		if _, err := Search(context.Background(), cfg, (&model{capacity: 1e9, senderMax: 1e10}).trial); err == nil {
 			t.Errorf("config %+v: no error", cfg)
 		}
+	}
+}
+
+// TestSearchSettle: after a trial that lost datagrams the search pauses
+// before the next (here a minute, cut short by the context); after
+// lossless ones it goes on at once (a pause would hang the test for
+// minutes).
+func TestSearchSettle(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		m          model
+		cancel     bool // end the context after the first trial
+		wantTrials int
+	}{
+		// A noisy loss is repeated at once, without the loop's check of the
+		// context: only the pause stops the repeat.
+		{"lossy first trial: pauses, the context ends the pause", model{capacity: math.Inf(1), senderMax: 1e10, noisy: map[int]float64{1: 0.003}}, true, 1},
+		{"lossless trials: no pause", model{capacity: math.Inf(1), senderMax: 5e9}, false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			trial := func(ctx context.Context, bps float64) (Trial, error) {
+				if tc.cancel {
+					defer cancel() // the pause starts with the context done
+				}
+				return tc.m.trial(ctx, bps)
+			}
+			_, err := Search(ctx, Config{StartBps: 2e9, Settle: time.Minute}, trial)
+			if (err != nil) != tc.cancel || (err != nil && !errors.Is(err, context.Canceled)) {
+				t.Errorf("error %v, want one: %v (context.Canceled)", err, tc.cancel)
+			}
+			if tc.m.trials != tc.wantTrials {
+				t.Errorf("%d trials, want %d", tc.m.trials, tc.wantTrials)
+			}
+		})
 	}
 }
