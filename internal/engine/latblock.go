@@ -156,11 +156,13 @@ const schedYield = 5 * time.Millisecond
 // monitor sees.
 type sysmonPacer struct{ next time.Time }
 
-// pace yields when schedYield has passed since the last yield.
-func (p *sysmonPacer) pace(now time.Time) {
+// pace yields when schedYield has passed since the last yield, and says
+// whether it did.
+func (p *sysmonPacer) pace(now time.Time) bool {
 	if now.Before(p.next) {
-		return
+		return false
 	}
 	p.next = now.Add(schedYield)
 	runtime.Gosched()
+	return true
 }
