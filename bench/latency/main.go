@@ -9,6 +9,14 @@
 // sees. It is a benchmark, not a test: run it on a quiet machine and read
 // the ratio.
 //
+// Both clients run on one CPU and both servers on another (-client-cpu,
+// -server-cpu; -1 leaves placement to the scheduler). Unpinned, on a
+// 2-core machine each run lands in one of two modes, the two ends on one
+// CPU (a wake-up is a context switch: sockperf 17.5 µs) or on two (an
+// inter-processor wake-up: 22 µs), and the two tools often land in
+// different modes in the same round: the ratio then read anything from
+// 0.4 to 1.1.
+//
 //	go run ./bench/latency -duration 3s -repeats 5
 package main
 
@@ -26,6 +34,7 @@ import (
 	"time"
 
 	"github.com/cnibench/cnibench/internal/engine"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -33,15 +42,29 @@ func main() {
 	repeats := flag.Int("repeats", 5, "runs per tool (interleaved)")
 	size := flag.Int("size", 16, "request and response bytes (sockperf needs at least 14)")
 	serve := flag.String("serve", "", "internal: be the cnibench server on this address until stdin closes")
+	clientCPU := flag.Int("client-cpu", 0, "CPU both clients run on (-1: any)")
+	serverCPU := flag.Int("server-cpu", 1, "CPU both servers run on (-1: any)")
 	flag.Parse()
+	if (*clientCPU < 0) != (*serverCPU < 0) {
+		fmt.Fprintln(os.Stderr, "bench: pin both ends or neither: -client-cpu and -server-cpu are both -1 or both CPUs")
+		os.Exit(2)
+	}
 	if *serve != "" {
+		if err := pinProcess(*serverCPU); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server:", err)
+			os.Exit(1)
+		}
 		if err := server(*serve); err != nil {
 			fmt.Fprintln(os.Stderr, "bench server:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	if err := run(*duration, *repeats, *size); err != nil {
+	if err := pinProcess(*clientCPU); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if err := run(*duration, *repeats, *size, *serverCPU); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -50,7 +73,7 @@ func main() {
 // sample is one run's outcome.
 type sample struct{ tps, p50 float64 }
 
-func run(d time.Duration, repeats, size int) error {
+func run(d time.Duration, repeats, size, serverCPU int) error {
 	if d%time.Second != 0 || d <= 0 || repeats < 1 || repeats > 50 || size < 14 || size > 65000 {
 		return fmt.Errorf("-duration must be whole seconds > 0, -repeats 1..50, -size 14..65000")
 	}
@@ -60,7 +83,7 @@ func run(d time.Duration, repeats, size int) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	addr, stop, err := startServer()
+	addr, stop, err := startServer(serverCPU)
 	if err != nil {
 		return err
 	}
@@ -69,7 +92,7 @@ func run(d time.Duration, repeats, size int) error {
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(sockperf, "server", "--tcp", "-i", "127.0.0.1", "-p", strconv.Itoa(port))
+	srv := pinned(serverCPU, sockperf, "server", "--tcp", "-i", "127.0.0.1", "-p", strconv.Itoa(port))
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("start sockperf server: %w", err)
 	}
@@ -91,7 +114,11 @@ func run(d time.Duration, repeats, size int) error {
 		fmt.Printf("run %d: cnibench rr %.0f/s p50 %.1f µs; sockperf ping-pong --tcp %.0f/s p50 %.1f µs\n", i+1, ours[i].tps, ours[i].p50, s.tps, s.p50)
 	}
 	o, t := medians(ours), medians(theirs)
-	fmt.Printf("\nmedian of %d runs of %v, %d-byte messages, loopback:\n", repeats, d, size)
+	where := "clients and servers unpinned"
+	if serverCPU >= 0 {
+		where = fmt.Sprintf("clients on CPU %d, servers on CPU %d", cpuOf(), serverCPU)
+	}
+	fmt.Printf("\nmedian of %d runs of %v, %d-byte messages, loopback, %s:\n", repeats, d, size, where)
 	fmt.Printf("  cnibench rr            %9.0f transactions/s  p50 %6.1f µs\n", o.tps, o.p50)
 	fmt.Printf("  sockperf ping-pong     %9.0f transactions/s  p50 %6.1f µs\n", t.tps, t.p50)
 	fmt.Printf("  cnibench / sockperf    %9.2f (goal ≥ 1.0)\n", o.tps/t.tps)
@@ -140,8 +167,9 @@ func medians(s []sample) sample {
 }
 
 // startServer starts this program again as the cnibench server on a free
-// loopback port and returns its address and how to stop it.
-func startServer() (string, func(), error) {
+// loopback port (pinned to cpu unless it is -1) and returns its address
+// and how to stop it.
+func startServer(cpu int) (string, func(), error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -151,7 +179,7 @@ func startServer() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(self, "-serve", addr)
+	cmd := exec.Command(self, "-serve", addr, "-server-cpu", strconv.Itoa(cpu), "-client-cpu", strconv.Itoa(cpu))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -190,4 +218,49 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// pinProcess binds every thread of this process to cpu (-1: nothing);
+// threads started later inherit it from the one that starts them.
+func pinProcess(cpu int) error {
+	if cpu < 0 {
+		return nil
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil {
+			continue
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("pin to CPU %d (see -client-cpu, -server-cpu): %w", cpu, err)
+		}
+	}
+	return nil
+}
+
+// cpuOf is the CPU this process is pinned to (-1: several).
+func cpuOf() int {
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) != nil || set.Count() != 1 {
+		return -1
+	}
+	for i := 0; ; i++ {
+		if set.IsSet(i) {
+			return i
+		}
+	}
+}
+
+// pinned is a command run on cpu (through taskset; -1: as it is).
+func pinned(cpu int, bin string, args ...string) *exec.Cmd {
+	if cpu < 0 {
+		return exec.Command(bin, args...)
+	}
+	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), bin}, args...)...)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -136,4 +137,32 @@ func (s *blockingSocket) call(op string, f func(int, []byte) (int, error), p []b
 		}
 		return n, nil
 	}
+}
+
+// schedYield is how often a loop on a blocking socket gives its goroutine
+// back to the scheduler (see sysmonPacer).
+const schedYield = 5 * time.Millisecond
+
+// sysmonPacer keeps Go's system monitor off a loop that spends its life in
+// blocking system calls. Entering and leaving a system call does not count
+// as scheduling, so after 10 ms (forcePreemptNS) the monitor takes such a
+// goroutine for one that has run too long and retakes its P in every
+// system call it finds it in: the monitor then polls every 20 µs, and the
+// call's return has to get a P back through the scheduler and wake
+// another thread (a futex wake-up, 15-30 µs on a 2-core machine), on
+// roughly one transaction in seven: rr's p90 read twice its p50 where
+// sockperf's was its p50 + 2 µs. A runtime.Gosched every schedYield
+// between transactions, outside the timed part, is a scheduling the
+// monitor sees.
+type sysmonPacer struct{ next time.Time }
+
+// pace yields when schedYield has passed since the last yield, and says
+// whether it did.
+func (p *sysmonPacer) pace(now time.Time) bool {
+	if now.Before(p.next) {
+		return false
+	}
+	p.next = now.Add(schedYield)
+	runtime.Gosched()
+	return true
 }

@@ -169,7 +169,9 @@ func (lt *latencyTest) runRR(ctx context.Context) error {
 	}
 	start := lt.begin(conn)
 	end, last := lt.deadline(start), start
+	var pacer sysmonPacer
 	for n := int64(0); ; n++ {
+		pacer.pace(last)
 		t0 := time.Now()
 		if !lt.more(n, t0, end) {
 			break

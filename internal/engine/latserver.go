@@ -143,7 +143,9 @@ func serveRRBlocking(ctx context.Context, sock *blockingSocket, in, out []byte, 
 	defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
 	bound := time.AfterFunc(time.Until(hard), func() { sock.Interrupt(os.ErrDeadlineExceeded) })
 	defer bound.Stop()
+	var pacer sysmonPacer
 	for {
+		pacer.pace(time.Now())
 		if err := readN(sock, in, h.request); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil

@@ -80,7 +80,9 @@ func (lt *latencyTest) udpRRClosedLoop(ctx context.Context, sock *blockingSocket
 	timeout, start := lt.spec.Timeout, lt.res.Start
 	end, last := lt.deadline(start), start
 	defer func() { lt.finish(last) }()
+	var pacer sysmonPacer
 	for n := int64(0); lt.more(n, time.Now(), end); n++ {
+		pacer.pace(time.Now())
 		t0 := time.Now()
 		seq := tr.sent(t0)
 		putUDPRR(req, token, seq)

@@ -124,7 +124,9 @@ func echoUDPRR(sock *blockingSocket, token uint64, size int) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	buf := make([]byte, max(size, MaxUDPLength+1))
+	var pacer sysmonPacer
 	for {
+		pacer.pace(time.Now())
 		n, err := sock.Read(buf)
 		if err == nil {
 			tok, _, ok := parseUDPRR(buf[:n])

@@ -19,24 +19,28 @@ import (
 // TestLatencyAgainstPeers measures the routed path pod-1a → pod-2a at the
 // same moment with cnibench rr and udp-rr, sockperf ping-pong (TCP and UDP,
 // --full-rtt) and qperf tcp_lat, interleaved, with 16-byte messages
-// (sockperf's minimum is 14), and checks that cnibench's rr and udp-rr
-// agree with sockperf's TCP and UDP ping-pong within 15% (qperf is
-// measured and logged, not yet checked: see below). Every server is its own process in pod-2a, cnibench's the
-// built `cnibench server`; every client runs in pod-1a, cnibench's in this
-// process, as `cnibench run` runs it on the lab.
+// (sockperf's minimum is 14), and checks that cnibench agrees with each
+// peer within 15%: rr's p50 with sockperf's TCP p50, udp-rr's p50 with
+// sockperf's UDP p50, rr's mean with qperf's. Every server is its own
+// process in pod-2a, cnibench's the built `cnibench server`; every client
+// runs in pod-1a, cnibench's in this process, as `cnibench run` runs it on
+// the lab.
+//
+// The tools run interleaved, one run each per round, so a round's ratio
+// compares them under the same load; the check is on the median of the
+// seven rounds' ratios. On a 2-core machine shared with other work a run's
+// p50 flips between modes (by where the scheduler puts the two ends), and
+// the lowest run of each tool can come from different moments.
 //
 // qperf prints one figure, the mean one-way latency: ×2 it is compared
-// with cnibench's mean. The tools run interleaved, one run each per round,
-// so a round's ratio compares them under the same load; the check is on
-// the median of the seven rounds' ratios. On a 2-core machine shared with
-// other work a run's p50 flips between modes (by where the scheduler puts
-// the two ends), and the lowest run of each tool (the figure an earlier
-// version of this test checked) can come from different moments: measured
-// on a loaded machine it read +27% where every round but the first read
-// +6..+13%.
-//
-// rr against qperf's mean reads +13..+24% at load 2-3 and far below it
-// under heavy load (qperf's mean scatters); it is logged until it holds.
+// with cnibench's mean, like with like. A mean carries every stall of the
+// run, and on a loaded machine qperf's scatters from round to round (25 to
+// 228 µs at load 4-7, while sockperf's p50 stayed at 23-24 and
+// cnibench's mean at 27-44): such a round compares the scheduler's luck,
+// not the tools. So the mean is compared only in the rounds where qperf's
+// mean and sockperf's TCP mean, the two C tools, agree within 15%, and
+// only when at least three rounds do; otherwise it is logged as not
+// comparable.
 func TestLatencyAgainstPeers(t *testing.T) {
 	sockperf, qperf := mustHave(t, "sockperf"), mustHave(t, "qperf")
 	bin := buildCnibench(t)
@@ -61,9 +65,10 @@ func TestLatencyAgainstPeers(t *testing.T) {
 		}
 		return res
 	}
-	sockperfP50 := func(args ...string) float64 {
+	// sockperfRun returns a ping-pong run's p50 and mean round trip.
+	sockperfRun := func(args ...string) (p50, mean float64) {
 		out := runIn(t, l, "pod-1a", sockperf, append([]string{"ping-pong", "-i", host, "-t", "1", "-m", "16", "--full-rtt"}, args...)...)
-		return parseFloat(t, `percentile 50\.000 =\s+([0-9.]+)`, out)
+		return parseFloat(t, `percentile 50\.000 =\s+([0-9.]+)`, out), parseFloat(t, `avg-rtt=([0-9.]+)`, out)
 	}
 	qperfRTT := func() float64 {
 		out := runIn(t, l, "pod-1a", qperf, host, "--listen_port", "19765", "-t", "1", "-m", "16", "tcp_lat")
@@ -74,34 +79,48 @@ func TestLatencyAgainstPeers(t *testing.T) {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		return 2 * v * map[string]float64{"ns": 1e-3, "us": 1, "ms": 1e3}[m[2]]
 	}
-	var cnRR, cnMean, cnUDP, spTCP, spUDP, qp []float64
+	var cnRR, cnP90, cnMean, cnUDP, spTCP, spMean, spUDP, qp []float64
 	for range 7 {
 		rr := cnibench(engine.RR)
-		cnRR, cnMean = append(cnRR, rr.P50Us), append(cnMean, rr.MeanUs)
-		spTCP = append(spTCP, sockperfP50("--tcp", "-p", "11111"))
+		cnRR, cnP90, cnMean = append(cnRR, rr.P50Us), append(cnP90, rr.P90Us), append(cnMean, rr.MeanUs)
+		p50, mean := sockperfRun("--tcp", "-p", "11111")
+		spTCP, spMean = append(spTCP, p50), append(spMean, mean)
 		qp = append(qp, qperfRTT())
 		cnUDP = append(cnUDP, cnibench(engine.UDPRR).P50Us)
-		spUDP = append(spUDP, sockperfP50("-p", "11112"))
+		p50, _ = sockperfRun("-p", "11112")
+		spUDP = append(spUDP, p50)
 	}
 	load, _ := exec.Command("cat", "/proc/loadavg").Output()
 	t.Logf("round trip, µs (runs), load %s", load)
+	t.Logf("rr p90: cnibench %.1f; its mean %.1f, sockperf --tcp's mean %.1f", cnP90, cnMean, spMean)
+	var qpRounds []int // the rounds whose qperf mean sockperf's confirms
+	for i := range qp {
+		if math.Abs(qp[i]/spMean[i]-1) <= 0.15 {
+			qpRounds = append(qpRounds, i)
+		}
+	}
+	all := []int{0, 1, 2, 3, 4, 5, 6}
 	for _, c := range []struct {
 		what       string
 		ours, peer []float64
-		checked    bool
+		rounds     []int
 	}{
-		{"rr p50 vs sockperf --tcp p50", cnRR, spTCP, true},
-		{"rr mean vs qperf tcp_lat×2", cnMean, qp, false},
-		{"udp-rr p50 vs sockperf udp p50", cnUDP, spUDP, true},
+		{"rr p50 vs sockperf --tcp p50", cnRR, spTCP, all},
+		{"rr mean vs qperf tcp_lat×2", cnMean, qp, qpRounds},
+		{"udp-rr p50 vs sockperf udp p50", cnUDP, spUDP, all},
 	} {
-		ratios := make([]float64, len(c.ours))
-		for i := range c.ours {
-			ratios[i] = c.ours[i] / c.peer[i]
+		if len(c.rounds) < 3 {
+			t.Logf("%s: cnibench %.1f, peer %.1f: not compared, qperf's and sockperf's means agree in %d rounds of %d (a loaded machine)", c.what, c.ours, c.peer, len(c.rounds), len(all))
+			continue
+		}
+		ratios := make([]float64, 0, len(c.rounds))
+		for _, i := range c.rounds {
+			ratios = append(ratios, c.ours[i]/c.peer[i])
 		}
 		slices.Sort(ratios)
 		dev := ratios[len(ratios)/2] - 1
-		t.Logf("%s: cnibench %.1f, peer %.1f: median of the rounds' ratios %+.0f%%", c.what, c.ours, c.peer, dev*100)
-		if c.checked && math.Abs(dev) > 0.15 {
+		t.Logf("%s: cnibench %.1f, peer %.1f: median of the ratios of rounds %v %+.0f%%", c.what, c.ours, c.peer, c.rounds, dev*100)
+		if math.Abs(dev) > 0.15 {
 			t.Errorf("%s: cnibench is %+.0f%% off the peer, the median of %d interleaved rounds (allowed 15%%)", c.what, dev*100, len(ratios))
 		}
 	}
