@@ -18,6 +18,19 @@ import (
 // losses collects what a cluster's watch tells.
 type losses chan cluster.Loss
 
+// beingEvicted has pod-2a being deleted by the eviction API.
+func beingEvicted(ctx context.Context, f *fakeCluster) error {
+	p, err := f.cs.CoreV1().Pods(Namespace(testID)).Get(ctx, "pod-2a", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	now := metav1.Now()
+	p.DeletionTimestamp = &now
+	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting"})
+	_, err = f.cs.CoreV1().Pods(Namespace(testID)).Update(ctx, p, metav1.UpdateOptions{})
+	return err
+}
+
 // next is the next loss told; the bound only keeps a broken watch from
 // hanging the test.
 func (l losses) next(t *testing.T) cluster.Loss {
@@ -68,17 +81,6 @@ func TestWatchTellsALossAsItHappens(t *testing.T) {
 		return setStatus(func(p *corev1.Pod) {
 			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}
 		})(ctx, f)
-	}
-	beingEvicted := func(ctx context.Context, f *fakeCluster) error {
-		p, err := f.cs.CoreV1().Pods(ns).Get(ctx, "pod-2a", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		now := metav1.Now()
-		p.DeletionTimestamp = &now
-		p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting"})
-		_, err = f.cs.CoreV1().Pods(ns).Update(ctx, p, metav1.UpdateOptions{})
-		return err
 	}
 	for _, tc := range []struct {
 		name string
