@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/runrecord"
@@ -50,7 +51,9 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		if t.Latency != "" {
 			try = r.tryLatency
 		}
-		res, err := try(ctx, c, t, b, retry)
+		gctx, stop := r.guard(ctx, b.from, b.target.Backend) // cut short when the watch sees one gone
+		res, err := try(gctx, c, t, b, retry)
+		stop()
 		if err != nil {
 			return err
 		}
@@ -101,6 +104,7 @@ func (r *runner) heal(ctx context.Context, c cluster.Cluster, t Test, b bound) (
 	case err != nil:
 		return false, fmt.Errorf("recover the test's endpoints: %w", err)
 	}
+	r.recordSeen(t.Variant, "none needed: it served again when checked", b.from, b.target.Backend)
 	return len(faults) > 0, nil
 }
 
@@ -114,9 +118,14 @@ func (r *runner) lostOf(variant string, b bound) *cluster.LostError {
 	return nil
 }
 
-// recordFault keeps f in the record and tells it.
+// recordFault keeps f in the record, with when the watch saw it if it
+// did, and tells it.
 func (r *runner) recordFault(variant string, f cluster.Fault) {
-	r.rec.Faults = append(r.rec.Faults, runrecord.Fault{At: r.now(), Variant: variant, Endpoint: f.Endpoint, Node: f.Node, Why: f.Why, Recovery: f.Recovery})
+	r.keepFault(variant, f, r.takeSeen(variant, f.Endpoint))
+}
+
+func (r *runner) keepFault(variant string, f cluster.Fault, seen *time.Time) {
+	r.rec.Faults = append(r.rec.Faults, runrecord.Fault{At: r.now(), Seen: seen, Variant: variant, Endpoint: f.Endpoint, Node: f.Node, Why: f.Why, Recovery: f.Recovery})
 	r.ev.Note("fault: " + labelPrefix(variant) + f.String())
 }
 

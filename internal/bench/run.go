@@ -82,6 +82,7 @@ func RunVariants(ctx context.Context, vs []Variant, p Plan, o Options) (*runreco
 	if r.ev == nil {
 		r.ev = NoEvents{}
 	}
+	r.ev = &serialEvents{ev: r.ev} // a cluster's watch tells its losses from its own goroutine
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -130,6 +131,7 @@ type runner struct {
 
 	resumed *resumeState                  // set when continuing a record (resume.go)
 	lost    map[string]*cluster.LostError // by variant and node: nodes lost for good (faults.go)
+	watch   lossWatch                     // what a watching cluster saw lost (watch.go)
 
 	start  time.Time
 	total  int           // tests planned (adopt takes off those a cluster cannot run)
@@ -186,6 +188,11 @@ func (r *runner) variant(ctx context.Context, i int, v Variant) error {
 	if v.Share != "" && v.Cluster == nil && r.lastOfShare(i, v.Share) {
 		defer r.closeShared(v.Share, v.Label)
 	}
+	stopWatch := r.watchLosses(c, v.Label)
+	defer func() {
+		stopWatch()
+		r.recordSeen(v.Label, "none: no later test used it")
+	}()
 	r.recordInfo(ctx, i, v.Label, c)
 	if err := r.sameCluster(); err != nil {
 		return err
@@ -418,11 +425,15 @@ func (r *runner) tryThroughput(ctx context.Context, c cluster.Cluster, t Test, b
 
 // ended closes a test that began at start, throughput or latency: its
 // end, and its failure from the client's error or missing result ("" when
-// it has a result). ok is false when the run was interrupted meanwhile:
-// the interrupted test is not a sample, and counts in no timing.
+// it has a result), or the loss that cut it short. ok is false when the
+// run was interrupted meanwhile: the interrupted test is not a sample,
+// and counts in no timing.
 func (r *runner) ended(ctx context.Context, start time.Time, err error, gotResult bool) (end time.Time, failure string, ok bool) {
 	end = r.now()
-	if ctx.Err() != nil {
+	switch cut := cutBy(ctx); {
+	case cut != nil && (err != nil || !gotResult): // a result that came first stands
+		err, gotResult = cut, false
+	case cut == nil && ctx.Err() != nil:
 		return end, "", false
 	}
 	r.testsT += end.Sub(start)

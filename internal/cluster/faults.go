@@ -49,3 +49,24 @@ type LostError struct {
 func (e *LostError) Error() string {
 	return fmt.Sprintf("%s on %s was lost and cannot come back: %s", e.Endpoint, e.Node, e.Why)
 }
+
+// Loss is an endpoint that a cluster's watch saw lost, told the moment it
+// saw it (Recover then finds it and brings it back).
+type Loss struct {
+	Endpoint string
+	Node     string
+	Why      string // e.g. "pod pod-2a was deleted"
+	// Gone is true when the endpoint's process is gone (its pod deleted,
+	// evicted, OOM-killed or restarted): a test using it cannot finish.
+	// False when it may still serve (its node NotReady).
+	Gone bool
+}
+
+// Watcher is a cluster that watches its endpoints while a run goes on, so
+// a loss is told when it happens rather than at the next Recover.
+type Watcher interface {
+	// OnLoss sets the function called with each loss seen from now on,
+	// from the watch's own goroutine, one call at a time (it must return
+	// quickly); nil stops the calls.
+	OnLoss(func(Loss))
+}

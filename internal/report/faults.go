@@ -25,7 +25,11 @@ type faultRow struct {
 func faultRows(run *runrecord.Run) []faultRow {
 	rows := make([]faultRow, len(run.Faults))
 	for i, f := range run.Faults {
-		rows[i] = faultRow{When: faultTime(run, f.At), Variant: f.Variant, Pod: f.Endpoint, Node: f.Node, Why: f.Why, Done: f.Recovery}
+		when := f.At
+		if f.Seen != nil { // the watch saw it happen: that is when
+			when = *f.Seen
+		}
+		rows[i] = faultRow{When: faultTime(run, when), Variant: f.Variant, Pod: f.Endpoint, Node: f.Node, Why: f.Why, Done: f.Recovery}
 		if rows[i].Pod == "" {
 			rows[i].Pod = "the API server"
 		}

@@ -18,6 +18,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
@@ -49,6 +50,7 @@ type fakeCluster struct {
 	svcState func(*corev1.Service) // nil = one IPv4 ClusterIP
 	exec     *fakeExec
 	nextIP   int
+	nextUID  int
 	mu       sync.Mutex
 }
 
@@ -72,6 +74,8 @@ func newFake(t *testing.T, objs ...runtime.Object) *fakeCluster {
 			f.nextIP++
 			ip = fmt.Sprintf("198.19.%d.%d", f.nextIP/256, f.nextIP%256) // 198.19.0.n below 256
 		}
+		f.nextUID++
+		p.UID = types.UID(fmt.Sprintf("uid-%d", f.nextUID)) // as the API server gives each pod its own
 		p.Status = corev1.PodStatus{Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}
 		if f.podState != nil {

@@ -47,8 +47,14 @@ type Cluster struct {
 	closed  bool
 	netinfo map[string][]agent.NetInterface // by pod name
 	cni     *CNI
-	uids    map[string]types.UID        // by pod name: a pod of another UID replaced ours
-	exposed map[string][]cluster.Target // by pod name: the Services in front of it
+	uids    map[string]types.UID // by pod name: a pod of another UID replaced ours
+	// restarts are each pod's container restart counts when it became
+	// Ready: a count above it is a restart.
+	restarts map[string]map[string]int32
+	watch    *podWatch // the run's pods, watched from their start to Close (watch.go)
+	onLoss   func(cluster.Loss)
+	told     map[string]toldLoss         // by pod name: the loss the watch last told of
+	exposed  map[string][]cluster.Target // by pod name: the Services in front of it
 	// streamBroke is an exec that failed without its command's exit
 	// status since the last Recover: the API server may have gone away.
 	streamBroke error
@@ -68,7 +74,7 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		cfg.Exec = remoteExecutor{client: cfg.Client, config: cfg.REST}
 	}
 	c := &Cluster{cfg: cfg, ns: cfg.namespace(), netinfo: map[string][]agent.NetInterface{}, nodes: map[string]*corev1.Node{}, byName: map[string]podSpec{},
-		uids: map[string]types.UID{}, exposed: map[string][]cluster.Target{}}
+		uids: map[string]types.UID{}, exposed: map[string][]cluster.Target{}, restarts: map[string]map[string]int32{}, told: map[string]toldLoss{}}
 	list, choice, err := listAndChooseNodes(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -191,8 +197,9 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 		c.eps = append(c.eps, ep)
 		c.byName[ep.Name] = p
-		c.uids[p.name] = pod.UID
+		c.uids[p.name], c.restarts[p.name] = pod.UID, restartsOf(pod)
 	}
+	c.watch = c.watchPods()
 	var addrs []netip.Addr
 	for _, ep := range c.eps {
 		if ep.Kind == cluster.PodEndpoint {
@@ -429,6 +436,7 @@ func (c *Cluster) Close(ctx context.Context) error {
 	}
 	c.closed = true
 	c.mu.Unlock()
+	c.watch.stop() // before the pods go: their deletion is no loss
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)

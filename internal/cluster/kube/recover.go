@@ -33,7 +33,10 @@ func (c *Cluster) Recover(ctx context.Context, eps ...cluster.Endpoint) ([]clust
 			continue
 		}
 		seen[p.name] = true
-		why, err := c.podLost(ctx, p)
+		why, err := c.seenGone(p.name), error(nil) // the watch saw it go: no need to ask
+		if why == "" {
+			why, err = c.podLost(ctx, p)
+		}
 		if err != nil {
 			return faults, err
 		}
@@ -41,7 +44,7 @@ func (c *Cluster) Recover(ctx context.Context, eps ...cluster.Endpoint) ([]clust
 			continue
 		}
 		c.cfg.Logger.Warn("endpoint lost", "endpoint", ep.Name, "pod", p.name, "node", p.node, "why", why)
-		if waited, ok := c.readyAgain(ctx, p); ok { // its node was away a moment, the pod kept running
+		if waited, ok := c.readyAgain(ctx, p, why); ok { // its node was away a moment, the pod kept running
 			faults = append(faults, cluster.Fault{Endpoint: p.endpointName(), Node: p.node, Why: why,
 				Recovery: fmt.Sprintf("Ready again after %v, not recreated", waited.Round(100*time.Millisecond))})
 			continue
@@ -95,36 +98,66 @@ func (c *Cluster) podLost(ctx context.Context, p podSpec) (string, error) {
 	case err != nil:
 		return "", err
 	}
+	f := c.faultOf(pod)
+	if f.notReady {
+		if why := c.nodeFault(ctx, p.node); why != "" {
+			return f.why + ": " + why, nil
+		}
+	}
+	return f.why, nil
+}
+
+// podFault is why a pod can no longer serve: gone when its process is
+// (deleted, evicted, OOM-killed, restarted), notReady when it may still
+// run but is not Ready (its node's reason is for the caller to add).
+type podFault struct {
+	why      string // "" = it serves
+	gone     bool
+	notReady bool
+}
+
+// faultOf says what is wrong with pod, one of the run's, as it is now.
+func (c *Cluster) faultOf(pod *corev1.Pod) podFault {
 	c.mu.Lock()
-	uid := c.uids[p.name]
+	uid, restarts := c.uids[pod.Name], c.restarts[pod.Name]
 	c.mu.Unlock()
 	switch {
 	case uid != "" && pod.UID != uid:
-		return fmt.Sprintf("pod %s was deleted and another of its name created", p.name), nil
+		return podFault{why: fmt.Sprintf("pod %s was deleted and another of its name created", pod.Name), gone: true}
 	case pod.DeletionTimestamp != nil:
-		return fmt.Sprintf("pod %s is being deleted%s", p.name, disruption(pod)), nil
+		return podFault{why: fmt.Sprintf("pod %s is being deleted%s", pod.Name, disruption(pod)), gone: true}
 	}
 	for _, cs := range pod.Status.ContainerStatuses {
 		if t := cs.State.Terminated; t != nil && t.Reason == "OOMKilled" {
-			return fmt.Sprintf("pod %s was OOM-killed (container %s)", p.name, cs.Name), nil
+			return podFault{why: fmt.Sprintf("pod %s was OOM-killed (container %s)", pod.Name, cs.Name), gone: true}
 		}
-		if cs.RestartCount > 0 {
-			return fmt.Sprintf("pod %s's container %s restarted", p.name, cs.Name), nil
+		if cs.RestartCount > restarts[cs.Name] {
+			if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == "OOMKilled" {
+				return podFault{why: fmt.Sprintf("pod %s was OOM-killed (container %s, restarted)", pod.Name, cs.Name), gone: true}
+			}
+			return podFault{why: fmt.Sprintf("pod %s's container %s restarted", pod.Name, cs.Name), gone: true}
 		}
 	}
 	if pod.Status.Phase == corev1.PodFailed && pod.Status.Reason != "" {
-		return fmt.Sprintf("pod %s failed: %s: %s", p.name, pod.Status.Reason, pod.Status.Message), nil // Evicted: the node's pressure
+		return podFault{why: fmt.Sprintf("pod %s failed: %s: %s", pod.Name, pod.Status.Reason, pod.Status.Message), gone: true} // Evicted: the node's pressure
 	}
 	if why := hopeless(pod); why != "" {
-		return fmt.Sprintf("pod %s stopped: %s", p.name, why), nil
+		return podFault{why: fmt.Sprintf("pod %s stopped: %s", pod.Name, why), gone: true}
 	}
 	if !podReady(pod) {
-		if why := c.nodeFault(ctx, p.node); why != "" {
-			return fmt.Sprintf("pod %s is not Ready: %s", p.name, why), nil
-		}
-		return fmt.Sprintf("pod %s is not Ready", p.name), nil
+		return podFault{why: fmt.Sprintf("pod %s is not Ready", pod.Name), notReady: true}
 	}
-	return "", nil
+	return podFault{}
+}
+
+// restartsOf is each container's restart count, the baseline a restart
+// is noticed against.
+func restartsOf(pod *corev1.Pod) map[string]int32 {
+	m := map[string]int32{}
+	for _, cs := range pod.Status.ContainerStatuses {
+		m[cs.Name] = cs.RestartCount
+	}
+	return m
 }
 
 // disruption is the reason a pod's DisruptionTarget condition gives
@@ -167,12 +200,15 @@ func (c *Cluster) nodeFault(ctx context.Context, node string) string {
 // itself on a Ready node: after its node was NotReady for a moment (its
 // kubelet could not reach the API server), the pod still runs and its
 // kubelet marks it Ready again. A pod lost any other way is not waited for.
-func (c *Cluster) readyAgain(ctx context.Context, p podSpec) (time.Duration, bool) {
+func (c *Cluster) readyAgain(ctx context.Context, p podSpec, why string) (time.Duration, bool) {
 	start := time.Now()
+	if !onlyNotReady(p, why) {
+		return 0, false
+	}
 	deadline := start.Add(max(c.cfg.NodeSettle, 0))
 	for {
 		why, err := c.podLost(ctx, p)
-		if err != nil || why == "" || !strings.HasPrefix(why, fmt.Sprintf("pod %s is not Ready", p.name)) {
+		if err != nil || why == "" || !onlyNotReady(p, why) {
 			return time.Since(start), err == nil && why == ""
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -183,6 +219,11 @@ func (c *Cluster) readyAgain(ctx context.Context, p podSpec) (time.Duration, boo
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// onlyNotReady reports whether why is p's pod not Ready, nothing worse.
+func onlyNotReady(p podSpec, why string) bool {
+	return strings.HasPrefix(why, fmt.Sprintf("pod %s is not Ready", p.name))
 }
 
 // waitNode waits up to NodeSettle for node to be Ready; it returns why
@@ -212,6 +253,7 @@ func (c *Cluster) recreate(ctx context.Context, p podSpec, why string) (string, 
 		return "", &cluster.LostError{Endpoint: p.endpointName(), Node: p.node, Why: why}
 	}
 	start := time.Now()
+	c.deleting(p.name) // the watch is not to tell our own deletion as a loss
 	api := c.cfg.Client.CoreV1().Pods(c.ns)
 	zero := int64(0)
 	if _, err := c.callAPI(ctx, "delete pod "+p.name, func(ctx context.Context) error {
@@ -242,7 +284,7 @@ func (c *Cluster) recreate(ctx context.Context, p podSpec, why string) (string, 
 		return "", fmt.Errorf("recreated pod %s is Ready without an IP", p.name)
 	}
 	c.mu.Lock()
-	c.uids[p.name] = pod.UID
+	c.uids[p.name], c.restarts[p.name] = pod.UID, restartsOf(pod)
 	delete(c.netinfo, p.name)
 	for i := range c.eps {
 		if c.eps[i].Name == p.endpointName() {

@@ -41,17 +41,7 @@ func TestRecoverRecreatesLostPod(t *testing.T) {
 		{"evicted", setStatus(func(p *corev1.Pod) {
 			p.Status.Phase, p.Status.Reason, p.Status.Message = corev1.PodFailed, "Evicted", "The node was low on resource: memory."
 		}), "pod pod-2a failed: Evicted: The node was low on resource: memory.", false},
-		{"being evicted", func(ctx context.Context, f *fakeCluster) error {
-			p, err := f.cs.CoreV1().Pods(ns).Get(ctx, "pod-2a", metav1.GetOptions{})
-			if err != nil {
-				return err
-			}
-			now := metav1.Now()
-			p.DeletionTimestamp = &now
-			p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI", Message: "Eviction API: evicting"})
-			_, err = f.cs.CoreV1().Pods(ns).Update(ctx, p, metav1.UpdateOptions{})
-			return err
-		}, "pod pod-2a is being deleted (EvictionByEvictionAPI: Eviction API: evicting)", false},
+		{"being evicted", beingEvicted, "pod pod-2a is being deleted (EvictionByEvictionAPI: Eviction API: evicting)", false},
 		{"node NotReady", func(ctx context.Context, f *fakeCluster) error {
 			if err := setStatus(func(p *corev1.Pod) {
 				p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}

@@ -5,6 +5,7 @@ package kube
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,12 +19,14 @@ import (
 )
 
 // TestKubeFaultPodDeleted deletes the server pod pod-2a while a test
-// against it runs, a third into the run: the run notices, recreates the
-// pod on its node, runs the failed test again and finishes with every
-// test measured (exit 0); the record names the loss and the retry.
+// against it runs, a third into the run: the run's watch sees it at once
+// and cuts that test short, the run recreates the pod on its node, runs
+// the test again and finishes with every test measured (exit 0); the
+// record names the loss, when the watch saw it, and the retry.
 func TestKubeFaultPodDeleted(t *testing.T) {
 	c, cfg := setup(t, modes()[0])
 	var deleted sync.Once
+	var deletedAt time.Time // written before done is closed
 	done := make(chan struct{})
 	run, ns := faultRun(t, cfg, func(ctx context.Context, p bench.Progress, kc *kube.Cluster) {
 		if p.Index < p.Total/3 || p.Test.Scenario.Name != "pod-pod-cross" {
@@ -34,6 +37,7 @@ func TestKubeFaultPodDeleted(t *testing.T) {
 				defer close(done)
 				time.Sleep(time.Second) // into the test
 				t.Logf("deleting pod-2a during test %d of %d", p.Index, p.Total)
+				deletedAt = time.Now()
 				if err := c.Client.CoreV1().Pods(kc.Namespace()).Delete(ctx, "pod-2a", metav1.DeleteOptions{}); err != nil {
 					t.Errorf("delete pod-2a: %v", err)
 				}
@@ -43,12 +47,24 @@ func TestKubeFaultPodDeleted(t *testing.T) {
 	waitFault(t, done)
 	lost := false
 	for _, f := range run.Faults {
-		lost = lost || f.Endpoint == "pod-2a" && f.Node != "" && f.Recovery != ""
+		t.Logf("fault at %v, seen %v: %s %s: %s: %s", f.At, f.Seen, f.Endpoint, f.Node, f.Why, f.Recovery)
+		if f.Endpoint != "pod-2a" {
+			continue
+		}
+		lost = lost || f.Node == "node-2" && f.Recovery != ""
+		// Seen by the watch at the moment: after the deletion, before
+		// the check after the failed test recorded it.
+		if f.Seen == nil || f.Seen.Before(deletedAt) || f.Seen.After(f.At) || !strings.HasPrefix(f.Why, "pod pod-2a is being deleted") {
+			t.Errorf("pod-2a's fault: seen %v (deleted at %v, recorded at %v), why %q; want the watch's sighting of its deletion", f.Seen, deletedAt, f.At, f.Why)
+		}
 	}
 	retried, again := 0, 0
 	for _, s := range run.Samples {
 		if s.Retried {
 			retried++
+			if !strings.HasPrefix(s.Error, "cut short: pod-2a on node-2 lost (pod pod-2a is being deleted") {
+				t.Errorf("retried try %s #%d failed with %q; want it cut short by pod-2a's deletion", s.Scenario, s.Repeat, s.Error)
+			}
 		}
 		if s.Retry > 0 && !s.Failed() {
 			again++
