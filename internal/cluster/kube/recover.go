@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	utilexec "k8s.io/client-go/util/exec"
 )
 
@@ -121,6 +122,12 @@ func (c *Cluster) faultOf(pod *corev1.Pod) podFault {
 	c.mu.Lock()
 	uid, restarts := c.uids[pod.Name], c.restarts[pod.Name]
 	c.mu.Unlock()
+	return faultAgainst(pod, uid, restarts)
+}
+
+// faultAgainst is faultOf against the pod the run knows by that name: its
+// UID and its containers' restart counts when it became Ready.
+func faultAgainst(pod *corev1.Pod, uid types.UID, restarts map[string]int32) podFault {
 	switch {
 	case uid != "" && pod.UID != uid:
 		return podFault{why: fmt.Sprintf("pod %s was deleted and another of its name created", pod.Name), gone: true}

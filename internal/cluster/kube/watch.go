@@ -102,13 +102,17 @@ func (c *Cluster) watched(ctx context.Context, obj any, deleted bool) {
 	if !ok {
 		return
 	}
+	// One look at what the run knows of the pod: the run may recreate it
+	// (a new UID) while this looks, and the fault must be judged against
+	// the same pod that decides whether it is the run's.
+	c.mu.Lock()
+	told, uid, restarts := c.told[pod.Name], c.uids[pod.Name], c.restarts[pod.Name]
+	mine := pod.UID == uid && !c.closed
+	c.mu.Unlock()
 	f := podFault{why: "pod " + pod.Name + " was deleted", gone: true}
 	if !deleted {
-		f = c.faultOf(pod)
+		f = faultAgainst(pod, uid, restarts)
 	}
-	c.mu.Lock()
-	told, mine := c.told[pod.Name], pod.UID == c.uids[pod.Name] && !c.closed
-	c.mu.Unlock()
 	switch {
 	case !mine: // a pod of its name the run is creating again, or the run ends
 		return
@@ -130,7 +134,7 @@ func (c *Cluster) watched(ctx context.Context, obj any, deleted bool) {
 		cancel()
 	}
 	c.mu.Lock()
-	if c.closed || pod.UID != c.uids[pod.Name] {
+	if c.closed || c.uids[pod.Name] != uid {
 		c.mu.Unlock()
 		return
 	}
