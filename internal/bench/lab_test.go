@@ -30,6 +30,13 @@ import (
 // given (SweepFamilies), and logs the table.
 func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events, families ...cluster.Family) (*runrecord.Run, error) {
 	t.Helper()
+	return labRunVariants(t, ctx, m, p, ev, func(vs []Variant) []Variant { return SweepFamilies(vs, families) })
+}
+
+// labRunVariants is labRun with the matrix's variants multiplied as a
+// command line's sweeps would (SweepFamilies, SweepVariants).
+func labRunVariants(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events, sweep func([]Variant) []Variant) (*runrecord.Run, error) {
+	t.Helper()
 	testenv.MustBeRoot(t)
 	id := runid.New()[:5]
 	vs, err := m.Variants(id)
@@ -44,7 +51,7 @@ func labRun(t *testing.T, ctx context.Context, m lab.Matrix, p Plan, ev Events, 
 	for i, v := range vs {
 		bvs[i] = Variant{Label: v.Label, Open: v.Open}
 	}
-	run, err := RunVariants(ctx, SweepFamilies(bvs, families), p, Options{ID: id, Events: ev})
+	run, err := RunVariants(ctx, sweep(bvs), p, Options{ID: id, Events: ev})
 	if run != nil {
 		var b strings.Builder
 		_, _ = report.Write(run, report.Options{Out: &b})

@@ -9,6 +9,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster/lab"
 	"github.com/cnibench/cnibench/internal/runrecord"
 	"github.com/cnibench/cnibench/internal/stats"
+	"github.com/cnibench/cnibench/internal/testenv"
 )
 
 // sweepOf returns the run's curve of scenario along knob, failing the
@@ -110,4 +111,73 @@ func streamsBelowOne(t *testing.T, run *runrecord.Run) []string {
 		}
 	}
 	return failures
+}
+
+// TestLabSweepGroundTruth: the knobs that change what a packet carries
+// land, value by value, on the shaped link's ground truth. On routed
+// uplinks shaped to 1 Gbit/s, a TCP flow's goodput is the rate times the
+// share of each frame that is payload:
+//   - --mtu M: (M − 52) / (M + 14) (IPv4 20, TCP 20 + timestamps 12,
+//     Ethernet 14);
+//   - --mss S (TCP_MAXSEG on the client, the sender): (S − 12) / (S + 54):
+//     S is what the SYN announces, the timestamps come out of it;
+//   - --msg-size: the 64-byte writes cost a system call each and cannot
+//     fill the link on this host, 1 MiB writes can: goodput rises with the
+//     write size and the largest lands on the MTU's truth.
+//
+// Each point must hold its truth within 3% or its 95% CI (groundTruthMiss);
+// a point above it always fails, a point below it fails only when the test
+// had its CPU (testenv.UnlessStarved). Three runs of 2 values × node-node and
+// pod-pod-cross × 3 repeats of 1 s.
+func TestLabSweepGroundTruth(t *testing.T) {
+	const rate = 1e9
+	scenarios := []string{"node-node", "pod-pod-cross"}
+	plan := Plan{Repeats: 3, Scenarios: scenarios}
+	routed := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{rate}}
+	same := func(vs []Variant) []Variant { return vs }
+	sweeps := []struct {
+		knob   string
+		matrix lab.Matrix
+		sweep  func([]Variant) []Variant
+		truth  func(value float64) float64 // 0: no truth at this value
+	}{
+		{"mtu", lab.Matrix{Datapaths: routed.Datapaths, LinkRates: routed.LinkRates, MTUs: []int{1500, 9000}}, same,
+			func(m float64) float64 { return rate * (m - 52) / (m + 14) }},
+		{"mss", routed, func(vs []Variant) []Variant { return SweepVariants(vs, nil, []int{536, 1400}) },
+			func(s float64) float64 { return rate * (s - 12) / (s + 54) }},
+		{"msg-size", routed, func(vs []Variant) []Variant { return SweepVariants(vs, []int{64, 1 << 20}, nil) },
+			func(size float64) float64 {
+				if size < 1<<20 {
+					return 0
+				}
+				return rate * (1500 - 52) / (1500 + 14)
+			}},
+	}
+	testenv.UnlessStarved(t, func() (over, short []string) {
+		for _, sw := range sweeps {
+			run, err := labRunVariants(t, context.Background(), sw.matrix, plan, nil, sw.sweep)
+			if err != nil {
+				return []string{fmt.Sprintf("%s sweep: %v", sw.knob, err)}, nil
+			}
+			for _, sc := range scenarios {
+				curve := sweepOf(t, run, sw.knob, sc)
+				if len(curve.Points) != 2 {
+					return []string{fmt.Sprintf("%s %s: %d points, want 2", sw.knob, sc, len(curve.Points))}, nil
+				}
+				for _, p := range curve.Points {
+					s := run.Summary(p.Key)
+					if s == nil || s.Goodput == nil {
+						return []string{fmt.Sprintf("%s=%s %s: no goodput", sw.knob, p.Label, sc)}, nil
+					}
+					if truth := sw.truth(p.Value); truth > 0 {
+						over, short = groundTruthMiss(t, fmt.Sprintf("%s=%s %s", sw.knob, p.Label, sc), s.Goodput, truth, over, short)
+					}
+				}
+				if lo, hi := curve.Points[0].Goodput, curve.Points[1].Goodput; sw.knob == "msg-size" && *lo >= *hi {
+					short = append(short, fmt.Sprintf("msg-size %s: %.1f Mbit/s with 64-byte writes, not below %.1f with 1 MiB", sc, *lo/1e6, *hi/1e6))
+				}
+			}
+		}
+		return over, short
+	})
 }
