@@ -28,8 +28,9 @@ func sweepOf(t *testing.T, run *runrecord.Run, knob, scenario string) runrecord.
 // TestLabSweepPolicyRules: a --policy-rules sweep (0, 5000, 20000
 // non-matching nftables rules in every node's forward path) gives a curve
 // along which pod-pod-cross's idle connect RTT rises with the rule count
-// (each forwarded SYN walks them), while node-node, never forwarded, stays
-// where it was. Measured on the 2-core VM: pod-pod-cross about +150 µs at
+// (each forwarded SYN walks them) and so does the node CPU a Gbit costs it
+// (every forwarded packet does), while node-node, never forwarded, keeps
+// its RTT. Measured on the 2-core VM: pod-pod-cross about +150 µs at
 // 5000 and +600 µs at 20000. 3 values × 2 scenarios × 3 repeats of 1 s.
 func TestLabSweepPolicyRules(t *testing.T) {
 	m := lab.Matrix{PolicyRules: []int{0, 5000, 20000}, LinkRates: []uint64{1e9}}
@@ -51,6 +52,22 @@ func TestLabSweepPolicyRules(t *testing.T) {
 		prev, cur := *pod.Points[i-1].RTTUs, *pod.Points[i].RTTUs
 		if cur < prev+50 {
 			t.Errorf("pod-pod-cross RTT %.0f µs at %s rules, want at least 50 µs above %.0f µs at %s", cur, pod.Points[i].Label, prev, pod.Points[i-1].Label)
+		}
+	}
+	// Every forwarded packet walks the rules, not only the SYN: the node
+	// CPU one Gbit costs on pod-pod-cross rises from none to the most.
+	lo, hi := pod.Points[0], pod.Points[len(pod.Points)-1]
+	for _, side := range []struct {
+		name   string
+		lo, hi *float64
+	}{{"sender", lo.SenderCPUPerGbit, hi.SenderCPUPerGbit}, {"receiver", lo.ReceiverCPUPerGbit, hi.ReceiverCPUPerGbit}} {
+		switch {
+		case side.lo == nil || side.hi == nil:
+			t.Errorf("pod-pod-cross: no %s node CPU per Gbit at %s or %s rules", side.name, lo.Label, hi.Label)
+		case *side.hi <= *side.lo:
+			t.Errorf("pod-pod-cross %s node CPU per Gbit %.3f s at %s rules, not above %.3f s at %s", side.name, *side.hi, hi.Label, *side.lo, lo.Label)
+		default:
+			t.Logf("pod-pod-cross %s node CPU per Gbit: %.3f s at %s rules, %.3f s at %s", side.name, *side.lo, lo.Label, *side.hi, hi.Label)
 		}
 	}
 	first := *node.Points[0].RTTUs
@@ -128,11 +145,11 @@ func streamsBelowOne(t *testing.T, run *runrecord.Run) []string {
 // Each point must hold its truth within 3% or its 95% CI (groundTruthMiss);
 // a point above it always fails, a point below it fails only when the test
 // had its CPU (testenv.UnlessStarved). Three runs of 2 values × node-node and
-// pod-pod-cross × 3 repeats of 1 s.
+// pod-pod-cross × 2 repeats of 1 s, about 30 s.
 func TestLabSweepGroundTruth(t *testing.T) {
 	const rate = 1e9
 	scenarios := []string{"node-node", "pod-pod-cross"}
-	plan := Plan{Repeats: 3, Scenarios: scenarios}
+	plan := Plan{Repeats: 2, Scenarios: scenarios}
 	routed := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{rate}}
 	same := func(vs []Variant) []Variant { return vs }
 	sweeps := []struct {
