@@ -282,12 +282,15 @@ func (st *serverState) udpSocket(local net.Addr) (*udpMux, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open UDP socket on %s: %w", addr, err)
 	}
-	if uc, ok := pc.(*net.UDPConn); ok {
-		growUDPBuffers(uc, 0)
+	uc, ok := pc.(*net.UDPConn)
+	if !ok { // what ListenPacket("udp") returns; anything else cannot be read in batches
+		pc.Close()
+		return nil, fmt.Errorf("open UDP socket on %s: got a %T, not a UDP socket", addr, pc)
 	}
+	growUDPBuffers(uc, 0)
 	if st.udp == nil {
 		st.udp = map[string]*udpMux{}
 	}
-	st.udp[addr] = newUDPMux(pc)
+	st.udp[addr] = newUDPMux(uc)
 	return st.udp[addr], nil
 }

@@ -15,7 +15,7 @@ import (
 // demultiplexes by source address is wire-equivalent to iperf3's
 // connected-socket-per-stream (see iperf3-protocol.md §6.1).
 type udpMux struct {
-	pc    net.PacketConn
+	pc    *net.UDPConn
 	setup sync.Mutex // one test sets up streams at a time
 
 	mu      sync.Mutex
@@ -25,7 +25,7 @@ type udpMux struct {
 	done    chan struct{}
 }
 
-func newUDPMux(pc net.PacketConn) *udpMux {
+func newUDPMux(pc *net.UDPConn) *udpMux {
 	m := &udpMux{pc: pc, streams: map[netip.AddrPort]*stream{}, done: make(chan struct{})}
 	go m.loop()
 	return m
@@ -37,10 +37,9 @@ func (m *udpMux) loop() {
 	defer close(m.done)
 	buf := make([]byte, 65536)
 	oob := make([]byte, groOOB)
-	uc := m.pc.(*net.UDPConn)
-	enableGRO(uc)
+	enableGRO(m.pc)
 	for {
-		n, seg, from, err := readBatch(uc, buf, oob)
+		n, seg, from, err := readBatch(m.pc, buf, oob)
 		if err != nil {
 			if isTimeout(err) {
 				continue
