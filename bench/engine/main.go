@@ -52,7 +52,6 @@ type sample struct {
 	gbps     float64
 	cpuSecs  float64 // client + server user+system CPU, from wait4's rusage
 	lostPct  float64 // UDP datagrams lost, as the client's report says
-	udp      bool
 	duration time.Duration
 }
 
@@ -261,7 +260,7 @@ func once(srv, cli tool, s scenario, d time.Duration) (sample, error) {
 	}
 	cpu := func(c *exec.Cmd) float64 { return (c.ProcessState.UserTime() + c.ProcessState.SystemTime()).Seconds() }
 	return sample{gbps: rep.End.SumReceived.BitsPerSecond / 1e9, cpuSecs: cpu(client) + cpu(server),
-		lostPct: rep.End.SumReceived.LostPercent, udp: s.udp(), duration: d}, nil
+		lostPct: rep.End.SumReceived.LostPercent, duration: d}, nil
 }
 
 // summary is a pair's medians over its repeats.

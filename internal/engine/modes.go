@@ -14,25 +14,37 @@ const (
 	ModeSendfile    = "sendfile"     // TCP sent with sendfile(2), -Z
 )
 
-var modeNames = []string{ModeTCPRcvLowat, ModeUDPGSO, ModeUDPGRO, ModeSendfile}
+// mode is one of the names above as a bit of a modeSet.
+type mode uint32
 
-// modeSet is the modes a test's streams used, one bit per name.
+const (
+	modeTCPRcvLowat mode = 1 << iota
+	modeUDPGSO
+	modeUDPGRO
+	modeSendfile
+)
+
+var modeNames = []struct {
+	bit  mode
+	name string
+}{{modeTCPRcvLowat, ModeTCPRcvLowat}, {modeUDPGSO, ModeUDPGSO}, {modeUDPGRO, ModeUDPGRO}, {modeSendfile, ModeSendfile}}
+
+// modeSet is the modes a test's streams used. use is called from the hot
+// loops (per read, per batch): once a bit is set it costs one plain load.
 type modeSet struct{ bits atomic.Uint32 }
 
-func (m *modeSet) use(name string) {
-	for i, n := range modeNames {
-		if n == name {
-			m.bits.Or(1 << i)
-		}
+func (m *modeSet) use(b mode) {
+	if m.bits.Load()&uint32(b) == 0 {
+		m.bits.Or(uint32(b))
 	}
 }
 
 func (m *modeSet) names() []string {
 	var out []string
 	b := m.bits.Load()
-	for i, n := range modeNames {
-		if b&(1<<i) != 0 {
-			out = append(out, n)
+	for _, n := range modeNames {
+		if b&uint32(n.bit) != 0 {
+			out = append(out, n.name)
 		}
 	}
 	return out

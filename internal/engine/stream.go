@@ -87,7 +87,7 @@ func (s *stream) sendTCP(t *testRun) error {
 	if s.tcp != nil && s.zeroCopy {
 		if fs, err := newFileSource(buf); err == nil {
 			defer fs.Close()
-			t.modes.use(ModeSendfile)
+			t.modes.use(modeSendfile)
 			write = func() (int, error) { n, err := fs.sendTo(s.tcp); return int(n), err }
 		}
 	}
@@ -111,7 +111,7 @@ func (s *stream) recvTCP(t *testRun) error {
 	for {
 		n, err := s.conn.Read(buf)
 		if !t.draining.Load() && s.lw.observe(n) {
-			t.modes.use(ModeTCPRcvLowat)
+			t.modes.use(modeTCPRcvLowat)
 		}
 		if !t.frozen.Load() {
 			if n > 0 {
@@ -145,7 +145,7 @@ func (s *stream) sendUDP(t *testRun) error {
 	if s.pc == nil && uc != nil && t.limit == 0 {
 		if b := gsoBatch(s.length, s.rate); b > 1 && enableGSO(uc, s.length) {
 			batch = b
-			t.modes.use(ModeUDPGSO)
+			t.modes.use(modeUDPGSO)
 		}
 	}
 	buf := payload(s.length * batch)

@@ -54,7 +54,7 @@ func (m *udpMux) loop() {
 		if s != nil {
 			if run := s.run.Load(); run != nil {
 				if seg < n {
-					run.modes.use(ModeUDPGRO)
+					run.modes.use(modeUDPGRO)
 				}
 				eachDatagram(buf[:n], seg, func(d []byte) {
 					if len(d) > 4 {
