@@ -29,12 +29,8 @@ var (
 	DefaultUDPMaxTrial = time.Second
 )
 
-// udpMaxSettle is the search's pause after a trial that lost datagrams
-// (ratesearch.Config.Settle). A trial that overran the receiver leaves its
-// socket full (measured on the lab: small datagrams at the link rate fill
-// cnibench's 8 MiB server socket), and the next trial's UDP connect and
-// first datagrams would be dropped with the leftovers.
-const udpMaxSettle = 500 * time.Millisecond
+// udpMaxSettle is the search's pause after a trial that lost datagrams.
+const udpMaxSettle = ratesearch.DefaultSettle
 
 // udpMax says whether the plan searches loss-free rates.
 func (p Plan) udpMax() bool { return slices.Contains(p.Kinds, UDPMax) }

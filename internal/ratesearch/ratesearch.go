@@ -24,6 +24,13 @@ const (
 	// a busy host loses a burst that is not the path's; a path that loses
 	// at that rate loses again.
 	NoiseFactor = 10
+	// DefaultSettle is the Settle cnibench's searches use. A trial that
+	// overran the receiver leaves its socket full (on the lab, small
+	// datagrams at the link rate fill the server's 8 MiB socket; at 1
+	// Gbit/s a 4 MiB one holds 33 ms), and without the pause the next
+	// trial's UDP connect and first datagrams are dropped with the
+	// leftovers and counted as its loss.
+	DefaultSettle = 500 * time.Millisecond
 )
 
 // Trial is what one fixed-rate test measured.
@@ -54,7 +61,8 @@ type Config struct {
 	// next: what the receiver could not take may still fill its socket,
 	// and would drop the next trial's first datagrams (its UDP connect
 	// among them) and count against it. RFC 2544 (section 23) waits 2 s
-	// for residual frames. 0 = no pause.
+	// for residual frames. 0 = no pause (DefaultSettle is what cnibench
+	// uses).
 	Settle time.Duration
 }
 
