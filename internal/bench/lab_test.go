@@ -72,7 +72,8 @@ func summary(t *testing.T, run *runrecord.Run, variant, scenario string) *stats.
 // TestLabMatrixRoutedVXLAN runs the full default matrix on routed and
 // vxlan (uplinks at 1 Gbit/s, as `cnibench run` shapes them by default):
 // every test completes, and encapsulation shows as pod-pod-cross overhead
-// that routed does not have, near vxlan's header-tax floor. The figures'
+// that routed does not have, near vxlan's header-tax floor; pod-pod-same
+// is compared with node-node-same (checkSameNode). The figures'
 // claims are measured again when the run was CPU-starved
 // (testenv.UnlessStarved); what the run recorded must hold every time.
 func TestLabMatrixRoutedVXLAN(t *testing.T) {
@@ -122,7 +123,8 @@ func TestLabMatrixRoutedVXLAN(t *testing.T) {
 		if vxlan.Overhead.Ratio < vxlan.Floor.Ratio/2 {
 			soft = append(soft, fmt.Sprintf("vxlan's overhead %.2f%% is far below its header-tax floor %.2f%%", vxlan.Overhead.Ratio*100, vxlan.Floor.Ratio*100))
 		}
-		return hard, soft
+		h, so := checkSameNode(t, run, []string{"datapath=routed", "datapath=vxlan"})
+		return append(hard, h...), append(soft, so...)
 	})
 }
 
@@ -413,54 +415,50 @@ func TestLabPolicyCostsLatency(t *testing.T) {
 	}
 }
 
-// TestLabSameNodeBaseline: on the shaped lab (1 Gbit/s uplinks, as `cnibench
-// run` shapes them), pod-pod-same never meets the shaped link, so against
-// node-node it measured ~-1600%. Named alone, it brings node-node-same:
-// node-1's host network to node-1's own address (through lo, MTU 65536, no
-// underlay), measured in the same rounds; pod-pod-same is compared with it,
-// and its overhead is a small, true cost of the pod network inside a node
-// (veths and the bridge or routes against lo), within sameNodeBand, with a
-// floor of 0.
-func TestLabSameNodeBaseline(t *testing.T) {
-	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed, lab.VXLAN}, LinkRates: []uint64{1e9}}
-	run, err := labRun(t, context.Background(), m, Plan{Repeats: 6, Scenarios: []string{"pod-pod-same"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !run.Complete || run.FailedSamples() != 0 || len(run.Samples) != 2*3*6 {
-		t.Fatalf("complete %v, %d samples, %d failed", run.Complete, len(run.Samples), run.FailedSamples())
-	}
+// checkSameNode checks the matrix run's same-node paths: on the shaped lab
+// pod-pod-same never meets the shaped link, so against node-node it
+// measured ~-1600%. It is compared with node-node-same instead (node-1's
+// host network to node-1's own address, through lo, MTU 65536, no
+// underlay, measured in the same rounds), and its overhead is a small,
+// true cost of the pod network inside a node (veths and the bridge or
+// routes against lo), within sameNodeBand (soft: both paths are
+// CPU-bound), with a floor of 0. That naming pod-pod-same alone brings
+// node-node-same is the plan's (TestScenarioSelection).
+func checkSameNode(t *testing.T, run *runrecord.Run, variants []string) (hard, soft []string) {
+	t.Helper()
 	for _, sm := range run.Samples {
 		if sm.Scenario == runrecord.LocalBaselineScenario {
 			want := lab.NodeIP(1).String() + ":"
 			if sm.From != "node-1" || sm.To != "node-1" || !strings.HasPrefix(sm.Result.Remote, want) {
-				t.Errorf("node-node-same #%d ran %s → %s at %s, want node-1 → its own address %s", sm.Repeat, sm.From, sm.To, sm.Result.Remote, want)
+				hard = append(hard, fmt.Sprintf("node-node-same #%d ran %s → %s at %s, want node-1 → its own address %s", sm.Repeat, sm.From, sm.To, sm.Result.Remote, want))
 			}
 		}
 	}
-	for _, v := range []string{"datapath=routed", "datapath=vxlan"} {
+	for _, v := range variants {
 		if p := run.Path(v, runrecord.LocalBaselineScenario); p == nil || p.Datapath != "host" || p.MTU != lab.LoopbackMTU || p.UnderlayMTU != 0 || p.LinkRate != 0 {
-			t.Errorf("%s node-node-same path %+v, want host through lo (MTU %d), no underlay, unshaped", v, p, lab.LoopbackMTU)
+			hard = append(hard, fmt.Sprintf("%s node-node-same path %+v, want host through lo (MTU %d), no underlay, unshaped", v, p, lab.LoopbackMTU))
 		}
 		local := summary(t, run, v, runrecord.LocalBaselineScenario)
 		cross := summary(t, run, v, runrecord.BaselineScenario)
 		same := summary(t, run, v, "pod-pod-same")
 		if !local.Baseline || same.BaselineScenario != runrecord.LocalBaselineScenario || same.Overhead == nil || same.Floor == nil {
-			t.Fatalf("%s: node-node-same baseline %v; pod-pod-same compared with %q, overhead %+v, floor %+v",
-				v, local.Baseline, same.BaselineScenario, same.Overhead, same.Floor)
+			hard = append(hard, fmt.Sprintf("%s: node-node-same baseline %v; pod-pod-same compared with %q, overhead %+v, floor %+v",
+				v, local.Baseline, same.BaselineScenario, same.Overhead, same.Floor))
+			continue
 		}
 		o := same.Overhead
 		t.Logf("%s: node-node %.0f Mbit/s, node-node-same %.2f Gbit/s, pod-pod-same %.2f Gbit/s: overhead %.1f%% (CI %v, p %.3g), against node-node it would be %.0f%%",
 			v, cross.Goodput.Median/1e6, local.Goodput.Median/1e9, same.Goodput.Median/1e9, o.Ratio*100, o.CI, o.AdjustedP,
 			(1-same.Goodput.Median/cross.Goodput.Median)*100)
 		if o.Ratio < sameNodeBand[0] || o.Ratio > sameNodeBand[1] {
-			t.Errorf("%s: pod-pod-same overhead %.1f%% against node-node-same, want it within %.0f%%..%.0f%%",
-				v, o.Ratio*100, sameNodeBand[0]*100, sameNodeBand[1]*100)
+			soft = append(soft, fmt.Sprintf("%s: pod-pod-same overhead %.1f%% against node-node-same, want it within %.0f%%..%.0f%%",
+				v, o.Ratio*100, sameNodeBand[0]*100, sameNodeBand[1]*100))
 		}
 		if same.Floor.Ratio != 0 || same.Floor.Kind != stats.FloorNone {
-			t.Errorf("%s: pod-pod-same floor %+v, want 0: nothing crosses a link", v, same.Floor)
+			hard = append(hard, fmt.Sprintf("%s: pod-pod-same floor %+v, want 0: nothing crosses a link", v, same.Floor))
 		}
 	}
+	return hard, soft
 }
 
 // sameNodeBand bounds pod-pod-same's overhead against node-node-same on the

@@ -11,14 +11,18 @@ import (
 )
 
 // TestLabUDPMaxGroundTruth is `cnibench run --tests udp-max` on a lab
-// whose uplinks are shaped to 1 Gbit/s: for 1400-byte datagrams both
+// whose uplinks are shaped to 500 Mbit/s: for 1400-byte datagrams both
 // node-node and pod-pod-cross land within 2% of the shaped rate minus each
 // datagram's headers (UDP 8, IPv4 20, Ethernet 14), each in at most 12
-// trials, and neither is sender-limited (the path is the limit).
+// trials, and neither is sender-limited (the path is the limit). Not 1
+// Gbit/s: there this 2-core machine's receiver, sharing the cores with
+// the sender and the shaper, takes 940-970 Mbit/s of 1400-byte datagrams
+// on a quiet machine (a search landed 3.3% short; 5 Dec 2026), so the
+// test would measure the CPU, not the link.
 func TestLabUDPMaxGroundTruth(t *testing.T) {
-	const rate, size = 1e9, 1400
+	const rate, size = 500e6, 1400
 	want := rate * size / (size + 8 + 20 + 14)
-	testenv.UnlessStarved(t, labUDPMax(t, size, func(m runrecord.UDPMax) (hard, soft string) {
+	testenv.UnlessStarved(t, labUDPMax(t, rate, size, func(m runrecord.UDPMax) (hard, soft string) {
 		dev := (m.RateBps - want) / want
 		switch {
 		case m.SenderLimited:
@@ -32,12 +36,12 @@ func TestLabUDPMaxGroundTruth(t *testing.T) {
 	}))
 }
 
-// labUDPMax runs udp-max at size on the lab shaped to 1 Gbit/s, for
+// labUDPMax runs udp-max at size on the lab shaped to rate, for
 // testenv.UnlessStarved: a failed trial or a missing search is a hard
 // failure; no passing rate or a search out of trials is soft (a CPU-starved
 // receiver loses datagrams below the link's rate); check adds its own.
-func labUDPMax(t *testing.T, size int, check func(runrecord.UDPMax) (hard, soft string)) func() (hard, soft []string) {
-	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{1e9}}
+func labUDPMax(t *testing.T, rate uint64, size int, check func(runrecord.UDPMax) (hard, soft string)) func() (hard, soft []string) {
+	m := lab.Matrix{Datapaths: []lab.Datapath{lab.Routed}, LinkRates: []uint64{rate}}
 	return func() (hard, soft []string) {
 		run, err := labRun(t, context.Background(), m, Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{size}}, nil)
 		if err != nil {
@@ -72,7 +76,7 @@ func labUDPMax(t *testing.T, size int, check func(runrecord.UDPMax) (hard, soft 
 }
 
 // TestLabUDPMaxSmallDatagrams is `cnibench run --tests udp-max
-// --udp-max-sizes 64` on the shaped lab: 64-byte datagrams at the link's
+// --udp-max-sizes 64` on the lab shaped to 1 Gbit/s: 64-byte datagrams at the link's
 // rate are more than this host's receiver takes, so the first trial
 // overruns the server's socket. Every later trial must still connect and
 // count only its own datagrams (the search pauses after a lossy trial, the
@@ -80,7 +84,7 @@ func labUDPMax(t *testing.T, size int, check func(runrecord.UDPMax) (hard, soft 
 // most 12 trials. No ground truth: what limits 64-byte datagrams here is
 // the host's CPU, not the shaped link.
 func TestLabUDPMaxSmallDatagrams(t *testing.T) {
-	testenv.UnlessStarved(t, labUDPMax(t, 64, func(runrecord.UDPMax) (string, string) { return "", "" }))
+	testenv.UnlessStarved(t, labUDPMax(t, 1e9, 64, func(runrecord.UDPMax) (string, string) { return "", "" }))
 }
 
 // logUDPMaxTrials logs a search's trials.

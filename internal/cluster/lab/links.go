@@ -178,14 +178,24 @@ func addWireGuard(h *netlink.Handle, name string, mtu int) (netlink.Link, error)
 	return wg, nil
 }
 
+// gsoMaxFrame is the largest packet a segmenting sender hands the qdisc:
+// IPv4's 64 KiB plus the Ethernet header. A tbf whose bucket is smaller
+// splits such a packet into its segments, and near the shaped rate drops
+// some of them: on a link shaped to 500 Mbit/s (a 62.5 KB bucket) a
+// segmented UDP sender (UDP_SEGMENT, 46 datagrams of 1400 bytes a write)
+// lost datagrams above 478-481 Mbit/s of the 485.4 the link carries, and
+// with the bucket at 70 KB the loss-free rate was 483-488 (5 Dec 2026).
+const gsoMaxFrame = 65536 + 14
+
 // addTBF shapes a link's egress to rate bits/s. The bucket holds 1 ms at
-// rate (at least 4 full frames) and the queue 10 ms more, so TCP keeps the
-// link busy and the long-run rate is exactly the configured one.
+// rate (at least 4 full frames, and at least one whole segmented packet)
+// and the queue 10 ms more, so TCP keeps the link busy and the long-run
+// rate is exactly the configured one.
 //
 // like: tc qdisc add dev LINK root tbf rate RATE burst BURST limit LIMIT
 func addTBF(h *netlink.Handle, l netlink.Link, rate uint64, mtu int) error {
 	bytesPerSec := rate / 8
-	burst := max(bytesPerSec/1000, uint64(4*(mtu+14)))
+	burst := max(bytesPerSec/1000, uint64(4*(mtu+14)), gsoMaxFrame)
 	limit := burst + bytesPerSec/100
 	q := &netlink.Tbf{
 		QdiscAttrs: netlink.QdiscAttrs{LinkIndex: l.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},

@@ -11,7 +11,7 @@ import (
 	"github.com/cnibench/cnibench/internal/testenv"
 )
 
-// TestUDPLossFreeRateGroundTruth: on uplinks shaped to 1 Gbit/s, the RFC
+// TestUDPLossFreeRateGroundTruth: on uplinks shaped to 500 Mbit/s, the RFC
 // 2544 search for 1400-byte datagrams from a pod lands on the shaped rate
 // minus each datagram's headers (UDP 8, IPv4 20, Ethernet 14): rate ×
 // 1400/1442, within 2%, in at most 12 trials, and the path (not the
@@ -20,11 +20,13 @@ import (
 // a lossy trial as cnibench's searches do: in CI (4 Dec 2026), a trial
 // right after one that overran the receiver lost 3% at 938 Mbit/s, the
 // 4 MiB socket's leftovers (33 ms at 1 Gbit/s), and the search settled
-// 3.9% short.
+// 3.9% short. 500 Mbit/s, not 1 Gbit/s: there this 2-core machine's
+// receiver, sharing the cores with the sender and the shaper, is itself
+// close to the limit (bench's TestLabUDPMaxGroundTruth).
 // Falling short is measured again when this process was CPU-starved
 // (testenv.UnlessStarved); landing over the truth is never excused.
 func TestUDPLossFreeRateGroundTruth(t *testing.T) {
-	const rate, size = 1e9, 1400
+	const rate, size = 500e6, 1400
 	l := newLab(t, Config{Datapath: Routed, LinkRate: rate, Nodes: 2, PodsPerNode: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
