@@ -31,39 +31,51 @@ func withCause(err, cause string) string {
 }
 
 // runTest runs one test and records it; it returns an error only when the
-// run must stop. On a cluster that recovers from faults (cluster.Recoverer)
-// the test's endpoints are checked before it, and after it fails: when a
-// fault explains the failure and was recovered from, the failed sample is
-// kept, marked retried, and the test runs again, at most maxRetries times.
-// A node lost for good fails its tests without running them.
+// run must stop (see retrying).
 func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound) error {
+	try := r.tryThroughput
+	if t.Latency != "" {
+		try = r.tryLatency
+	}
+	return r.retrying(ctx, c, t.Variant, t.Scenario.Name, b, true, func(ctx context.Context, b bound, retry int) (tried, error) {
+		return try(ctx, c, t, b, retry)
+	})
+}
+
+// retrying runs try (a test or a udp-max search between b's endpoints) and
+// has it record what it measured. On a cluster that recovers from faults
+// (cluster.Recoverer) the endpoints are checked before it, and after it
+// fails: when a fault explains the failure and was recovered from, the
+// failed try is kept, marked retried, and try runs again, at most
+// maxRetries times. A node lost for good fails its tries without running
+// them. While try runs, the watch cuts it short when it sees one of the
+// endpoints gone. counted: a try again is one more test in the progress
+// total.
+func (r *runner) retrying(ctx context.Context, c cluster.Cluster, variant, name string, b bound, counted bool,
+	try func(ctx context.Context, b bound, retry int) (tried, error)) error {
 	for retry := 0; ; retry++ {
 		if ctx.Err() != nil {
 			return interrupted(ctx)
 		}
-		if _, err := r.heal(ctx, c, t, b); err != nil {
+		if _, err := r.heal(ctx, c, variant, b); err != nil {
 			return err
 		}
-		if lost := r.lostOf(t.Variant, b); lost != nil && b.err == nil {
+		if lost := r.lostOf(variant, b); lost != nil && b.err == nil {
 			b.err = fmt.Errorf("not run: %w", lost)
 		}
-		try := r.tryThroughput
-		if t.Latency != "" {
-			try = r.tryLatency
-		}
 		gctx, stop := r.guard(ctx, b.from, b.target.Backend) // cut short when the watch sees one gone
-		res, err := try(gctx, c, t, b, retry)
+		res, err := try(gctx, b, retry)
 		stop()
 		if err != nil {
 			return err
 		}
 		again, cause := false, ""
 		if res.failed && b.err == nil && retry < maxRetries {
-			if again, err = r.heal(ctx, c, t, b); err != nil {
+			if again, err = r.heal(ctx, c, variant, b); err != nil {
 				res.record(false, "")
 				return err
 			}
-			if lost := r.lostOf(t.Variant, b); lost != nil {
+			if lost := r.lostOf(variant, b); lost != nil {
 				cause = lost.Error()
 			}
 		}
@@ -71,8 +83,10 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 		if !again {
 			return nil
 		}
-		r.total++ // the try again is one more test
-		r.ev.Note(fmt.Sprintf("running %s again (retry %d of at most %d)", t.Scenario.Name, retry+1, maxRetries))
+		if counted {
+			r.total++ // the try again is one more test
+		}
+		r.ev.Note(fmt.Sprintf("running %s again (retry %d of at most %d)", name, retry+1, maxRetries))
 	}
 }
 
@@ -80,31 +94,31 @@ func (r *runner) runTest(ctx context.Context, c cluster.Cluster, t Test, b bound
 // and records and tells each fault it found; it reports whether it
 // recovered from any. A node lost for good is kept (lostOf) and is not
 // an error; a cluster that cannot be reached is.
-func (r *runner) heal(ctx context.Context, c cluster.Cluster, t Test, b bound) (bool, error) {
+func (r *runner) heal(ctx context.Context, c cluster.Cluster, variant string, b bound) (bool, error) {
 	rc, ok := c.(cluster.Recoverer)
-	if !ok || b.err != nil || r.lostOf(t.Variant, b) != nil {
+	if !ok || b.err != nil || r.lostOf(variant, b) != nil {
 		return false, nil
 	}
 	faults, err := rc.Recover(ctx, b.from, b.target.Backend)
 	for _, f := range faults {
-		r.recordFault(t.Variant, f)
+		r.recordFault(variant, f)
 	}
 	var lost *cluster.LostError
 	switch {
 	case ctx.Err() != nil:
 		return false, interrupted(ctx)
 	case errors.As(err, &lost):
-		r.recordFault(t.Variant, cluster.Fault{Endpoint: lost.Endpoint, Node: lost.Node, Why: lost.Why,
+		r.recordFault(variant, cluster.Fault{Endpoint: lost.Endpoint, Node: lost.Node, Why: lost.Why,
 			Recovery: fmt.Sprintf("cannot be recreated: the tests on %s are not run", lost.Node)})
 		if r.lost == nil {
 			r.lost = map[string]*cluster.LostError{}
 		}
-		r.lost[t.Variant+"\x00"+lost.Node] = lost
+		r.lost[variant+"\x00"+lost.Node] = lost
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("recover the test's endpoints: %w", err)
 	}
-	r.recordSeen(t.Variant, "none needed: it served again when checked", b.from, b.target.Backend)
+	r.recordSeen(variant, "none needed: it served again when checked", b.from, b.target.Backend)
 	return len(faults) > 0, nil
 }
 

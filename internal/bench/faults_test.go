@@ -20,6 +20,7 @@ import (
 type healingCluster struct {
 	*fakeCluster
 	faultPlan
+	inner cluster.Cluster // runs the clients that do not fail (nil: the fake cluster)
 
 	mu      sync.Mutex
 	clients int
@@ -45,6 +46,9 @@ func (h *healingCluster) RunClient(ctx context.Context, from cluster.Endpoint, t
 	h.mu.Unlock()
 	if down {
 		return nil, fmt.Errorf("connect to %s: connection refused", to.Addr)
+	}
+	if h.inner != nil {
+		return h.inner.RunClient(ctx, from, to, spec)
 	}
 	return h.fakeCluster.RunClient(ctx, from, to, spec)
 }

@@ -90,7 +90,9 @@ func cmpOr(d, def time.Duration) time.Duration {
 }
 
 // runUDPMax searches every bound scenario's loss-free rate at every size,
-// in the plan's scenario order, and records each search.
+// in the plan's scenario order, and records each search. A search that a
+// fault the cluster recovered from failed (a pod deleted, cut short by the
+// watch) is kept, marked retried, and run again, as a test is (retrying).
 func (r *runner) runUDPMax(ctx context.Context, c cluster.Cluster, s *setup, variant string) error {
 	for _, sc := range r.plan.ScenarioList() {
 		b, ok := s.bound[sc.Name]
@@ -102,13 +104,26 @@ func (r *runner) runUDPMax(ctx context.Context, c cluster.Cluster, s *setup, var
 			if ctx.Err() != nil {
 				return interrupted(ctx)
 			}
-			m := r.searchUDPMax(ctx, c, b, path, size)
-			m.Variant, m.Scenario = variant, sc.Name
-			if ctx.Err() != nil {
-				return interrupted(ctx) // an interrupted search is not a result
+			name := fmt.Sprintf("udp-max %s %d B", sc.Name, size)
+			err := r.retrying(ctx, c, variant, name, b, false, func(ctx context.Context, b bound, retry int) (tried, error) {
+				start := r.now()
+				m := r.searchUDPMax(ctx, c, b, path, size)
+				m.Variant, m.Scenario, m.Retry, m.Start, m.End = variant, sc.Name, retry, start, r.now()
+				switch cut := cutBy(ctx); {
+				case cut != nil && m.Error != "":
+					m.Error = cut.Error()
+				case cut == nil && ctx.Err() != nil:
+					return tried{}, interrupted(ctx) // an interrupted search is not a result
+				}
+				return tried{failed: m.Error != "", record: func(retried bool, cause string) {
+					m.Retried, m.Error = retried, withCause(m.Error, cause)
+					r.rec.UDPMax = append(r.rec.UDPMax, m)
+					r.ev.Note(udpMaxNote(m))
+				}}, nil
+			})
+			if err != nil {
+				return err
 			}
-			r.rec.UDPMax = append(r.rec.UDPMax, m)
-			r.ev.Note(udpMaxNote(m))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
 	"github.com/cnibench/cnibench/internal/ratesearch"
+	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
 // lossyFake is the fake cluster whose UDP paths carry at most capacity
@@ -102,5 +103,51 @@ func TestUDPMaxSenderLimited(t *testing.T) {
 	}
 	if run.Plan.LossThreshold != 0 {
 		t.Errorf("recorded loss threshold %v, want 0 (strict)", run.Plan.LossThreshold)
+	}
+}
+
+// TestUDPMaxRetried: a search that fails because a pod of its path was
+// lost is kept, marked retried, and run again once the cluster recreated
+// the pod, as a failed test is; the search run again stands for the
+// scenario, the faults table names the retried one, and nothing counts as
+// failed.
+func TestUDPMaxRetried(t *testing.T) {
+	// The path carries all the sender offers: each search is one trial, so
+	// the second client is pod-pod-cross's first.
+	f := &lossyFake{fakeCluster: &fakeCluster{nodes: 2, podsPerNode: 1}, capacity: 10e9, senderMax: 800e6}
+	h := &healingCluster{fakeCluster: f.fakeCluster, inner: f, faultPlan: faultPlan{loseName: "pod-2a", loseAtN: 2}, lost: map[string]bool{}}
+	ev := &notes{}
+	p := Plan{Kinds: []string{UDPMax}, Scenarios: []string{"pod-pod-cross"}, UDPMaxSizes: []int{1400}}
+	run, err := RunVariants(context.Background(), []Variant{{Cluster: h}}, p, Options{Events: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tries []runrecord.UDPMax
+	for _, m := range run.UDPMax {
+		if m.Scenario == "pod-pod-cross" {
+			tries = append(tries, m)
+		}
+		if m.Start.IsZero() || m.End.Before(m.Start) {
+			t.Errorf("%s: start %v, end %v", m.Scenario, m.Start, m.End)
+		}
+	}
+	if len(tries) != 2 {
+		t.Fatalf("%d pod-pod-cross searches, want the failed one and its retry: %+v", len(tries), tries)
+	}
+	failed, again := tries[0], tries[1]
+	if !failed.Retried || failed.Retry != 0 || failed.Found || !strings.Contains(failed.Error, "connection refused") {
+		t.Errorf("first search %+v: want it failed (connection refused), retried", failed)
+	}
+	if again.Retried || again.Retry != 1 || again.Error != "" || !again.Found {
+		t.Errorf("search run again %+v: want retry 1, a rate found", again)
+	}
+	if n := run.FailedUDPMax(); n != 0 {
+		t.Errorf("FailedUDPMax %d, want 0: the retried search is not the scenario's failure", n)
+	}
+	if len(run.Faults) != 1 || run.Faults[0].Endpoint != "pod-2a" {
+		t.Errorf("faults %+v, want pod-2a's", run.Faults)
+	}
+	if !hasPrefix(ev.seen, "running udp-max pod-pod-cross 1400 B again (retry 1 of at most 2)") {
+		t.Errorf("notes %q do not tell the retry", ev.seen)
 	}
 }

@@ -55,6 +55,11 @@ func faultRows(run *runrecord.Run) []faultRow {
 			rows[i].Retried = append(rows[i].Retried, fmt.Sprintf("%s %s #%d", s.Scenario, s.Test, s.Repeat))
 		}
 	}
+	for _, m := range run.UDPMax {
+		if i := owner(m.Variant, m.End); m.Retried && i >= 0 {
+			rows[i].Retried = append(rows[i].Retried, fmt.Sprintf("%s udp-max %d B", m.Scenario, m.Size))
+		}
+	}
 	return rows
 }
 

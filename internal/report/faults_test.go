@@ -29,6 +29,10 @@ func TestFaultRowsRetried(t *testing.T) {
 			sample("a", "after-last", 40, true),
 		},
 		LatencySamples: []runrecord.LatencySample{{Variant: "a", Scenario: "lat", Test: "rr", Repeat: 2, End: at(12), Retried: true}},
+		UDPMax: []runrecord.UDPMax{
+			{Variant: "a", Scenario: "search", Size: 1400, End: at(18), Retried: true},
+			{Variant: "a", Scenario: "search", Size: 1400, End: at(25), Retry: 1},
+		},
 		Faults: []runrecord.Fault{
 			{At: at(10), Variant: "a", Endpoint: "pod-2a", Node: "node-2", Why: "deleted", Recovery: "recreated"},
 			{At: at(20), Variant: "a", Why: "stream broke", Recovery: "back"},
@@ -40,7 +44,7 @@ func TestFaultRowsRetried(t *testing.T) {
 		{When: "10:00:10 (+10s)", Variant: "a", Pod: "pod-2a", Node: "node-2", Why: "deleted", Done: "recreated",
 			Retried: []string{"before-first tcp ×1 #1", "at-first tcp ×1 #1"}},
 		{When: "10:00:20 (+20s)", Variant: "a", Pod: "the API server", Node: "-", Why: "stream broke", Done: "back",
-			Retried: []string{"before-second tcp ×1 #1", "lat rr #2"}},
+			Retried: []string{"before-second tcp ×1 #1", "lat rr #2", "search udp-max 1400 B"}},
 		{When: "10:00:30 (+30s)", Variant: "c", Pod: "pod-1a", Node: "node-1", Why: "evicted", Done: "recreated"},
 	} {
 		if g := rows[i]; g.When != want.When || g.Variant != want.Variant || g.Pod != want.Pod || g.Node != want.Node ||

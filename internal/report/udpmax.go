@@ -13,11 +13,16 @@ import (
 // udpMaxHeads are the columns of the udp-max table.
 var udpMaxHeads = []string{"SCENARIO", "SIZE", "RATE", "PKT/S", "JITTER", "OVERHEAD", "TRIALS", "NOTES"}
 
-// udpMaxSections are the searches by variant, in run order.
+// udpMaxSections are the searches by variant, in run order; a retried
+// search is in the faults table, not here (the search run again stands for
+// it).
 func udpMaxSections(run *runrecord.Run) [][]runrecord.UDPMax {
 	var out [][]runrecord.UDPMax
 	index := map[string]int{}
 	for _, m := range run.UDPMax {
+		if m.Retried {
+			continue
+		}
 		i, ok := index[m.Variant]
 		if !ok {
 			i = len(out)

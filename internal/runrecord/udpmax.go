@@ -1,5 +1,7 @@
 package runrecord
 
+import "time"
+
 // UDPMax is one RFC 2544 search for a scenario's maximum loss-free UDP
 // rate at one datagram size (`cnibench run --tests udp-max`): the highest
 // offered rate whose trial lost no more than the plan's loss threshold.
@@ -31,6 +33,15 @@ type UDPMax struct {
 	// found none.
 	Overhead         *float64 `json:"overhead,omitempty"`
 	BaselineScenario string   `json:"baseline_scenario,omitempty"`
+	// Start and End bound the search (absent in records before they were
+	// kept).
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	Retry int       `json:"retry,omitempty"` // as Sample.Retry
+	// Retried marks a failed search that a fault explains and that was run
+	// again (the search of the next Retry): it is kept, but it is neither
+	// a figure nor the scenario's failure.
+	Retried bool `json:"retried,omitempty"`
 }
 
 // UDPMaxTrial is one fixed-rate trial of a search.
@@ -67,11 +78,12 @@ func (r *Run) SummarizeUDPMax() {
 	}
 }
 
-// FailedUDPMax counts the searches that failed.
+// FailedUDPMax counts the searches that failed (a retried one does not
+// count: the search of its next Retry stands for it).
 func (r *Run) FailedUDPMax() int {
 	n := 0
 	for _, m := range r.UDPMax {
-		if m.Error != "" {
+		if m.Error != "" && !m.Retried {
 			n++
 		}
 	}
