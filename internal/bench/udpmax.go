@@ -129,10 +129,11 @@ func (r *runner) runUDPMax(ctx context.Context, c cluster.Cluster, s *setup, var
 	return nil
 }
 
-// hasUDPMax says whether a resumed record already has the scenario's searches.
+// hasUDPMax says whether a resumed record already has the scenario's
+// searches (a retried one is not: its retry is still to run).
 func (r *runner) hasUDPMax(variant, scenario string) bool {
 	for _, m := range r.rec.UDPMax {
-		if m.Variant == variant && m.Scenario == scenario {
+		if m.Variant == variant && m.Scenario == scenario && !m.Retried {
 			return true
 		}
 	}
