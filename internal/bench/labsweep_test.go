@@ -32,50 +32,58 @@ func sweepOf(t *testing.T, run *runrecord.Run, knob, scenario string) runrecord.
 // (every forwarded packet does), while node-node, never forwarded, keeps
 // its RTT. Measured on the 2-core VM: pod-pod-cross about +150 µs at
 // 5000 and +600 µs at 20000. 3 values × 2 scenarios × 3 repeats of 1 s.
+// The figures' claims are measured again when the run was CPU-starved
+// (testenv.UnlessStarved): beside a busy loop the receiver's CPU per Gbit
+// read 2.654 s at 0 rules and 2.478 s at 20000 (5 Dec 2026), the loop's.
 func TestLabSweepPolicyRules(t *testing.T) {
 	m := lab.Matrix{PolicyRules: []int{0, 5000, 20000}, LinkRates: []uint64{1e9}}
-	run, err := labRun(t, context.Background(), m, Plan{Repeats: 3, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pod, node := sweepOf(t, run, "policy-rules", "pod-pod-cross"), sweepOf(t, run, "policy-rules", "node-node")
-	if len(pod.Points) != 3 || len(node.Points) != 3 {
-		t.Fatalf("%d and %d points, want 3 each", len(pod.Points), len(node.Points))
-	}
-	for i, p := range pod.Points {
-		if p.RTTUs == nil || node.Points[i].RTTUs == nil {
-			t.Fatalf("%s rules: no RTT (pod-pod-cross %v, node-node %v)", p.Label, p.RTTUs, node.Points[i].RTTUs)
+	testenv.UnlessStarved(t, func() (hard, soft []string) {
+		run, err := labRun(t, context.Background(), m, Plan{Repeats: 3, Scenarios: []string{"node-node", "pod-pod-cross"}}, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%5s rules: pod-pod-cross RTT %.0f µs, node-node %.0f µs", p.Label, *p.RTTUs, *node.Points[i].RTTUs)
-	}
-	for i := 1; i < len(pod.Points); i++ {
-		prev, cur := *pod.Points[i-1].RTTUs, *pod.Points[i].RTTUs
-		if cur < prev+50 {
-			t.Errorf("pod-pod-cross RTT %.0f µs at %s rules, want at least 50 µs above %.0f µs at %s", cur, pod.Points[i].Label, prev, pod.Points[i-1].Label)
+		pod, node := sweepOf(t, run, "policy-rules", "pod-pod-cross"), sweepOf(t, run, "policy-rules", "node-node")
+		if len(pod.Points) != 3 || len(node.Points) != 3 {
+			t.Fatalf("%d and %d points, want 3 each", len(pod.Points), len(node.Points))
 		}
-	}
-	// Every forwarded packet walks the rules, not only the SYN: the node
-	// CPU one Gbit costs on pod-pod-cross rises from none to the most.
-	lo, hi := pod.Points[0], pod.Points[len(pod.Points)-1]
-	for _, side := range []struct {
-		name   string
-		lo, hi *float64
-	}{{"sender", lo.SenderCPUPerGbit, hi.SenderCPUPerGbit}, {"receiver", lo.ReceiverCPUPerGbit, hi.ReceiverCPUPerGbit}} {
-		switch {
-		case side.lo == nil || side.hi == nil:
-			t.Errorf("pod-pod-cross: no %s node CPU per Gbit at %s or %s rules", side.name, lo.Label, hi.Label)
-		case *side.hi <= *side.lo:
-			t.Errorf("pod-pod-cross %s node CPU per Gbit %.3f s at %s rules, not above %.3f s at %s", side.name, *side.hi, hi.Label, *side.lo, lo.Label)
-		default:
-			t.Logf("pod-pod-cross %s node CPU per Gbit: %.3f s at %s rules, %.3f s at %s", side.name, *side.lo, lo.Label, *side.hi, hi.Label)
+		for i, p := range pod.Points {
+			if p.RTTUs == nil || node.Points[i].RTTUs == nil {
+				t.Fatalf("%s rules: no RTT (pod-pod-cross %v, node-node %v)", p.Label, p.RTTUs, node.Points[i].RTTUs)
+			}
+			t.Logf("%5s rules: pod-pod-cross RTT %.0f µs, node-node %.0f µs", p.Label, *p.RTTUs, *node.Points[i].RTTUs)
 		}
-	}
-	first := *node.Points[0].RTTUs
-	for _, p := range node.Points[1:] {
-		if d := *p.RTTUs - first; d > 100 || d < -100 {
-			t.Errorf("node-node RTT moved %+.0f µs at %s rules: it is never forwarded, want it unchanged (±100 µs)", d, p.Label)
+		for i := 1; i < len(pod.Points); i++ {
+			prev, cur := *pod.Points[i-1].RTTUs, *pod.Points[i].RTTUs
+			if cur < prev+50 {
+				soft = append(soft, fmt.Sprintf("pod-pod-cross RTT %.0f µs at %s rules, want at least 50 µs above %.0f µs at %s", cur, pod.Points[i].Label, prev, pod.Points[i-1].Label))
+			}
 		}
-	}
+		// Every forwarded packet walks the rules, not only the SYN: the
+		// node CPU one Gbit costs on pod-pod-cross rises from none to the
+		// most. The lab's nodes share the host's CPU counters, so another
+		// load on the machine counts too: a soft claim.
+		lo, hi := pod.Points[0], pod.Points[len(pod.Points)-1]
+		for _, side := range []struct {
+			name   string
+			lo, hi *float64
+		}{{"sender", lo.SenderCPUPerGbit, hi.SenderCPUPerGbit}, {"receiver", lo.ReceiverCPUPerGbit, hi.ReceiverCPUPerGbit}} {
+			switch {
+			case side.lo == nil || side.hi == nil:
+				hard = append(hard, fmt.Sprintf("pod-pod-cross: no %s node CPU per Gbit at %s or %s rules", side.name, lo.Label, hi.Label))
+			case *side.hi <= *side.lo:
+				soft = append(soft, fmt.Sprintf("pod-pod-cross %s node CPU per Gbit %.3f s at %s rules, not above %.3f s at %s", side.name, *side.hi, hi.Label, *side.lo, lo.Label))
+			default:
+				t.Logf("pod-pod-cross %s node CPU per Gbit: %.3f s at %s rules, %.3f s at %s", side.name, *side.lo, lo.Label, *side.hi, hi.Label)
+			}
+		}
+		first := *node.Points[0].RTTUs
+		for _, p := range node.Points[1:] {
+			if d := *p.RTTUs - first; d > 100 || d < -100 {
+				soft = append(soft, fmt.Sprintf("node-node RTT moved %+.0f µs at %s rules: it is never forwarded, want it unchanged (±100 µs)", d, p.Label))
+			}
+		}
+		return hard, soft
+	})
 }
 
 // TestLabSweepStreams: on a link shaped to 1 Gbit/s, a --streams 1,2,4,8
