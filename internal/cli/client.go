@@ -35,6 +35,7 @@ type clientOptions struct {
 	congestion      string
 	noDelay         bool
 	zeroCopy        bool
+	discard         bool
 	udp64           bool
 	omit            int
 	ipv4, ipv6      bool
@@ -88,6 +89,7 @@ parse "iperf3 -J" parse ours.`,
 	f.BoolVarP(&o.noDelay, "no-delay", "N", false, "set TCP_NODELAY")
 	f.BoolVar(&o.udp64, "udp-counters-64bit", false, "64-bit UDP sequence numbers")
 	f.BoolVarP(&o.zeroCopy, "zerocopy", "Z", false, "send TCP with sendfile(2) (on loopback it costs more CPU, see docs/performance.md)")
+	f.BoolVar(&o.discard, "discard", false, "TCP receivers drop the bytes in the kernel, unread (MSG_TRUNC): the network without the copy every application pays (a cnibench peer only; see docs/performance.md)")
 	f.IntVarP(&o.omit, "omit", "O", 0, "seconds of warm-up to leave out of the results")
 	f.BoolVarP(&o.ipv4, "version4", "4", false, "IPv4 only")
 	f.BoolVarP(&o.ipv6, "version6", "6", false, "IPv6 only")
@@ -109,7 +111,7 @@ parse "iperf3 -J" parse ours.`,
 func (o clientOptions) spec() (engine.Spec, error) {
 	sp := engine.Spec{
 		Duration: time.Duration(o.duration) * time.Second, Streams: o.parallel, Reverse: o.reverse, Bidir: o.bidir,
-		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, UDPCounters64: o.udp64, Omit: time.Duration(o.omit) * time.Second,
+		MSS: o.mss, Congestion: o.congestion, NoDelay: o.noDelay, ZeroCopy: o.zeroCopy, Discard: o.discard, UDPCounters64: o.udp64, Omit: time.Duration(o.omit) * time.Second,
 		Title: o.title, GetServerOutput: o.getServerOutput, ConnectTimeout: time.Duration(o.connectTimeout) * time.Millisecond,
 		Interval: seconds(o.interval), RTTProbes: o.rtt,
 	}

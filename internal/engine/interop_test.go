@@ -28,6 +28,10 @@ var interopCases = []interopCase{
 	{name: "tcp", args: []string{"-t", "1"}, spec: Spec{Duration: time.Second}},
 	{name: "tcp-P4", args: []string{"-t", "1", "-P", "4"}, spec: Spec{Duration: time.Second, Streams: 4}},
 	{name: "tcp-R", args: []string{"-t", "1", "-R"}, spec: Spec{Duration: time.Second, Reverse: true}},
+	// cnibench's own discard key: a stock server ignores it (and sends as
+	// asked when our client receives, dropping the bytes unread); a stock
+	// client never sends it.
+	{name: "tcp-R-discard", args: []string{"-t", "1", "-R"}, spec: Spec{Duration: time.Second, Reverse: true, Discard: true}},
 	{name: "tcp-bidir", args: []string{"-t", "1", "--bidir"}, spec: Spec{Duration: time.Second, Bidir: true}},
 	// -w 2M gives a stock iperf3 receiver the buffer ours takes by itself,
 	// so a busy 2-core CI machine does not turn scheduling delay into loss.

@@ -5,13 +5,15 @@ import "sync/atomic"
 // Mode names say how one side moved its bytes when that differs from a
 // plain read or write per block or datagram. Every result records the
 // modes its side used (Result.Modes), so a report never compares, say, a
-// zero-copy sender with a copying one without saying so. None changes what
-// an application would receive; sendfile skips the sender's copy.
+// zero-copy sender with a copying one without saying so. Only tcp-discard
+// changes what an application would receive (nothing: the kernel drops
+// the bytes); sendfile skips the sender's copy.
 const (
 	ModeTCPRcvLowat = "tcp-rcvlowat" // TCP reader woken per batch (rcvlowat.go)
 	ModeUDPGSO      = "udp-gso"      // UDP written in segmented batches (udpgso.go)
 	ModeUDPGRO      = "udp-gro"      // UDP read in coalesced batches (udpgro.go)
 	ModeSendfile    = "sendfile"     // TCP sent with sendfile(2), -Z
+	ModeTCPDiscard  = "tcp-discard"  // TCP received without the copy to the program, --discard (discard.go)
 )
 
 // mode is one of the names above as a bit of a modeSet.
@@ -22,12 +24,13 @@ const (
 	modeUDPGSO
 	modeUDPGRO
 	modeSendfile
+	modeTCPDiscard
 )
 
 var modeNames = []struct {
 	bit  mode
 	name string
-}{{modeTCPRcvLowat, ModeTCPRcvLowat}, {modeUDPGSO, ModeUDPGSO}, {modeUDPGRO, ModeUDPGRO}, {modeSendfile, ModeSendfile}}
+}{{modeTCPRcvLowat, ModeTCPRcvLowat}, {modeUDPGSO, ModeUDPGSO}, {modeUDPGRO, ModeUDPGRO}, {modeSendfile, ModeSendfile}, {modeTCPDiscard, ModeTCPDiscard}}
 
 // modeSet is the modes a test's streams used. use is called from the hot
 // loops (per read, per batch): once a bit is set it costs one plain load.

@@ -27,6 +27,7 @@ func toParams(s Spec) iperf3.Params {
 	p.Title, p.Congestion = s.Title, s.Congestion
 	p.GetServerOutput = s.GetServerOutput
 	p.ZeroCopy = s.ZeroCopy
+	p.Discard = s.Discard
 	p.UDPCounters64 = s.UDPCounters64
 	p.ClientVersion = "cnibench " + version.Get().Version
 	return p
@@ -83,7 +84,7 @@ func fromParams(p iperf3.Params, lim Limits) (Spec, *ServerError, error) {
 		Streams: p.Parallel, Reverse: p.Reverse, Bidir: p.Bidirectional, Rate: p.Bandwidth,
 		Length: p.Len, Window: p.Window, MSS: p.MSS, Congestion: p.Congestion, NoDelay: p.NoDelay,
 		Omit: time.Duration(p.Omit) * time.Second, Title: p.Title, GetServerOutput: p.GetServerOutput,
-		ZeroCopy: p.ZeroCopy, UDPCounters64: p.UDPCounters64,
+		ZeroCopy: p.ZeroCopy, UDPCounters64: p.UDPCounters64, Discard: p.Discard && proto == TCP,
 	}
 	norm, err := s.Normalize()
 	if err != nil {

@@ -58,6 +58,11 @@ type Spec struct {
 	Congestion      string        `json:"congestion,omitempty"`
 	NoDelay         bool          `json:"no_delay,omitempty"`
 	ZeroCopy        bool          `json:"zero_copy,omitempty"`       // -Z: TCP senders use sendfile(2)
+	// Discard: TCP receivers drop the bytes in the kernel (recv with
+	// MSG_TRUNC) instead of copying them to the program, so the figure is
+	// the network's without the copy every application pays; a stock
+	// iperf3 peer ignores it (discard.go).
+	Discard         bool          `json:"discard,omitempty"`
 	UDPCounters64   bool          `json:"udp_counters_64,omitempty"` // --udp-counters-64bit: 64-bit UDP sequence numbers
 	Omit            time.Duration `json:"omit,omitempty"`            // -O: warm-up discarded from results
 	Interval        time.Duration `json:"interval,omitempty"`        // -i: reporting interval; 0 = DefaultInterval, <0 = none
@@ -111,6 +116,9 @@ func (s Spec) Normalize() (Spec, error) {
 			return s, fmt.Errorf("length %d out of range: use 1..%d bytes for TCP", s.Length, MaxTCPLength)
 		}
 	case UDP:
+		if s.Discard {
+			return s, fmt.Errorf("discard is for TCP only (a UDP receiver must read each datagram's sequence number): drop it for UDP tests")
+		}
 		// Length 0 stays 0: the client then uses the control connection's
 		// MSS, as iperf3 does (1448 on Ethernet, 32768 on loopback).
 		if s.Length != 0 && s.Length < MinUDPLength || s.Length > MaxUDPLength {

@@ -33,6 +33,7 @@ type stream struct {
 	length     int
 	rate       uint64 // bits/s, 0 = unlimited
 	zeroCopy   bool   // send TCP with sendfile(2), like iperf3 -Z
+	discard    bool   // receive TCP without the copy (Spec.Discard)
 	counters64 bool
 
 	bytes   atomic.Uint64 // moved since data started
@@ -45,7 +46,7 @@ type stream struct {
 }
 
 func newStream(id int, sender bool, spec Spec, conn net.Conn) *stream {
-	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy, counters64: spec.UDPCounters64}
+	s := &stream{id: id, sender: sender, udp: spec.Protocol == UDP, conn: conn, length: spec.Length, rate: spec.Rate, zeroCopy: spec.ZeroCopy, discard: spec.Discard, counters64: spec.UDPCounters64}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		s.tcp = tc
 		if !sender {
@@ -108,8 +109,17 @@ func (s *stream) sendTCP(t *testRun) error {
 
 func (s *stream) recvTCP(t *testRun) error {
 	buf := make([]byte, max(recvBufSize, s.length))
+	read := s.conn.Read
+	if s.discard && s.tcp != nil {
+		d, err := newDiscardReader(s.tcp)
+		if err != nil {
+			return t.streamErr(s, err)
+		}
+		read, buf = d.Read, nil
+		t.modes.use(modeTCPDiscard)
+	}
 	for {
-		n, err := s.conn.Read(buf)
+		n, err := read(buf)
 		if !t.draining.Load() && s.lw.observe(n) {
 			t.modes.use(modeTCPRcvLowat)
 		}

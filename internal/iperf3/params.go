@@ -39,11 +39,16 @@ type Params struct {
 	UDPCounters64    bool   // 64-bit UDP sequence numbers
 	RepeatingPayload bool   // payload "0123456789…" instead of random
 	ZeroCopy         bool   // sender uses sendfile()
+	Discard          bool   // cnibench's own key (DiscardKey): TCP receivers drop the bytes unread
 	DontFragment     bool   // IPv4 DF bit on UDP
 	ClientVersion    string // informational, e.g. "3.12"
 }
 
 // Defaults a 3.12 server applies for missing keys (§4).
+// DiscardKey is cnibench's own parameter (Params.Discard): a 3.12 server
+// ignores keys it does not know, so a stock peer runs the test as usual.
+const DiscardKey = "cnibench_discard"
+
 const (
 	DefaultTime        = 10
 	DefaultParallel    = 1
@@ -122,6 +127,7 @@ func (p Params) MarshalJSON() ([]byte, error) {
 	w.one("udp_counters_64bit", p.UDPCounters64)
 	w.one("repeating_payload", p.RepeatingPayload)
 	w.one("zerocopy", p.ZeroCopy)
+	w.one(DiscardKey, p.Discard)
 	w.one("dont_fragment", p.DontFragment)
 	w.str("client_version", p.ClientVersion)
 	return w.close(), nil
@@ -222,6 +228,7 @@ func (p *Params) UnmarshalJSON(data []byte) error {
 	q.UDPCounters64 = flag("udp_counters_64bit")
 	q.RepeatingPayload = flag("repeating_payload")
 	q.ZeroCopy = flag("zerocopy")
+	q.Discard = flag(DiscardKey)
 	q.DontFragment = flag("dont_fragment")
 	strKey("client_version", &q.ClientVersion)
 	if len(errs) > 0 {

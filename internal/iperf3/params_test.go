@@ -17,13 +17,13 @@ var (
 		Reverse: true, Bidirectional: true, Window: 1 << 20, Len: 1000, Bandwidth: 1e9, FQRate: 2e9,
 		PacingTimer: 500, Burst: 10, TOS: 0x10, FlowLabel: 7, Title: "t<\"x\">", ExtraData: "e",
 		Congestion: "cubic", CongestionUsed: "bbr", GetServerOutput: true, UDPCounters64: true,
-		RepeatingPayload: true, ZeroCopy: true, DontFragment: true, ClientVersion: "cnibench",
+		RepeatingPayload: true, ZeroCopy: true, Discard: true, DontFragment: true, ClientVersion: "cnibench",
 	}
 	fullParamsJSON = `{"tcp":true,"omit":1,"time":3,"num":4,"blockcount":5,"MSS":1400,"nodelay":true,"parallel":2,` +
 		`"reverse":true,"bidirectional":true,"window":1048576,"len":1000,"bandwidth":1000000000,"fqrate":2000000000,` +
 		`"pacing_timer":500,"burst":10,"TOS":16,"flowlabel":7,"title":"t\u003c\"x\"\u003e","extra_data":"e",` +
 		`"congestion":"cubic","congestion_used":"bbr","get_server_output":1,"udp_counters_64bit":1,` +
-		`"repeating_payload":1,"zerocopy":1,"dont_fragment":1,"client_version":"cnibench"}`
+		`"repeating_payload":1,"zerocopy":1,"cnibench_discard":1,"dont_fragment":1,"client_version":"cnibench"}`
 )
 
 func TestParamsMarshal(t *testing.T) {

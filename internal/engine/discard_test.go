@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestDiscard: with Spec.Discard the receiving side, client or server,
+// drops TCP bytes unread (mode tcp-discard) and still counts every byte of
+// a bounded test; a UDP test refuses it, naming the fix.
+func TestDiscard(t *testing.T) {
+	var mu sync.Mutex
+	var last *ServerTest
+	addr := startServer(t, &Server{OnTest: func(st *ServerTest) { mu.Lock(); last = st; mu.Unlock() }})
+	for _, tc := range []struct {
+		name        string
+		spec        Spec
+		client, srv bool // whose modes must name tcp-discard
+		exact       uint64
+	}{
+		{"client sends", Spec{Bytes: 64 << 20, Discard: true}, false, true, 64 << 20},
+		{"client receives", Spec{Bytes: 64 << 20, Reverse: true, Discard: true}, true, false, 64 << 20},
+		{"both receive", Spec{Duration: time.Second, Bidir: true, Discard: true}, true, true, 0},
+		{"timed, two streams", Spec{Duration: time.Second, Streams: 2, Discard: true}, false, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			last = nil
+			mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res, err := (&Client{}).Run(ctx, addr, tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent, got := res.SumSent.Bytes, res.SumReceived.Bytes; tc.exact > 0 && (sent != tc.exact || got != tc.exact) || got == 0 || got > sent {
+				t.Errorf("sent %d bytes, received %d (want %d both when bounded)", sent, got, tc.exact)
+			}
+			if has := slices.Contains(res.Modes, ModeTCPDiscard); has != tc.client {
+				t.Errorf("client modes %v: tcp-discard %v, want %v", res.Modes, has, tc.client)
+			}
+			var st *ServerTest
+			for range 100 { // the server reports just after the client's test ends
+				mu.Lock()
+				st = last
+				mu.Unlock()
+				if st != nil {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if st == nil || st.Result == nil {
+				t.Fatalf("the server reported no test: %+v", st)
+			}
+			if has := slices.Contains(st.Result.Modes, ModeTCPDiscard); has != tc.srv {
+				t.Errorf("server modes %v: tcp-discard %v, want %v", st.Result.Modes, has, tc.srv)
+			}
+		})
+	}
+	if _, err := (Spec{Protocol: UDP, Discard: true}).Normalize(); err == nil || !strings.Contains(err.Error(), "drop it for UDP") {
+		t.Errorf("UDP with discard: %v, want an error naming the fix", err)
+	}
+}
