@@ -44,20 +44,20 @@ const (
 // Spec is what one test measures. The zero value of every field means
 // "the default" (iperf3's, except DefaultTCPLength); Normalize fills them in.
 type Spec struct {
-	Protocol        Protocol      `json:"protocol"`
-	Duration        time.Duration `json:"duration"`          // measured time after Omit; ignored when Bytes or Blocks > 0
-	Bytes           int64         `json:"bytes,omitempty"`   // -n: stop after this many bytes (all streams)
-	Blocks          int64         `json:"blocks,omitempty"`  // -k: stop after this many blocks/datagrams
-	Streams         int           `json:"streams"`           // -P, per direction
-	Reverse         bool          `json:"reverse,omitempty"` // -R: server sends
-	Bidir           bool          `json:"bidir,omitempty"`   // --bidir: both send
-	Rate            uint64        `json:"rate,omitempty"`    // -b: bits/s per stream, 0 = unlimited (UDP: DefaultUDPRate)
-	Length          int           `json:"length"`            // -l: block (TCP) or datagram (UDP) size in bytes; UDP 0 = path MSS
-	Window          int           `json:"window,omitempty"`  // -w: SO_SNDBUF/SO_RCVBUF; 0 leaves kernel autotuning on
-	MSS             int           `json:"mss,omitempty"`     // -M: TCP_MAXSEG
-	Congestion      string        `json:"congestion,omitempty"`
-	NoDelay         bool          `json:"no_delay,omitempty"`
-	ZeroCopy        bool          `json:"zero_copy,omitempty"`       // -Z: TCP senders use sendfile(2)
+	Protocol   Protocol      `json:"protocol"`
+	Duration   time.Duration `json:"duration"`          // measured time after Omit; ignored when Bytes or Blocks > 0
+	Bytes      int64         `json:"bytes,omitempty"`   // -n: stop after this many bytes (all streams)
+	Blocks     int64         `json:"blocks,omitempty"`  // -k: stop after this many blocks/datagrams
+	Streams    int           `json:"streams"`           // -P, per direction
+	Reverse    bool          `json:"reverse,omitempty"` // -R: server sends
+	Bidir      bool          `json:"bidir,omitempty"`   // --bidir: both send
+	Rate       uint64        `json:"rate,omitempty"`    // -b: bits/s per stream, 0 = unlimited (UDP: DefaultUDPRate)
+	Length     int           `json:"length"`            // -l: block (TCP) or datagram (UDP) size in bytes; UDP 0 = path MSS
+	Window     int           `json:"window,omitempty"`  // -w: SO_SNDBUF/SO_RCVBUF; 0 leaves kernel autotuning on
+	MSS        int           `json:"mss,omitempty"`     // -M: TCP_MAXSEG
+	Congestion string        `json:"congestion,omitempty"`
+	NoDelay    bool          `json:"no_delay,omitempty"`
+	ZeroCopy   bool          `json:"zero_copy,omitempty"` // -Z: TCP senders use sendfile(2)
 	// Discard: TCP receivers drop the bytes in the kernel (recv with
 	// MSG_TRUNC) instead of copying them to the program, so the figure is
 	// the network's without the copy every application pays; a stock
