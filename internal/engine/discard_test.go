@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -13,9 +12,8 @@ import (
 // drops TCP bytes unread (mode tcp-discard) and still counts every byte of
 // a bounded test; a UDP test refuses it, naming the fix.
 func TestDiscard(t *testing.T) {
-	var mu sync.Mutex
-	var last *ServerTest
-	addr := startServer(t, &Server{OnTest: func(st *ServerTest) { mu.Lock(); last = st; mu.Unlock() }})
+	var last lastTest
+	addr := startServer(t, &Server{OnTest: last.record})
 	for _, tc := range []struct {
 		name        string
 		spec        Spec
@@ -28,9 +26,7 @@ func TestDiscard(t *testing.T) {
 		{"timed, two streams", Spec{Duration: time.Second, Streams: 2, Discard: true}, false, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mu.Lock()
-			last = nil
-			mu.Unlock()
+			last.record(nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			res, err := (&Client{}).Run(ctx, addr, tc.spec)
@@ -43,16 +39,7 @@ func TestDiscard(t *testing.T) {
 			if has := slices.Contains(res.Modes, ModeTCPDiscard); has != tc.client {
 				t.Errorf("client modes %v: tcp-discard %v, want %v", res.Modes, has, tc.client)
 			}
-			var st *ServerTest
-			for range 100 { // the server reports just after the client's test ends
-				mu.Lock()
-				st = last
-				mu.Unlock()
-				if st != nil {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			st := last.wait()
 			if st == nil || st.Result == nil {
 				t.Fatalf("the server reported no test: %+v", st)
 			}

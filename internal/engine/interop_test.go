@@ -56,16 +56,13 @@ func freePort(t *testing.T) int {
 // checks both sides agree on what was measured.
 func TestInteropIperf3Client(t *testing.T) {
 	bin := testenv.MustHaveIperf3(t)
-	var mu sync.Mutex
-	var last *ServerTest
-	srv := &Server{JSONOutput: true, OnTest: func(st *ServerTest) { mu.Lock(); last = st; mu.Unlock() }}
+	var last lastTest
+	srv := &Server{JSONOutput: true, OnTest: last.record}
 	addr := startServer(t, srv)
 	_, port, _ := net.SplitHostPort(addr)
 	for _, tc := range interopCases {
 		t.Run(tc.name, func(t *testing.T) {
-			mu.Lock()
-			last = nil
-			mu.Unlock()
+			last.record(nil)
 			args := append([]string{"-c", "127.0.0.1", "-p", port, "-J"}, tc.args...)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -74,16 +71,7 @@ func TestInteropIperf3Client(t *testing.T) {
 			if err != nil || perr != nil || rep.Error != "" {
 				t.Fatalf("iperf3 %v: err=%v parse=%v report error=%q\n%s", args, err, perr, reportError(rep), out)
 			}
-			var st *ServerTest
-			for range 100 { // the server reports just after the client exits
-				mu.Lock()
-				st = last
-				mu.Unlock()
-				if st != nil {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			st := last.wait()
 			if st == nil || st.Err != nil || st.Result == nil {
 				t.Fatalf("server saw no successful test: %+v", st)
 			}
@@ -210,4 +198,32 @@ func checkAgreement(t *testing.T, tc interopCase, rep *iperf3.Report, ours *Resu
 	if strings.Contains(rep.Error, "busy") {
 		t.Error(rep.Error)
 	}
+}
+
+// lastTest keeps the server's latest test (Server.OnTest) for a test to
+// wait on.
+type lastTest struct {
+	mu sync.Mutex
+	st *ServerTest
+}
+
+func (l *lastTest) record(st *ServerTest) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.st = st
+}
+
+// wait returns the server's test, which it reports just after the client's
+// test ends; nil when none came within 2 s.
+func (l *lastTest) wait() *ServerTest {
+	for range 100 {
+		l.mu.Lock()
+		st := l.st
+		l.mu.Unlock()
+		if st != nil {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
