@@ -104,7 +104,7 @@ func (r *runner) runUDPMax(ctx context.Context, c cluster.Cluster, s *setup, var
 			if ctx.Err() != nil {
 				return interrupted(ctx)
 			}
-			name := fmt.Sprintf("udp-max %s %d B", sc.Name, size)
+			name := fmt.Sprintf("udp-max %s %s", sc.Name, udpMaxSizesText([]int{size}))
 			err := r.retrying(ctx, c, variant, name, b, false, func(ctx context.Context, b bound, retry int) (tried, error) {
 				start := r.now()
 				m := r.searchUDPMax(ctx, c, b, path, size)

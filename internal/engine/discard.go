@@ -35,6 +35,9 @@ func (d *discardReader) Read(_ []byte) (int, error) {
 	var rerr error
 	err := d.rc.Read(func(fd uintptr) bool {
 		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, 0, discardChunk, unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		for e == unix.EINTR {
+			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, 0, discardChunk, unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		}
 		if e == unix.EAGAIN {
 			return false // wait in the netpoller
 		}
