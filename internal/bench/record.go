@@ -67,7 +67,7 @@ func recordSpec(s engine.Spec) runrecord.Spec {
 		Protocol: stats.Protocol(s.Protocol), Duration: s.Duration, Bytes: s.Bytes, Blocks: s.Blocks,
 		Streams: s.Streams, Reverse: s.Reverse, Bidir: s.Bidir, Rate: s.Rate, Length: s.Length,
 		Window: s.Window, MSS: s.MSS, Congestion: s.Congestion, NoDelay: s.NoDelay, ZeroCopy: s.ZeroCopy,
-		UDPCounters64: s.UDPCounters64, Omit: s.Omit, Interval: s.Interval, Family: int(s.Family),
+		Discard: s.Discard, UDPCounters64: s.UDPCounters64, Omit: s.Omit, Interval: s.Interval, Family: int(s.Family),
 		Title: s.Title, GetServerOutput: s.GetServerOutput, ConnectTimeout: s.ConnectTimeout, RTTProbes: s.RTTProbes,
 	}
 }

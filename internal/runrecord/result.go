@@ -64,6 +64,7 @@ type Spec struct {
 	Congestion      string         `json:"congestion,omitempty"`
 	NoDelay         bool           `json:"no_delay,omitempty"`
 	ZeroCopy        bool           `json:"zero_copy,omitempty"`
+	Discard         bool           `json:"discard,omitempty"` // TCP received without the copy (mode tcp-discard)
 	UDPCounters64   bool           `json:"udp_counters_64,omitempty"`
 	Omit            time.Duration  `json:"omit,omitempty"`
 	Interval        time.Duration  `json:"interval,omitempty"`
