@@ -17,7 +17,7 @@ import (
 // 1400/1442, within 2%, in at most 12 trials, and the path (not the
 // sender) is the limit: the engine's UDP sender writes segmented batches
 // (UDP_SEGMENT), so it offers more than the link carries. It pauses after
-// a lossy trial as cnibench's searches do: in CI (4 Dec 2026), a trial
+// a lossy trial as cnibench's searches do: in CI (5 Dec 2026), a trial
 // right after one that overran the receiver lost 3% at 938 Mbit/s, the
 // 4 MiB socket's leftovers (33 ms at 1 Gbit/s), and the search settled
 // 3.9% short. 500 Mbit/s, not 1 Gbit/s: there this 2-core machine's
