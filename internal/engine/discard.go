@@ -34,7 +34,7 @@ func (d *discardReader) Read(_ []byte) (int, error) {
 	var n int
 	var rerr error
 	err := d.rc.Read(func(fd uintptr) bool {
-		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, 0, discardChunk, unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		r, _, e := uintptr(0), uintptr(0), unix.EINTR
 		for e == unix.EINTR {
 			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, 0, discardChunk, unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
 		}

@@ -108,15 +108,17 @@ func (s *stream) sendTCP(t *testRun) error {
 }
 
 func (s *stream) recvTCP(t *testRun) error {
-	buf := make([]byte, max(recvBufSize, s.length))
+	var buf []byte // a discarding reader writes none
 	read := s.conn.Read
 	if s.discard && s.tcp != nil {
 		d, err := newDiscardReader(s.tcp)
 		if err != nil {
 			return t.streamErr(s, err)
 		}
-		read, buf = d.Read, nil
+		read = d.Read
 		t.modes.use(modeTCPDiscard)
+	} else {
+		buf = make([]byte, max(recvBufSize, s.length))
 	}
 	for {
 		n, err := read(buf)
