@@ -72,6 +72,11 @@ type Plan struct {
 	UDPRate   uint64            // target bits/s per stream of UDP tests; 0 = DefaultUDPRate
 	MsgSize   int               // bytes per write (TCP) or datagram (UDP); 0 = engine default
 	MSS       int               // TCP_MAXSEG of TCP tests' client sockets; 0 = the path's
+	// Discard: TCP throughput tests' receivers drop the bytes in the
+	// kernel, unread (engine.Spec.Discard): the network without the copy
+	// applications pay, named in every report. UDP and latency tests
+	// read as always.
+	Discard bool
 	// Knobs are each variant's own message size or MSS, by label (a sweep
 	// of them: SweepVariants); RunVariants sets them from its variants.
 	Knobs     map[string]Knobs
@@ -217,6 +222,9 @@ func (p Plan) Validate() error {
 		bad("%d RTT probes: use at most %d, or 0 for none", p.RTTProbes, MaxRTTProbes)
 	}
 	errs = append(errs, validateKnobs(p.MsgSize, p.MSS, protos[engine.TCP], protos[engine.UDP])...)
+	if p.Discard && (!protos[engine.TCP] || !p.throughput()) {
+		bad("discard drops what TCP throughput tests receive, and this plan has none: drop --discard, or add --protocol tcp and --tests throughput")
+	}
 	for _, v := range p.Variants {
 		if k, ok := p.Knobs[v]; ok {
 			for _, err := range validateKnobs(k.MsgSize, k.MSS, protos[engine.TCP], protos[engine.UDP]) {
@@ -402,7 +410,7 @@ func (p Plan) Spec(g Group) engine.Spec {
 	if g.Protocol == engine.UDP {
 		sp.Rate = p.UDPRate
 	} else {
-		sp.MSS = p.MSS
+		sp.MSS, sp.Discard = p.MSS, p.Discard
 	}
 	return p.Knobs[g.Variant].spec(sp)
 }
@@ -430,7 +438,7 @@ func (p Plan) Record() runrecord.Plan {
 		Scenarios: names, Baselines: baselines, Protocols: recordProtocols(p.Protocols), Streams: slices.Clone(p.Streams),
 		Duration: runrecord.Duration(p.Duration), Omit: runrecord.Duration(p.Omit), Repeats: p.Repeats,
 		MsgSize: p.MsgSize, Nodes: slices.Clone(p.Nodes), Order: string(p.Order), RTTProbes: max(p.RTTProbes, 0),
-		MSS: p.MSS, KneeDrop: p.KneeDrop,
+		MSS: p.MSS, KneeDrop: p.KneeDrop, Discard: p.Discard,
 	}
 	if p.Order != Sequential {
 		rp.Seed = p.Seed

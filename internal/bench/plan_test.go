@@ -112,6 +112,9 @@ func TestPlanValidate(t *testing.T) {
 		{"udp message", func(p *Plan) { p.Protocols, p.MsgSize = []engine.Protocol{"udp"}, 8 }, []string{"UDP datagrams carry 16..65507 bytes"}},
 		{"order", func(p *Plan) { p.Order = "random" }, []string{`order "random": use interleaved or sequential`}},
 		{"all at once", func(p *Plan) { p.Repeats, p.Order = -1, "x" }, []string{"repeats -1", `order "x"`}},
+		{"discard with tcp and udp", func(p *Plan) { p.Discard, p.Protocols = true, []engine.Protocol{"tcp", "udp"} }, nil},
+		{"discard without tcp", func(p *Plan) { p.Discard, p.Protocols = true, []engine.Protocol{"udp"} }, []string{"discard drops what TCP throughput tests receive", "drop --discard"}},
+		{"discard without throughput", func(p *Plan) { p.Discard, p.Kinds = true, []string{RR} }, []string{"discard drops what TCP throughput tests receive"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := ok
@@ -341,6 +344,15 @@ func TestSpec(t *testing.T) {
 	}
 	if udp.Rate != DefaultUDPRate {
 		t.Errorf("udp rate %d", udp.Rate)
+	}
+	if tcp.Discard || udp.Discard {
+		t.Errorf("discard without --discard: tcp %v, udp %v", tcp.Discard, udp.Discard)
+	}
+	d := p
+	d.Discard = true
+	if !d.Spec(Group{Protocol: engine.TCP, Streams: 1}).Discard || d.Spec(Group{Protocol: engine.UDP, Streams: 1}).Discard || !d.Record().Discard {
+		t.Errorf("--discard: tcp %+v, udp %+v, record %v, want TCP alone to discard, and the record to say so",
+			d.Spec(Group{Protocol: engine.TCP, Streams: 1}), d.Spec(Group{Protocol: engine.UDP, Streams: 1}), d.Record().Discard)
 	}
 	if tcp.Interval != 750*time.Millisecond || interval(10*time.Second) != time.Second || interval(time.Second) != 250*time.Millisecond {
 		t.Errorf("intervals %v %v %v", tcp.Interval, interval(10*time.Second), interval(time.Second))

@@ -25,7 +25,7 @@ func recordResult(res *engine.Result) *runrecord.Result {
 		SumSent: runrecord.Totals(res.SumSent), SumReceived: runrecord.Totals(res.SumReceived),
 		SumSentReverse: recordTotals(res.SumSentReverse), SumReceivedReverse: recordTotals(res.SumReceivedReverse),
 		CPU: runrecord.CPU(res.CPU), SenderCongestion: res.SenderCongestion, ReceiverCongestion: res.ReceiverCongestion,
-		MSS: res.MSS, Modes: res.Modes, ServerOutputJSON: res.ServerOutputJSON, ServerOutputText: res.ServerOutputText,
+		MSS: res.MSS, Modes: res.Modes, PeerModes: res.PeerModes, ServerOutputJSON: res.ServerOutputJSON, ServerOutputText: res.ServerOutputText,
 	}
 	if res.Connected != nil {
 		r.Connected = make([]runrecord.Connection, len(res.Connected))

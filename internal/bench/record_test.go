@@ -9,6 +9,7 @@ import (
 
 	"github.com/cnibench/cnibench/internal/cluster"
 	"github.com/cnibench/cnibench/internal/engine"
+	"github.com/cnibench/cnibench/internal/runrecord"
 )
 
 // fill sets every field reachable from v to a non-zero value (slices get
@@ -98,4 +99,7 @@ func TestRecordMapsEveryField(t *testing.T) {
 	sameJSON(t, "cluster.Info", info, recordCluster(info))
 	sameJSON(t, "protocols", []engine.Protocol{engine.TCP, engine.UDP}, recordProtocols([]engine.Protocol{engine.TCP, engine.UDP}))
 	sameJSON(t, "no protocols", []engine.Protocol(nil), recordProtocols(nil))
+	if runrecord.ModeTCPDiscard != engine.ModeTCPDiscard {
+		t.Errorf("the record names discarding %q, the engine %q", runrecord.ModeTCPDiscard, engine.ModeTCPDiscard)
+	}
 }

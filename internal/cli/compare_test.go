@@ -20,6 +20,7 @@ func TestCompareCommand(t *testing.T) {
 	few2 := writeRun(t, dir, "few2.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Repeats: 2, Seed: 3})
 	rerun2 := writeRun(t, dir, "rerun2.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 5})
 	vxlan2 := writeRun(t, dir, "vxlan2.json", runrecordtest.Options{Variants: []string{"datapath=vxlan"}, Seed: 6})
+	discard := writeRun(t, dir, "discard.json", runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3, Discard: true})
 	tests := []struct {
 		name     string
 		args     []string
@@ -39,6 +40,9 @@ func TestCompareCommand(t *testing.T) {
 		{"nothing in common cannot pass", []string{podNode, cross, "--fail-on-regression", "5"}, "not in the old run", "cannot decide:\n  pod-node tcp ×1: not in the new runs", exitCannotJudge},
 		{"too few samples cannot pass", []string{few, few2, "--fail-on-regression", "5"}, "", "too few samples for an interval (2 old, 2 new", exitCannotJudge},
 		{"too few samples without a gate", []string{few, few2}, "", "", 0},
+		{"--discard against a copying run cannot pass", []string{routed, discard, "--fail-on-regression", "5"}, "(old: none; new: tcp-discard, tcp-rcvlowat)",
+			"only the new run(s) discarded TCP bytes unread (--discard)", exitCannotJudge},
+		{"--discard against a copying run, ungated", []string{routed, discard}, "only the new run(s) discarded", "", 0},
 		{"markdown", []string{routed, vxlan, "-o", "markdown"}, "| scenario | variant |", "", 0},
 		{"json", []string{routed, vxlan, "-o", "json"}, `"schema_version": "cnibench.compare/v2"`, "", 0},
 		{"csv", []string{routed, vxlan, "-o", "csv"}, "scenario,protocol,streams,", "", 0},

@@ -42,6 +42,7 @@ type runOptions struct {
 	msgSize   *sweepValue
 	mss       *sweepValue
 	kneeDrop  string
+	discard   bool
 	rttProbes int
 	order     string
 	seed      uint64
@@ -81,7 +82,7 @@ func (o runOptions) plan() (bench.Plan, error) {
 	p := bench.Plan{
 		Scenarios: expandAll(o.scenarios), Duration: time.Duration(o.duration), Omit: time.Duration(o.omit),
 		Repeats: o.repeats, Nodes: o.nodes, Order: bench.Order(o.order), UDPRate: bench.DefaultUDPRate, Port: engine.DefaultPort,
-		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube",
+		Protocols: []engine.Protocol{}, Seed: o.seed, RealCluster: o.cluster == "kube", Discard: o.discard,
 	}
 	for p.Seed == 0 { // a fresh order per run, recorded in run.json (plan.seed) so --seed repeats it
 		p.Seed = rand.Uint64()
@@ -216,6 +217,7 @@ incomplete). docs/run.md explains the defaults and how to read the table.`,
 	f.Var(o.msgSize, "msg-size", "bytes per write (TCP) or datagram (UDP), K/M suffix (default: 1M for TCP, the path's MSS for UDP); a sweep: "+sweepSyntax)
 	f.StringVar(&o.kneeDrop, "knee-drop", "20%", "a sweep's knee: the first value whose median goodput falls this much below the previous (or first) value's, significantly")
 	f.Var(o.mss, "mss", "TCP tests' maximum segment size (TCP_MAXSEG, iperf3's -M) in bytes (default: the path's); a sweep: "+sweepSyntax)
+	f.BoolVar(&o.discard, "discard", false, "TCP throughput tests' receivers drop the bytes in the kernel, unread: the network without the copy every application pays; every report says so (docs/performance.md)")
 	f.StringSliceVar(&o.ipFamilies, "ip-family", []string{"4"}, ipFamilyHelp)
 	f.StringVar(&o.order, "order", string(bench.DefaultOrder), "interleaved (one repeat of every scenario per round) or sequential")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of the random order within each round (default: a new one per run, recorded in run.json)")

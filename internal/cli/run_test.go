@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,7 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--cluster", "kube", "--external-traffic-policy", "Nowhere"}, `--external-traffic-policy "Nowhere": use Cluster or Local`},
 		{[]string{"--ip-family", "5"}, `--ip-family "5": use 4, 6 or 4,6`},
 		{[]string{"--ip-family", "6,ipv6"}, "--ip-family lists IPv6 twice"},
+		{[]string{"--protocol", "udp", "--discard"}, "discard drops what TCP throughput tests receive, and this plan has none: drop --discard"},
 		{[]string{"extra"}, "unknown command"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -200,17 +202,19 @@ func fakeResult() *runrecord.Result {
 
 // TestRunOnTheLab runs a small plan on the real lab through the command:
 // the table on stdout, every format and run.json in --out-dir, progress
-// lines (stderr is not a terminal), exit status 0.
+// lines (stderr is not a terminal), exit status 0. It runs with --discard:
+// the lab's servers (the engine) drop what they receive, say so in their
+// results, and the table's header names it.
 func TestRunOnTheLab(t *testing.T) {
 	testenv.MustBeRoot(t)
 	dir := t.TempDir()
-	out, errOut, err := runCommand(t, newRunCommand, "--scenarios", "pod-pod-cross", "--repeats", "2", "--datapath", "vxlan", "--out-dir", dir)
+	out, errOut, err := runCommand(t, newRunCommand, "--scenarios", "pod-pod-cross", "--repeats", "2", "--datapath", "vxlan", "--out-dir", dir, "--discard")
 	// the default tests: throughput and rr, 4 of each
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	t.Logf("stdout:\n%s\nstderr:\n%s", out, errOut)
-	for _, w := range []string{"datapath=vxlan", "node-node", "pod-pod-cross", "baseline", "8 tests · complete", "LATENCY · datapath=vxlan"} {
+	for _, w := range []string{"datapath=vxlan", "node-node", "pod-pod-cross", "baseline", "8 tests · complete", "LATENCY · datapath=vxlan", "TCP receivers discarded the bytes unread (--discard)"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("table lacks %q", w)
 		}
@@ -231,6 +235,16 @@ func TestRunOnTheLab(t *testing.T) {
 	}
 	if got := fmt.Sprintf("%v %v %v", run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {
 		t.Errorf("the embedded plan has datapath, repeats, seed %s", got)
+	}
+	if !run.Plan.Discard || run.PlanFile["discard"] != true {
+		t.Errorf("plan discard %v, embedded plan %v", run.Plan.Discard, run.PlanFile["discard"])
+	}
+	for _, s := range run.Samples {
+		if s.Failed() {
+			t.Errorf("%s #%d failed: %s", s.Scenario, s.Repeat, s.Error)
+		} else if !slices.Contains(s.Result.PeerModes, runrecord.ModeTCPDiscard) || !s.Result.Spec.Discard {
+			t.Errorf("%s #%d: the server's modes %v (spec discard %v), want it to say it discarded", s.Scenario, s.Repeat, s.Result.PeerModes, s.Result.Spec.Discard)
+		}
 	}
 }
 

@@ -39,12 +39,18 @@ func TestDiscard(t *testing.T) {
 			if has := slices.Contains(res.Modes, ModeTCPDiscard); has != tc.client {
 				t.Errorf("client modes %v: tcp-discard %v, want %v", res.Modes, has, tc.client)
 			}
+			if has := slices.Contains(res.PeerModes, ModeTCPDiscard); has != tc.srv {
+				t.Errorf("the server's modes as the client got them %v: tcp-discard %v, want %v", res.PeerModes, has, tc.srv)
+			}
 			st := last.wait()
 			if st == nil || st.Result == nil {
 				t.Fatalf("the server reported no test: %+v", st)
 			}
 			if has := slices.Contains(st.Result.Modes, ModeTCPDiscard); has != tc.srv {
 				t.Errorf("server modes %v: tcp-discard %v, want %v", st.Result.Modes, has, tc.srv)
+			}
+			if !slices.Equal(st.Result.PeerModes, res.Modes) {
+				t.Errorf("the client's modes as the server got them %v, want %v", st.Result.PeerModes, res.Modes)
 			}
 		})
 	}

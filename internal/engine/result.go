@@ -32,8 +32,11 @@ type Result struct {
 	ReceiverCongestion string `json:"receiver_congestion,omitempty"`
 	MSS                int    `json:"mss,omitempty"` // control socket TCP_MAXSEG (tcp_mss_default)
 	// Modes is how this side moved its bytes beyond one plain read or
-	// write per block (modes.go); the peer's are not known here.
-	Modes []string `json:"modes,omitempty"`
+	// write per block (modes.go); PeerModes the other side's, as a
+	// cnibench peer sent them in its results (iperf3.ModesKey). A stock
+	// iperf3 peer sends none: nil then means unknown, not plain.
+	Modes     []string `json:"modes,omitempty"`
+	PeerModes []string `json:"peer_modes,omitempty"`
 
 	ServerOutputJSON json.RawMessage `json:"server_output_json,omitempty"`
 	ServerOutputText string          `json:"server_output_text,omitempty"`

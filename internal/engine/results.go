@@ -55,6 +55,7 @@ func (t *testRun) exchangeResults(congestion string) iperf3.Results {
 		CPUUtilTotal: t.cpuTotal, CPUUtilUser: t.cpuUser, CPUUtilSystem: t.cpuSys,
 		SenderHasRetransmits: t.senderHasRetransmits(),
 		CongestionUsed:       congestion,
+		Modes:                t.modes.names(),
 	}
 	el := t.elapsed()
 	for i, s := range t.streams {
@@ -77,6 +78,7 @@ func (t *testRun) result(peer *iperf3.Results) *Result {
 			byID[ps.ID] = ps
 		}
 		res.CPU.RemoteTotal, res.CPU.RemoteUser, res.CPU.RemoteSystem = peer.CPUUtilTotal, peer.CPUUtilUser, peer.CPUUtilSystem
+		res.PeerModes = peer.Modes
 	}
 	res.CPU.HostTotal, res.CPU.HostUser, res.CPU.HostSystem = t.cpuTotal, t.cpuUser, t.cpuSys
 	el := t.elapsed()

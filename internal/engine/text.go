@@ -123,6 +123,9 @@ func FormatSummary(r *Result, role Role) string {
 	if len(r.Modes) > 0 {
 		fmt.Fprintf(&b, "Local modes: %s\n", strings.Join(r.Modes, ", "))
 	}
+	if len(r.PeerModes) > 0 {
+		fmt.Fprintf(&b, "Peer modes: %s\n", strings.Join(r.PeerModes, ", "))
+	}
 	return b.String()
 }
 

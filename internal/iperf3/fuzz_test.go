@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -128,6 +129,9 @@ func FuzzResultsUnmarshal(f *testing.F) {
 		}
 		if len(r.Streams) != len(r2.Streams) {
 			t.Fatalf("streams: %d != %d", len(r.Streams), len(r2.Streams))
+		}
+		if len(r.Modes) > MaxModes || !slices.Equal(r.Modes, r2.Modes) {
+			t.Fatalf("modes: %q then %q", r.Modes, r2.Modes)
 		}
 		for i := range r.Streams {
 			a, b := r.Streams[i], r2.Streams[i]

@@ -44,11 +44,11 @@ type Params struct {
 	ClientVersion    string // informational, e.g. "3.12"
 }
 
-// Defaults a 3.12 server applies for missing keys (§4).
 // DiscardKey is cnibench's own parameter (Params.Discard): a 3.12 server
 // ignores keys it does not know, so a stock peer runs the test as usual.
 const DiscardKey = "cnibench_discard"
 
+// Defaults a 3.12 server applies for missing keys (§4).
 const (
 	DefaultTime        = 10
 	DefaultParallel    = 1

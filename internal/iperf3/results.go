@@ -18,7 +18,21 @@ type Results struct {
 	ServerOutputText     string          // server only; omitted when empty
 	ServerOutputJSON     json.RawMessage // server only; omitted when nil
 	Streams              []StreamResults
+	// Modes is cnibench's own key (ModesKey): how this side moved its
+	// bytes (engine's mode names). iperf3 ignores keys it does not know,
+	// and sends none, so a stock peer's Modes is nil: unknown, not plain.
+	Modes []string
 }
+
+// ModesKey carries Results.Modes. Decoding keeps at most MaxModes names
+// of at most MaxModeLen bytes, and ignores a value of another shape:
+// the peer's word on its own modes is information, never a reason to
+// fail a test.
+const (
+	ModesKey   = "cnibench_modes"
+	MaxModes   = 16
+	MaxModeLen = 32
+)
 
 // StreamResults is one local stream's totals in [Results].
 type StreamResults struct {
@@ -50,6 +64,7 @@ type resultsWire struct {
 	ServerOutputText     string          `json:"server_output_text,omitempty"`
 	ServerOutputJSON     json.RawMessage `json:"server_output_json,omitempty"`
 	Streams              []streamWire    `json:"streams"`
+	Modes                []string        `json:"cnibench_modes,omitempty"` // ModesKey
 }
 
 type streamWire struct {
@@ -78,6 +93,7 @@ func (r Results) MarshalJSON() ([]byte, error) {
 		ServerOutputText:     r.ServerOutputText,
 		ServerOutputJSON:     r.ServerOutputJSON,
 		Streams:              make([]streamWire, len(r.Streams)),
+		Modes:                r.Modes,
 	}
 	for i, s := range r.Streams {
 		if (s.OmittedErrors == nil) != (s.OmittedPackets == nil) {
@@ -112,6 +128,7 @@ type resultsIn struct {
 	ServerOutputText     *string         `json:"server_output_text"`
 	ServerOutputJSON     json.RawMessage `json:"server_output_json"`
 	Streams              *[]streamIn     `json:"streams"`
+	Modes                json.RawMessage `json:"cnibench_modes"`
 }
 
 type streamIn struct {
@@ -173,6 +190,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if len(in.ServerOutputJSON) > 0 && string(in.ServerOutputJSON) != "null" {
 		out.ServerOutputJSON = in.ServerOutputJSON
 	}
+	out.Modes = decodeModes(in.Modes)
 	for i, s := range *in.Streams {
 		need(s.ID != nil, "id")
 		need(s.Bytes != nil, "bytes")
@@ -211,4 +229,20 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	}
 	*r = out
 	return nil
+}
+
+// decodeModes reads ModesKey's value: a list of short names, or nil when
+// it is absent or of another shape (see ModesKey).
+func decodeModes(raw json.RawMessage) []string {
+	var names []string
+	if len(raw) == 0 || json.Unmarshal(raw, &names) != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range names {
+		if n != "" && len(n) <= MaxModeLen && len(out) < MaxModes {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,6 +89,7 @@ func TestResultsRoundTrip(t *testing.T) {
 			},
 		},
 		{ServerOutputText: "Accepted connection from ...\n[ ID] Interval\n", Streams: []StreamResults{{ID: 4}}},
+		{Streams: []StreamResults{{ID: 1}}, Modes: []string{"tcp-discard", "tcp-rcvlowat"}},
 	}
 	for i, in := range tests {
 		b, err := json.Marshal(in)
@@ -174,6 +176,41 @@ func TestResultsUnmarshalErrors(t *testing.T) {
 				t.Errorf("UnmarshalJSON(%s): %v", tt.in, err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Errorf("UnmarshalJSON(%s) = %v, want error about %q", tt.in, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestResultsModes: cnibench's modes key is read when it is a list of
+// short names, bounded, and ignored (no error) in any other shape: a
+// stock iperf3 peer sends none, a hostile one cannot fail a test with it.
+func TestResultsModes(t *testing.T) {
+	many := strings.Repeat(`"m",`, MaxModes+4)
+	long := `"` + strings.Repeat("x", MaxModeLen+1) + `"`
+	for _, tc := range []struct {
+		name, value string // "" value: key absent
+		want        []string
+	}{
+		{"absent (stock iperf3)", "", nil},
+		{"names", `["tcp-discard","udp-gso"]`, []string{"tcp-discard", "udp-gso"}},
+		{"null", `null`, nil},
+		{"a string", `"tcp-discard"`, nil},
+		{"an object", `{"tcp-discard":true}`, nil},
+		{"mixed list", `["tcp-discard",1]`, nil},
+		{"empty and long names dropped", `["",` + long + `,"sendfile"]`, []string{"sendfile"}},
+		{"bounded", `[` + many + `"m"]`, slices.Repeat([]string{"m"}, MaxModes)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := strings.TrimSuffix(capturedServerResults, "}")
+			if tc.value != "" {
+				msg += `,"` + ModesKey + `":` + tc.value
+			}
+			var r Results
+			if err := json.Unmarshal([]byte(msg+"}"), &r); err != nil {
+				t.Fatalf("unmarshal: %v", err)
+			}
+			if !slices.Equal(r.Modes, tc.want) {
+				t.Errorf("modes %q, want %q", r.Modes, tc.want)
 			}
 		})
 	}

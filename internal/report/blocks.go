@@ -31,3 +31,26 @@ func blockLine(run *runrecord.Run) string {
 	}
 	return "block size: " + strings.Join(parts, ", ")
 }
+
+// modesLine names how the run's tests moved their bytes beyond a plain
+// read or write per block (runrecord.Run.Modes), for every report's
+// header, and says so plainly when TCP receivers discarded what they got
+// (--discard): that goodput lacks the copy every application pays, and
+// is not comparable with a copying run's. "" when the tests used no mode.
+func modesLine(run *runrecord.Run) string {
+	modes := run.Modes()
+	if len(modes) == 0 && !run.Plan.Discard {
+		return ""
+	}
+	line := "modes: " + strings.Join(modes, ", ")
+	if len(modes) == 0 {
+		line = "modes: none reported"
+	}
+	if run.Discarded() {
+		line += " · " + discardNote
+	}
+	return line
+}
+
+// discardNote says what --discard changes, wherever a report names it.
+const discardNote = "TCP receivers discarded the bytes unread (--discard): goodput without the copy every application pays"

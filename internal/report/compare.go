@@ -31,8 +31,13 @@ type Comparison struct {
 	FamilySize    int      `json:"family_size,omitempty"`    // rows in the gate's Holm correction
 	// CannotJudge says why the gate cannot decide (only with RegressionPct):
 	// too few samples, no scenario in common, a baseline that moved.
-	CannotJudge []string     `json:"cannot_judge,omitempty"`
-	RunToRun    bool         `json:"run_to_run"` // both sides have several runs
+	CannotJudge []string `json:"cannot_judge,omitempty"`
+	RunToRun    bool     `json:"run_to_run"` // both sides have several runs
+	// ModesDiffer says how the sides moved their bytes differently, when
+	// they did (sideModes): a change may then be the engine's, not the
+	// network's. A side that discarded TCP bytes unread against one that
+	// read them is not judged at all (CannotJudge).
+	ModesDiffer string       `json:"modes_differ,omitempty"`
 	Rows        []CompareRow `json:"rows"`
 	// Latency is the p50 and p99 of every latency test both sides ran
 	// (CompareLatency); none when a side ran no latency test.
@@ -51,6 +56,10 @@ type RunRef struct {
 	Cluster  string    `json:"cluster"`
 	Variants []string  `json:"variants,omitempty"`
 	Complete bool      `json:"complete"`
+	// Modes are how the run's tests moved their bytes (runrecord.Run.Modes);
+	// Discard that its TCP receivers dropped them unread (--discard).
+	Modes   []string `json:"modes,omitempty"`
+	Discard bool     `json:"discard,omitempty"`
 }
 
 // Row statuses of a comparison.
@@ -207,6 +216,7 @@ func Compare(old, new []*runrecord.Run, o CompareOptions) *Comparison {
 	if o.RegressionPct != nil {
 		c.CannotJudge = undecided(c, threshold, minSamples(cfg))
 	}
+	c.compareModes(old, new, o.RegressionPct != nil)
 	c.compareLatency(old, new, o)
 	return c
 }
@@ -355,7 +365,8 @@ func firstErr(g runrecord.Group) string {
 
 func ref(r *runrecord.Run, file string) RunRef {
 	return RunRef{File: file, ID: r.ID, Start: r.Start, Version: r.CnibenchVersion.Version,
-		Cluster: strings.TrimSpace(r.Cluster.Kind + " " + r.Cluster.Name), Variants: r.Variants(), Complete: r.Complete}
+		Cluster: strings.TrimSpace(r.Cluster.Kind + " " + r.Cluster.Name), Variants: r.Variants(), Complete: r.Complete,
+		Modes: r.Modes(), Discard: r.Discarded()}
 }
 
 // Regressions are the rows marked as regressions (LatencyRegressions

@@ -107,15 +107,18 @@ func (c *Comparison) heading() []string {
 		}
 		return s + ")"
 	}
-	if len(c.OldRuns) == 0 && len(c.NewRuns) == 0 {
-		return []string{side("old", c.Old), side("new", c.New)}
-	}
 	var lines []string
+	if len(c.OldRuns) == 0 && len(c.NewRuns) == 0 {
+		lines = []string{side("old", c.Old), side("new", c.New)}
+	}
 	for _, r := range c.OldRuns {
 		lines = append(lines, side("old", r))
 	}
 	for _, r := range c.NewRuns {
 		lines = append(lines, side("new", r))
+	}
+	if c.ModesDiffer != "" {
+		lines = append(lines, "! "+c.ModesDiffer)
 	}
 	return lines
 }
@@ -138,7 +141,13 @@ func (c *Comparison) footer() string {
 // the test and RTT columns and wraps the prose to tableWidth.
 func writeCompareTable(w io.Writer, c *Comparison, wide bool) error {
 	var buf strings.Builder
-	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(c.heading(), "\n"))
+	heading := c.heading()
+	if !wide {
+		for i, h := range heading {
+			heading[i] = wrap(h, tableWidth, "  ")
+		}
+	}
+	fmt.Fprintf(&buf, "cnibench compare\n%s\n\n", strings.Join(heading, "\n"))
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	// The default table leaves out a VARIANT column whose every row is the
 	// same: the heading's old/new lines already name it.

@@ -28,7 +28,8 @@ var csvColumns = []string{
 	"sent_bps", "offered_bps", // UDP: the sender's achieved and offered rate (summary: medians)
 	"sender_limited",          // summary: samples below 95% of the offered rate
 	"verdict", "verdict_text", // summary: stats.Judge's kind and line
-	"block_bytes", // sample: bytes per write (TCP) or datagram (UDP)
+	"block_bytes",                    // sample: bytes per write (TCP) or datagram (UDP)
+	"sender_modes", "receiver_modes", // sample: how each side moved its bytes (engine modes, space-separated)
 }
 
 // writeCSV renders one row per sample, then one per summary.
@@ -64,6 +65,12 @@ func writeCSV(w io.Writer, run *runrecord.Run) error {
 		}
 		if r := s.Result; r != nil && !s.Failed() {
 			set("block_bytes", strconv.Itoa(r.Spec.Length))
+			sender, receiver := r.Modes, r.PeerModes
+			if r.Spec.Reverse {
+				sender, receiver = receiver, sender
+			}
+			set("sender_modes", strings.Join(sender, " "))
+			set("receiver_modes", strings.Join(receiver, " "))
 			set("goodput_bps", f64(r.Goodput()))
 			if s.Protocol == stats.UDP {
 				set("sent_bps", f64(r.SumSent.BitsPerSecond))

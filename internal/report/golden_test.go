@@ -30,6 +30,13 @@ func fixtures() map[string]*runrecord.Run {
 		"node-1: Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64, amd64, containerd://1.7.24, InternalIP 198.18.0.1, MTU 1500, pod MTU 1500",
 		"node-2: Debian GNU/Linux 12 (bookworm), kernel 6.1.0-28-amd64, amd64, containerd://1.7.24, InternalIP 198.18.0.2, MTU 1500, pod MTU 1500",
 	}
+	// the kube run discarded what TCP receivers got (--discard), and says how each side moved its bytes
+	partial.Plan.Discard = true
+	for i := range partial.Samples {
+		if r := partial.Samples[i].Result; r != nil {
+			r.Modes, r.PeerModes = []string{"tcp-rcvlowat"}, []string{"tcp-discard"}
+		}
+	}
 	small := runrecordtest.Build(runrecordtest.Options{
 		Variants: []string{"datapath=vxlan"}, Scenarios: []string{"node-node", "pod-pod-cross"}, Protocols: []stats.Protocol{stats.TCP}, Repeats: 3,
 	})
@@ -58,7 +65,7 @@ func TestRenderGolden(t *testing.T) {
 		format Format
 	}{
 		{"run", Table}, {"run", Wide}, {"run", Markdown}, {"run", CSV}, {"run", HTML},
-		{"partial", Table}, {"partial", Markdown},
+		{"partial", Table}, {"partial", Markdown}, {"partial", CSV},
 		{"small", JSON}, {"small", CSV},
 		{"nodecpu", Table}, {"nodecpu", Wide}, {"nodecpu", Markdown}, {"nodecpu", CSV}, {"nodecpu", HTML},
 		{"sweep", Table}, {"sweep", Markdown}, {"sweep", CSV}, {"sweep", HTML},
@@ -85,6 +92,8 @@ func TestCompareGolden(t *testing.T) {
 	runrecordtest.AddLatency(latencyOld, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}})
 	runrecordtest.AddLatency(latencyNew, runrecordtest.LatencyOptions{Tests: []string{"rr", "crr"}, Fail: "pod-clusterip",
 		Scenarios: map[string]float64{"pod-pod-cross": 1.25, "pod-clusterip": 1.03, "pod-node": 0.9}})
+	// the same runs, the new one made with --discard: named, and not judged
+	discard := runrecordtest.Build(runrecordtest.Options{Variants: []string{"datapath=routed"}, Seed: 3, Discard: true})
 	pct := 5.0
 	tests := []struct {
 		name       string
@@ -95,6 +104,7 @@ func TestCompareGolden(t *testing.T) {
 	}{
 		{"compare-vxlan", routed, vxlan, &pct, nil, CompareFormats},
 		{"compare-rerun", routed, rerun, nil, nil, []Format{Table}},
+		{"compare-discard", routed, discard, &pct, nil, []Format{Table, Markdown, JSON}},
 		{"compare-latency", latencyOld, latencyNew, nil, &pct, CompareFormats},
 		{"compare-latency-ungated", latencyOld, latencyNew, nil, nil, []Format{Table}},
 	}

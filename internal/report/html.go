@@ -118,6 +118,9 @@ func writeHTML(w io.Writer, run *runrecord.Run) error {
 	if b := blockLine(run); b != "" {
 		p.Plan = append(p.Plan, [2]string{"block size", strings.TrimPrefix(b, "block size: ")})
 	}
+	if m := modesLine(run); m != "" {
+		p.Plan = append(p.Plan, [2]string{"modes", strings.TrimPrefix(m, "modes: ")})
+	}
 	for _, s := range run.Samples {
 		if s.Failed() {
 			p.Failures = append(p.Failures, s)

@@ -19,8 +19,10 @@ func writeMarkdown(w io.Writer, run *runrecord.Run) error {
 			fmt.Fprintf(ew, "- %s\n", mdEscape(f))
 		}
 	}
-	if b := blockLine(run); b != "" {
-		fmt.Fprintf(ew, "\n%s\n", mdEscape(b))
+	for _, l := range []string{blockLine(run), modesLine(run)} {
+		if l != "" {
+			fmt.Fprintf(ew, "\n%s\n", mdEscape(l))
+		}
 	}
 	if len(run.CommandLine) > 0 {
 		fmt.Fprintf(ew, "\n`%s`\n", strings.ReplaceAll(strings.Join(run.CommandLine, " "), "`", "'"))

@@ -31,8 +31,10 @@ func writeTable(w io.Writer, run *runrecord.Run, wide bool) error {
 	for _, f := range run.Cluster.Facts {
 		fmt.Fprintln(ew, wrap("  "+f, tableWidth, "    "))
 	}
-	if b := blockLine(run); b != "" {
-		fmt.Fprintf(ew, "  %s\n", b)
+	for _, l := range []string{blockLine(run), modesLine(run)} {
+		if l != "" {
+			fmt.Fprintln(ew, wrap("  "+l, tableWidth, "    "))
+		}
 	}
 	if ws := run.Cluster.Warnings; len(ws) > 0 {
 		fmt.Fprintf(ew, "\n%s\n", clusterWarningsTitle)

@@ -36,10 +36,12 @@ type Result struct {
 	ReceiverCongestion string `json:"receiver_congestion,omitempty"`
 	MSS                int    `json:"mss,omitempty"`
 	// Modes is how the client side moved its bytes beyond a plain read or
-	// write per block (tcp-rcvlowat, udp-gso, udp-gro, sendfile). The
-	// server of a run is the same build: it reads TCP with tcp-rcvlowat
-	// and UDP with udp-gro where the kernel allows.
-	Modes []string `json:"modes,omitempty"`
+	// write per block (tcp-rcvlowat, udp-gso, udp-gro, sendfile,
+	// tcp-discard); PeerModes the server side's, as it sent them in its
+	// results (absent from records before it, and from a stock iperf3
+	// server: unknown, not plain).
+	Modes     []string `json:"modes,omitempty"`
+	PeerModes []string `json:"peer_modes,omitempty"`
 
 	ServerOutputJSON json.RawMessage `json:"server_output_json,omitempty"`
 	ServerOutputText string          `json:"server_output_text,omitempty"`

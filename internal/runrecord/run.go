@@ -99,13 +99,17 @@ type Plan struct {
 	// plan has TCP; UDPDatagram the bytes of each UDP datagram when fixed
 	// (absent: each test's path MSS, in its result's spec.length). Both
 	// change CPU-bound results; records before them say only msg_size.
-	TCPWrite    int      `json:"tcp_write,omitempty"`
-	UDPDatagram int      `json:"udp_datagram,omitempty"`
-	Variants    []string `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
-	Nodes       []string `json:"nodes,omitempty"`      // the node pair measured
-	Order       string   `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
-	RTTProbes   int      `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
-	Seed        uint64   `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
+	TCPWrite    int `json:"tcp_write,omitempty"`
+	UDPDatagram int `json:"udp_datagram,omitempty"`
+	// Discard: the TCP throughput tests' receivers dropped the bytes in
+	// the kernel, unread (cnibench run --discard): goodput without the
+	// copy to the program that every application pays.
+	Discard   bool     `json:"discard,omitempty"`
+	Variants  []string `json:"variants,omitempty"`   // e.g. "datapath=routed"; the matrix runs once per variant
+	Nodes     []string `json:"nodes,omitempty"`      // the node pair measured
+	Order     string   `json:"order,omitempty"`      // "interleaved" (round-robin over scenarios) or "sequential"
+	RTTProbes int      `json:"rtt_probes,omitempty"` // TCP handshakes timed before each test (idle RTT); 0 = none
+	Seed      uint64   `json:"seed,omitempty"`       // the seed of the interleaved order (--seed reproduces it)
 	// Baselines names, for each scenario, the scenario it is compared
 	// with (a baseline names itself); absent in records that compared
 	// every scenario with node-node.

@@ -25,6 +25,9 @@ type Options struct {
 	Seed      uint64           // default 1; another seed is a re-run
 	Slowdown  float64          // share of TCP goodput lost by every non-baseline scenario (a regression)
 	NodeCPU   bool             // give every successful sample its nodes' CPU (nodecpu.go)
+	// Discard makes it a --discard run: the plan says so, and every TCP
+	// sample's server read with tcp-rcvlowat and discarded (peer modes).
+	Discard bool
 	// Scale multiplies a variant's scenario's TCP goodput (a sweep's
 	// curve); nil = 1.
 	Scale func(variant, scenario string) float64
@@ -116,6 +119,9 @@ func Build(o Options) *runrecord.Run {
 							g = localRng
 						}
 						s.Result = m.result(g, p, at, slow)
+						if o.Discard && p == stats.TCP {
+							s.Result.PeerModes = []string{runrecord.ModeTCPDiscard, "tcp-rcvlowat"}
+						}
 						if o.NodeCPU {
 							s.NodeCPU = m.nodeCPU(s.Result)
 						}
@@ -129,6 +135,7 @@ func Build(o Options) *runrecord.Run {
 		}
 	}
 	r.End = at
+	r.Plan.Discard = o.Discard
 	r.Summarize(stats.Config{})
 	return r
 }
