@@ -236,7 +236,7 @@ func TestRunOnTheLab(t *testing.T) {
 	if got := fmt.Sprintf("%v %v %v", run.PlanFile["datapath"], run.PlanFile["repeats"], run.PlanFile["seed"]); got != fmt.Sprintf("[vxlan] 2 %d", run.Plan.Seed) {
 		t.Errorf("the embedded plan has datapath, repeats, seed %s", got)
 	}
-	if !run.Plan.Discard || run.PlanFile["discard"] != true {
+	if !run.Plan.Discard || fmt.Sprint(run.PlanFile["discard"]) != "true" {
 		t.Errorf("plan discard %v, embedded plan %v", run.Plan.Discard, run.PlanFile["discard"])
 	}
 	for _, s := range run.Samples {
