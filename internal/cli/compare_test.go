@@ -40,7 +40,7 @@ func TestCompareCommand(t *testing.T) {
 		{"nothing in common cannot pass", []string{podNode, cross, "--fail-on-regression", "5"}, "not in the old run", "cannot decide:\n  pod-node tcp ×1: not in the new runs", exitCannotJudge},
 		{"too few samples cannot pass", []string{few, few2, "--fail-on-regression", "5"}, "", "too few samples for an interval (2 old, 2 new", exitCannotJudge},
 		{"too few samples without a gate", []string{few, few2}, "", "", 0},
-		{"--discard against a copying run cannot pass", []string{routed, discard, "--fail-on-regression", "5"}, "(old: none; new: tcp-discard, tcp-rcvlowat)",
+		{"--discard against a copying run cannot pass", []string{routed, discard, "--fail-on-regression", "5"}, "the sides name different modes (old: none; new: tcp-discard, tcp-rcvlowat)",
 			"only the new run(s) discarded TCP bytes unread (--discard)", exitCannotJudge},
 		{"--discard against a copying run, ungated", []string{routed, discard}, "only the new run(s) discarded", "", 0},
 		{"markdown", []string{routed, vxlan, "-o", "markdown"}, "| scenario | variant |", "", 0},

@@ -20,7 +20,7 @@ func (c *Comparison) compareModes(old, new []*runrecord.Run, gated bool) {
 	if slices.Equal(om, nm) && od == nd {
 		return
 	}
-	c.ModesDiffer = fmt.Sprintf("the sides moved bytes differently (old: %s; new: %s)", modeList(om), modeList(nm))
+	c.ModesDiffer = fmt.Sprintf("the sides name different modes (old: %s; new: %s)", modeList(om), modeList(nm))
 	if od != nd {
 		which := "new"
 		if od {
