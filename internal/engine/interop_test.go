@@ -114,6 +114,30 @@ func TestInteropIperf3Server(t *testing.T) {
 	}
 }
 
+// checkUDPInterop checks a UDP interop test's rate and loss. Each side's
+// counts already agree (checkAgreement); these bounds catch a broken
+// pacer or sequence number, not the machine's load. Our pacer holds 1%
+// (TestPacing checks it closely); stock iperf3's, 3%: beside a CPU hog it
+// sent 197 of 200 Mbit/s twice, its pacing, not our accounting. Loopback
+// loses nothing on a quiet machine, but a reader starved past its 2 MiB
+// buffer loses the overflow (4 of ~18 000 datagrams once beside a hog),
+// so up to 0.1% passes; a misread sequence number loses far more.
+func checkUDPInterop(t *testing.T, tc interopCase, ours *Result, weSend bool) {
+	t.Helper()
+	bound, sender := 0.01, "our"
+	if !weSend {
+		bound, sender = 0.03, "iperf3's"
+	}
+	rate, want := ours.SumSent.BitsPerSecond, float64(tc.spec.Rate)
+	if rate < (1-bound)*want || rate > (1+bound)*want {
+		t.Errorf("%s UDP sender's rate %.1f Mbit/s, asked %.0f: off by more than %.0f%%", sender, rate/1e6, want/1e6, bound*100)
+	}
+	r := ours.SumReceived
+	if r.Packets <= 0 || float64(r.LostPackets) > 0.001*float64(r.Packets) {
+		t.Errorf("UDP lost %d of %d datagrams on loopback at %.0f Mbit/s: more than 0.1%%", r.LostPackets, r.Packets, want/1e6)
+	}
+}
+
 func reportError(r *iperf3.Report) string {
 	if r == nil {
 		return ""
@@ -172,13 +196,7 @@ func checkAgreement(t *testing.T, tc interopCase, rep *iperf3.Report, ours *Resu
 		t.Errorf("sent %d vs received %d: outside tolerance", ours.SumSent.Bytes, ours.SumReceived.Bytes)
 	}
 	if tc.spec.Protocol == UDP {
-		if lost := ours.SumReceived.LostPackets; lost != 0 {
-			t.Errorf("UDP lost %d datagrams on loopback at %d bit/s", lost, tc.spec.Rate)
-		}
-		rate := ours.SumSent.BitsPerSecond
-		if rate < 0.99*float64(tc.spec.Rate) || rate > 1.01*float64(tc.spec.Rate) {
-			t.Errorf("UDP sender rate %.1f Mbit/s, asked %d: off by more than 1%%", rate/1e6, tc.spec.Rate/1e6)
-		}
+		checkUDPInterop(t, tc, ours, weAreClient != tc.spec.Reverse)
 	}
 	if tc.intervals > 0 {
 		n := 0
@@ -188,10 +206,16 @@ func checkAgreement(t *testing.T, tc interopCase, rep *iperf3.Report, ours *Resu
 			}
 		}
 		// -i is the client's own setting (a server reports at its own pace).
+		// Ours reports every interval; a stock iperf3 client, whose timers
+		// run late beside a CPU hog, once reported 3 of 4: one fewer passes
+		// for it.
+		low := tc.intervals
 		if weAreClient {
 			n = len(ours.Intervals)
+		} else {
+			low--
 		}
-		if n != tc.intervals {
+		if n < low || n > tc.intervals {
 			t.Errorf("client intervals: %d, want %d", n, tc.intervals)
 		}
 	}
