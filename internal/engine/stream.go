@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -152,6 +153,8 @@ func (s *stream) recvTCP(t *testRun) error {
 // udpgso.go); a test bounded by bytes or blocks, and the server's shared
 // socket, write one at a time.
 func (s *stream) sendUDP(t *testRun) error {
+	runtime.LockOSThread() // the pacer sleeps on this thread (kernelSleeps)
+	defer runtime.UnlockOSThread()
 	batch := 1
 	uc, _ := s.conn.(*net.UDPConn)
 	if s.pc == nil && uc != nil && t.limit == 0 {
@@ -161,7 +164,7 @@ func (s *stream) sendUDP(t *testRun) error {
 		}
 	}
 	buf := payload(s.length * batch)
-	p := newPacer(s.rate, t.dataStart)
+	p := newPacer(s.rate, t.dataStart).kernelSleeps()
 	var seq uint64
 	for !t.stopping.Load() && !t.limitReached() {
 		if p != nil && !p.wait(s.bytes.Load(), t) {
