@@ -28,6 +28,7 @@ var interopCases = []interopCase{
 	{name: "tcp", args: []string{"-t", "1"}, spec: Spec{Duration: time.Second}},
 	{name: "tcp-P4", args: []string{"-t", "1", "-P", "4"}, spec: Spec{Duration: time.Second, Streams: 4}},
 	{name: "tcp-R", args: []string{"-t", "1", "-R"}, spec: Spec{Duration: time.Second, Reverse: true}},
+	{name: "tcp-Z", args: []string{"-t", "1", "-Z"}, spec: Spec{Duration: time.Second, ZeroCopy: true}}, // sendfile on the sending side
 	// cnibench's own discard key: a stock server ignores it (and sends as
 	// asked when our client receives, dropping the bytes unread); a stock
 	// client never sends it.
