@@ -38,15 +38,15 @@ func blockLine(run *runrecord.Run) string {
 // (--discard): that goodput lacks the copy every application pays, and
 // is not comparable with a copying run's. "" when the tests used no mode.
 func modesLine(run *runrecord.Run) string {
-	modes := run.Modes()
-	if len(modes) == 0 && !run.Plan.Discard {
+	modes, discarded := run.Modes()
+	if len(modes) == 0 && !discarded {
 		return ""
 	}
 	line := "modes: " + strings.Join(modes, ", ")
 	if len(modes) == 0 {
 		line = "modes: none reported"
 	}
-	if run.Discarded() {
+	if discarded {
 		line += " · " + discardNote
 	}
 	return line

@@ -364,9 +364,10 @@ func firstErr(g runrecord.Group) string {
 }
 
 func ref(r *runrecord.Run, file string) RunRef {
+	modes, discard := r.Modes()
 	return RunRef{File: file, ID: r.ID, Start: r.Start, Version: r.CnibenchVersion.Version,
 		Cluster: strings.TrimSpace(r.Cluster.Kind + " " + r.Cluster.Name), Variants: r.Variants(), Complete: r.Complete,
-		Modes: r.Modes(), Discard: r.Discarded()}
+		Modes: modes, Discard: discard}
 }
 
 // Regressions are the rows marked as regressions (LatencyRegressions

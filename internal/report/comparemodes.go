@@ -37,16 +37,12 @@ func (c *Comparison) compareModes(old, new []*runrecord.Run, gated bool) {
 // sideModes are the modes of every run of a side, sorted, each once, and
 // whether any of them discarded.
 func sideModes(runs []*runrecord.Run) (modes []string, discard bool) {
+	var lists [][]string
 	for _, r := range runs {
-		for _, m := range r.Modes() {
-			if !slices.Contains(modes, m) {
-				modes = append(modes, m)
-			}
-		}
-		discard = discard || r.Discarded()
+		m, d := r.Modes()
+		lists, discard = append(lists, m), discard || d
 	}
-	slices.Sort(modes)
-	return modes, discard
+	return runrecord.UnionModes(lists...), discard
 }
 
 func modeList(modes []string) string {
