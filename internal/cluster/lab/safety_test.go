@@ -103,20 +103,6 @@ func countFDs(t testing.TB) int {
 	return len(ents)
 }
 
-// settleFDs waits up to a second for descriptors still being closed to go
-// (beside a CPU hog, TestCyclesLeakNothing once counted one more just
-// after its last build), returning the last count. A leak per build
-// stays: 200 builds would leave hundreds.
-func settleFDs(t testing.TB, want int) int {
-	t.Helper()
-	n := countFDs(t)
-	for i := 0; i < 200 && n > want; i++ {
-		time.Sleep(5 * time.Millisecond)
-		n = countFDs(t)
-	}
-	return n
-}
-
 // openFDs names this process's descriptors and what they point at, for
 // a leak's error message.
 func openFDs() []string {
@@ -129,12 +115,16 @@ func openFDs() []string {
 	return out
 }
 
-// settle waits for goroutines to finish, returning the final count.
-func settle(want int) int {
-	n := runtime.NumGoroutine()
+// settle waits up to a second for count to fall to want, returning the
+// last count: goroutines still finishing, or descriptors still being
+// closed (beside a CPU hog, TestCyclesLeakNothing once counted one more
+// just after its last build). A leak per build stays: 200 builds would
+// leave hundreds.
+func settle(want int, count func() int) int {
+	n := count()
 	for i := 0; i < 200 && n > want; i++ {
 		time.Sleep(5 * time.Millisecond)
-		n = runtime.NumGoroutine()
+		n = count()
 	}
 	return n
 }
@@ -205,7 +195,7 @@ func TestCyclesLeakNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = l.Close(ctx)
-	fds, gs := countFDs(t), settle(0)
+	fds, gs := countFDs(t), settle(0, runtime.NumGoroutine)
 	steps := []string{"namespaces", "sysctls", "switch", "pods", "datapath", "nftables", "ready"}
 	boom := errors.New("injected failure")
 	start := time.Now()
@@ -234,10 +224,10 @@ func TestCyclesLeakNothing(t *testing.T) {
 		}
 	}
 	t.Logf("200 builds (100 completed + 100 interrupted) in %v", time.Since(start))
-	if n := settleFDs(t, fds); n > fds {
+	if n := settle(fds, func() int { return countFDs(t) }); n > fds {
 		t.Errorf("fds: %d before, %d after: %v", fds, n, openFDs())
 	}
-	if n := settle(gs); n > gs {
+	if n := settle(gs, runtime.NumGoroutine); n > gs {
 		buf := make([]byte, 1<<16)
 		t.Errorf("goroutines: %d before, %d after\n%s", gs, n, buf[:runtime.Stack(buf, true)])
 	}
