@@ -19,15 +19,17 @@ type event struct {
 	Output  string
 }
 
-// summary keeps each test's output and the order in which tests failed.
+// summary keeps the output of each test not yet passed, and the order in
+// which tests failed.
 type summary struct {
-	output map[string][]string // by key(package, test); test "" is the package
+	output map[key][]string
 	fails  []key
 }
 
+// key names a test; test "" is its package.
 type key struct{ pkg, test string }
 
-func newSummary() *summary { return &summary{output: map[string][]string{}} }
+func newSummary() *summary { return &summary{output: map[key][]string{}} }
 
 // add takes one line of the stream and returns the text to print for it.
 func (s *summary) add(line []byte) string {
@@ -38,15 +40,15 @@ func (s *summary) add(line []byte) string {
 	k := key{e.Package, e.Test}
 	switch e.Action {
 	case "output", "build-output":
-		s.output[k.String()] = append(s.output[k.String()], e.Output)
+		s.output[k] = append(s.output[k], e.Output)
 		return e.Output
+	case "pass", "skip":
+		delete(s.output, k) // only a failed test's lines are repeated
 	case "fail":
 		s.fails = append(s.fails, k)
 	}
 	return ""
 }
-
-func (k key) String() string { return k.pkg + " " + k.test }
 
 func (s *summary) failed() bool { return len(s.fails) > 0 }
 
@@ -72,7 +74,7 @@ func (s *summary) write(w io.Writer) {
 			name = "package " + k.pkg
 		}
 		fmt.Fprintf(w, "--- FAIL: %s\n", name)
-		lines := ownLines(s.output[k.String()])
+		lines := ownLines(s.output[k])
 		if len(lines) > maxLines {
 			fmt.Fprintf(w, "    […] %d earlier lines\n", len(lines)-maxLines)
 			lines = lines[len(lines)-maxLines:]
