@@ -1,8 +1,10 @@
 // Command latency benchmarks cnibench's rr test against sockperf's TCP
 // ping-pong on loopback: in one invocation it interleaves repeated runs of
 // each with equal 16-byte messages (sockperf's minimum is 14) and prints
-// the median transactions/s and p50 of each and the ratio cnibench /
-// sockperf (goal ≥ 1.0). Like sockperf's, cnibench's server is a process of
+// the median transactions/s and p50 of each, and the median of the rounds'
+// ratios cnibench / sockperf (goal ≥ 1.0) with its confidence interval:
+// on a 2-core virtual machine one round's ratio moves by several percent,
+// and the interval says whether a median below 1 is more than that. Like sockperf's, cnibench's server is a process of
 // its own (this program, started again with -serve) and its client is this
 // process: a client and server in one Go process wake each other more
 // cheaply than two processes can, which no application between two pods
@@ -17,7 +19,7 @@
 // different modes in the same round: the ratio then read anything from
 // 0.4 to 1.1.
 //
-//	go run ./bench/latency -duration 3s -repeats 5
+//	go run ./bench/latency -duration 2s -repeats 9
 package main
 
 import (
@@ -29,7 +31,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strconv"
 	"time"
 
@@ -39,7 +40,7 @@ import (
 
 func main() {
 	duration := flag.Duration("duration", 3*time.Second, "time per run (whole seconds)")
-	repeats := flag.Int("repeats", 5, "runs per tool (interleaved)")
+	repeats := flag.Int("repeats", 9, "rounds, each one run of each tool (6 or more for intervals)")
 	size := flag.Int("size", 16, "request and response bytes (sockperf needs at least 14)")
 	serve := flag.String("serve", "", "internal: be the cnibench server on this address until stdin closes")
 	clientCPU := flag.Int("client-cpu", 0, "CPU both clients run on (-1: any)")
@@ -69,9 +70,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
-// sample is one run's outcome.
-type sample struct{ tps, p50 float64 }
 
 func run(d time.Duration, repeats, size, serverCPU int) error {
 	if d%time.Second != 0 || d <= 0 || repeats < 1 || repeats > 50 || size < 14 || size > 65000 {
@@ -113,15 +111,20 @@ func run(d time.Duration, repeats, size, serverCPU int) error {
 		theirs = append(theirs, s)
 		fmt.Printf("run %d: cnibench rr %.0f/s p50 %.1f µs; sockperf ping-pong --tcp %.0f/s p50 %.1f µs\n", i+1, ours[i].tps, ours[i].p50, s.tps, s.p50)
 	}
-	o, t := medians(ours), medians(theirs)
+	c, err := compare(ours, theirs)
+	if err != nil {
+		return err
+	}
 	where := "clients and servers unpinned"
 	if serverCPU >= 0 {
 		where = fmt.Sprintf("clients on CPU %d, servers on CPU %d", cpuOf(), serverCPU)
 	}
 	fmt.Printf("\nmedian of %d runs of %v, %d-byte messages, loopback, %s:\n", repeats, d, size, where)
-	fmt.Printf("  cnibench rr            %9.0f transactions/s  p50 %6.1f µs\n", o.tps, o.p50)
-	fmt.Printf("  sockperf ping-pong     %9.0f transactions/s  p50 %6.1f µs\n", t.tps, t.p50)
-	fmt.Printf("  cnibench / sockperf    %9.2f (goal ≥ 1.0)\n", o.tps/t.tps)
+	fmt.Printf("  cnibench rr            %9.0f transactions/s  p50 %6.1f µs\n", c.ours.tps, c.ours.p50)
+	fmt.Printf("  sockperf ping-pong     %9.0f transactions/s  p50 %6.1f µs\n", c.theirs.tps, c.theirs.p50)
+	fmt.Printf("median of the rounds' ratios (each round ran both tools):\n")
+	fmt.Printf("  transactions/s, cnibench / sockperf  %5.2f (%s)  %s\n", c.tps, interval(c.tpsCI), c.verdict())
+	fmt.Printf("  p50, sockperf / cnibench             %5.2f (%s)\n", c.p50, interval(c.p50CI))
 	return nil
 }
 
@@ -149,21 +152,6 @@ func sockperfRun(bin string, port int, d time.Duration, size int) (sample, error
 		return sample{}, fmt.Errorf("sockperf ran for %v s", secs)
 	}
 	return sample{n / secs, p50}, nil
-}
-
-func medians(s []sample) sample {
-	med := func(f func(sample) float64) float64 {
-		v := make([]float64, len(s))
-		for i := range s {
-			v[i] = f(s[i])
-		}
-		slices.Sort(v)
-		if n := len(v); n%2 == 0 {
-			return (v[n/2-1] + v[n/2]) / 2
-		}
-		return v[len(v)/2]
-	}
-	return sample{med(func(x sample) float64 { return x.tps }), med(func(x sample) float64 { return x.p50 })}
 }
 
 // startServer starts this program again as the cnibench server on a free
