@@ -26,12 +26,18 @@ import (
 // wakes the runtime's epoll thread with every arrival). The caller locks
 // its goroutine to its OS thread for the loop.
 //
-// Timeout bounds each read and write (SO_RCVTIMEO, SO_SNDTIMEO) and shows
-// as an error whose Timeout() is true. Interrupt wakes a blocked call by
-// shutting the socket down; the call then returns the interrupt's reason.
+// A timeout given to newBlockingSocket bounds each read and write
+// (SO_RCVTIMEO, SO_SNDTIMEO) and shows as an error whose Timeout() is
+// true: udp-rr needs that, a lost datagram is a request without a reply
+// within the timeout. TCP rr passes none and bounds the loop with watch:
+// the kernel arms and cancels a timer in every bounded call that sleeps,
+// which cost rr 1-2 % of its round trip against sockperf
+// (docs/performance.md). Interrupt wakes a blocked call by shutting the
+// socket down; the call then returns the interrupt's reason.
 type blockingSocket struct {
 	fd     int
-	stream bool // TCP: a read of 0 bytes is the peer's close
+	stream bool          // TCP: a read of 0 bytes is the peer's close
+	calls  atomic.Uint64 // calls that returned bytes (see watch)
 	reason atomic.Pointer[error]
 	mu     sync.Mutex // Interrupt against Close
 	closed bool
@@ -43,8 +49,8 @@ var errNotASocket = errors.New("connection has no socket descriptor")
 
 // newBlockingSocket takes conn's socket over: on success conn is closed
 // (its addresses stay readable) and the socket lives on, in blocking mode
-// with timeout on every read and write, until Close. On failure conn is
-// untouched.
+// with timeout on every read and write (0: none), until Close. On failure
+// conn is untouched.
 func newBlockingSocket(conn net.Conn, timeout time.Duration) (*blockingSocket, error) {
 	sc, ok := conn.(syscall.Conn)
 	if !ok {
@@ -63,11 +69,13 @@ func newBlockingSocket(conn net.Conn, timeout time.Duration) (*blockingSocket, e
 	if err != nil {
 		return nil, err
 	}
-	tv := unix.NsecToTimeval(int64(timeout))
-	err = errors.Join(
-		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv),
-		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv),
-		unix.SetNonblock(fd, false))
+	err = unix.SetNonblock(fd, false)
+	if err == nil && timeout > 0 {
+		tv := unix.NsecToTimeval(int64(timeout))
+		err = errors.Join(
+			unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv),
+			unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv))
+	}
 	if err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -135,8 +143,41 @@ func (s *blockingSocket) call(op string, f func(int, []byte) (int, error), p []b
 		case err != nil:
 			return 0, &net.OpError{Op: op, Err: err}
 		}
+		if n > 0 {
+			s.calls.Add(1)
+		}
 		return n, nil
 	}
+}
+
+// watch bounds the socket's calls the way per-call timeouts would, with
+// one ticker for the whole loop instead of a kernel timer per call: when
+// no call has moved a byte for timeout, it interrupts the socket with
+// os.ErrDeadlineExceeded (a Timeout() error). A stall is caught within a
+// quarter of timeout (at least 1 ms) after timeout has passed since the
+// last call that moved a byte. The caller calls the returned stop when its
+// loop ends.
+func (s *blockingSocket) watch(timeout time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(max(timeout/4, time.Millisecond))
+		defer tick.Stop()
+		last, since := s.calls.Load(), time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				if n := s.calls.Load(); n != last {
+					last, since = n, now
+				} else if now.Sub(since) >= timeout {
+					s.Interrupt(os.ErrDeadlineExceeded)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // schedYield is how often a loop on a blocking socket gives its goroutine

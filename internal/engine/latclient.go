@@ -161,8 +161,9 @@ func (lt *latencyTest) runRR(ctx context.Context) error {
 		return lt.rrOpenLoop(conn)
 	}
 	x := newRRConn(conn, lt.spec)
-	if sock, err := x.block(); err == nil {
+	if sock, stopWatch, err := x.block(); err == nil {
 		defer sock.Close()
+		defer stopWatch()
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
@@ -202,20 +203,21 @@ func newRRConn(conn net.Conn, s LatencySpec) *rrConn {
 }
 
 // block switches the closed loop to blocking system calls on the socket
-// (see blockingSocket), each bounded by the timeout; the caller locks its
-// OS thread. On a connection without a socket it changes nothing.
-func (x *rrConn) block() (*blockingSocket, error) {
-	sock, err := newBlockingSocket(x.conn, x.timeout)
+// (see blockingSocket), bounded by the timeout through the socket's watch;
+// the caller locks its OS thread and calls stop when the loop ends. On a
+// connection without a socket it changes nothing.
+func (x *rrConn) block() (sock *blockingSocket, stop func(), err error) {
+	sock, err = newBlockingSocket(x.conn, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	x.rw = sock
-	return sock, nil
+	return sock, sock.watch(x.timeout), nil
 }
 
 // transact sends one request and reads its response, and fails when the
 // response takes longer than the timeout. It does not allocate. On a
-// blocking socket each read is bounded by the timeout; otherwise the read
+// blocking socket the socket's watch bounds it; otherwise the read
 // deadline moves only when less than the timeout is left, to 2×timeout
 // ahead, so a late response is caught within 2×timeout and the loop does
 // not reset a timer per transaction.

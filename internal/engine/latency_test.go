@@ -78,11 +78,12 @@ func TestLatencyNoAllocs(t *testing.T) {
 	}
 	defer conn.Close()
 	x, h := newRRConn(conn, lt.spec), newLatencyHistogram()
-	sock, err := x.block() // the closed loop's blocking socket, as runRR uses it
+	sock, stopWatch, err := x.block() // the closed loop's blocking socket, as runRR uses it
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sock.Close()
+	defer stopWatch()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	allocs := testing.AllocsPerRun(1000, func() {
@@ -259,4 +260,63 @@ func rawExchange(addr string, b []byte) (latAck, error) {
 		return latAck{}, errors.New("the server did not close after the refusal")
 	}
 	return parseLatAck(buf[:])
+}
+
+// TestLatencyRRTimeouts: rr's closed loop gives up on a peer that stops
+// moving bytes, at either end: the client on a server that stops
+// answering (its Timeout), the server on a client that stops in the middle
+// of a request (Limits.IdleTimeout).
+func TestLatencyRRTimeouts(t *testing.T) {
+	const bound = 300 * time.Millisecond
+	t.Run("client", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() { // acks the hello, then swallows requests unanswered
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			if _, err := io.ReadFull(conn, make([]byte, latHelloSize)); err == nil && writeLatAck(conn, latAck{ok: true}) == nil {
+				_, _ = io.Copy(io.Discard, conn)
+			}
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a missing bound fails, not hangs
+		defer cancel()
+		start := time.Now()
+		_, err = (&Client{}).RunLatency(ctx, ln.Addr().String(), LatencySpec{Duration: 20 * time.Second, Timeout: bound})
+		if err == nil || !strings.Contains(err.Error(), "no response within 300ms") {
+			t.Fatalf("rr against a server that stopped answering: %v, want no response within 300ms", err)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("the timeout took %v", took)
+		}
+	})
+	t.Run("server", func(t *testing.T) {
+		addr := startServer(t, &Server{Limits: Limits{IdleTimeout: bound}, Logger: testLogger(t)})
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		h := latHello{mode: RR, ack: true, request: 100, response: 1}
+		if _, err := conn.Write(append(h.append(nil), make([]byte, 50)...)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(conn, make([]byte, latAckSize)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_ = conn.SetReadDeadline(start.Add(5 * time.Second))
+		n, err := conn.Read(make([]byte, 1))
+		if n != 0 || err != io.EOF {
+			t.Fatalf("a client stalled in a request: read %d, %v; want the server to close (EOF)", n, err)
+		}
+		if waited := time.Since(start); waited < bound/2 {
+			t.Errorf("closed after %v, well before the idle timeout of %v", waited, bound)
+		}
+	})
 }

@@ -109,9 +109,9 @@ func (st *serverState) latencyRelease(src netip.Addr) {
 // does not reset a timer per transaction.
 func serveRR(ctx context.Context, conn net.Conn, h latHello, hard time.Time, idle time.Duration) error {
 	in, out := make([]byte, min(h.request, 64<<10)), make([]byte, min(h.response, 64<<10))
-	if sock, err := newBlockingSocket(conn, idle); err == nil {
+	if sock, err := newBlockingSocket(conn, 0); err == nil {
 		defer sock.Close()
-		return serveRRBlocking(ctx, sock, in, out, h, hard)
+		return serveRRBlocking(ctx, sock, in, out, h, hard, idle)
 	}
 	var deadline time.Time
 	for {
@@ -135,11 +135,13 @@ func serveRR(ctx context.Context, conn net.Conn, h latHello, hard time.Time, idl
 }
 
 // serveRRBlocking is serveRR on a blocking socket (see blockingSocket) on
-// this goroutine's own OS thread, like the client's end: each read waits
-// at most the idle timeout, and the test's bound or ctx interrupts it.
-func serveRRBlocking(ctx context.Context, sock *blockingSocket, in, out []byte, h latHello, hard time.Time) error {
+// this goroutine's own OS thread, like the client's end: the socket's
+// watch ends it when no byte has moved for the idle timeout, and the
+// test's bound or ctx interrupts it.
+func serveRRBlocking(ctx context.Context, sock *blockingSocket, in, out []byte, h latHello, hard time.Time, idle time.Duration) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	defer sock.watch(idle)()
 	defer context.AfterFunc(ctx, func() { sock.Interrupt(ctx.Err()) })()
 	bound := time.AfterFunc(time.Until(hard), func() { sock.Interrupt(os.ErrDeadlineExceeded) })
 	defer bound.Stop()
