@@ -4,11 +4,11 @@
 // the median transactions/s and p50 of each, and the median of the rounds'
 // ratios cnibench / sockperf (goal ≥ 1.0) with its confidence interval:
 // on a 2-core virtual machine one round's ratio moves by several percent,
-// and the interval says whether a median below 1 is more than that. Like sockperf's, cnibench's server is a process of
-// its own (this program, started again with -serve) and its client is this
-// process: a client and server in one Go process wake each other more
-// cheaply than two processes can, which no application between two pods
-// sees. It is a benchmark, not a test: run it on a quiet machine and read
+// and the interval says whether a median below 1 is more than that. Like
+// sockperf's, cnibench's server is a process of its own (this program,
+// started again with -serve) and its client is this process: a client and
+// server in one Go process wake each other more cheaply than two
+// processes can, which no application between two pods sees. It is a benchmark, not a test: run it on a quiet machine and read
 // the ratio.
 //
 // Both clients run on one CPU and both servers on another (-client-cpu,
@@ -123,8 +123,8 @@ func run(d time.Duration, repeats, size, serverCPU int) error {
 	fmt.Printf("  cnibench rr            %9.0f transactions/s  p50 %6.1f µs\n", c.ours.tps, c.ours.p50)
 	fmt.Printf("  sockperf ping-pong     %9.0f transactions/s  p50 %6.1f µs\n", c.theirs.tps, c.theirs.p50)
 	fmt.Printf("median of the rounds' ratios (each round ran both tools):\n")
-	fmt.Printf("  transactions/s, cnibench / sockperf  %5.2f (%s)  %s\n", c.tps, interval(c.tpsCI), c.verdict())
-	fmt.Printf("  p50, sockperf / cnibench             %5.2f (%s)\n", c.p50, interval(c.p50CI))
+	fmt.Printf("  transactions/s, cnibench / sockperf  %.3f (%s)  %s\n", c.tps, interval(c.tpsCI), c.verdict())
+	fmt.Printf("  p50, sockperf / cnibench             %.3f (%s)\n", c.p50, interval(c.p50CI))
 	return nil
 }
 

@@ -68,7 +68,7 @@ func interval(i *stats.Interval) string {
 	if i == nil {
 		return "no interval below 6 rounds"
 	}
-	return fmt.Sprintf("%.0f%% CI %.2f–%.2f", 100*i.Level, i.Low, i.High)
+	return fmt.Sprintf("%.0f%% CI %.3f–%.3f", 100*i.Level, i.Low, i.High)
 }
 
 func medianWithInterval(v []float64) (float64, *stats.Interval) {

@@ -31,7 +31,7 @@ import (
 // true: udp-rr needs that, a lost datagram is a request without a reply
 // within the timeout. TCP rr passes none and bounds the loop with watch:
 // the kernel arms and cancels a timer in every bounded call that sleeps,
-// which cost rr 1-2 % of its round trip against sockperf
+// which cost rr about 1 % of its round trip against sockperf
 // (docs/performance.md). Interrupt wakes a blocked call by shutting the
 // socket down; the call then returns the interrupt's reason.
 type blockingSocket struct {
