@@ -73,7 +73,7 @@ func interval(i *stats.Interval) string {
 
 func medianWithInterval(v []float64) (float64, *stats.Interval) {
 	s := slices.Sorted(slices.Values(v))
-	return median(s), stats.MedianInterval(s, ratioLevel)
+	return stats.MedianSorted(s), stats.MedianInterval(s, ratioLevel)
 }
 
 func medians(s []sample) sample {
@@ -84,14 +84,5 @@ func medians(s []sample) sample {
 	}
 	slices.Sort(tps)
 	slices.Sort(p50)
-	return sample{median(tps), median(p50)}
-}
-
-// median of sorted values.
-func median(sorted []float64) float64 {
-	n := len(sorted)
-	if n%2 == 0 {
-		return (sorted[n/2-1] + sorted[n/2]) / 2
-	}
-	return sorted[n/2]
+	return sample{stats.MedianSorted(tps), stats.MedianSorted(p50)}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,14 +113,9 @@ func TestBlockingSocketWatch(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sock.Close()
-			stopped := false
-			stop := sock.watch(timeout)
-			defer func() {
-				if !stopped {
-					stop()
-				}
-			}()
-			tc.run(t, sock, peer, func() { stopped = true; stop() })
+			stop := sync.OnceFunc(sock.watch(timeout)) // a case may stop it first
+			defer stop()
+			tc.run(t, sock, peer, stop)
 		})
 	}
 }

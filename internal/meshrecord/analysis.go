@@ -143,7 +143,7 @@ func (m *Mesh) analyzeScenario(sc string, j mesh.Judging) ScenarioAnalysis {
 		slices.Sort(v)
 		ps := PairSummary{From: k[0], To: k[1], N: len(v), Failed: failed[k]}
 		if len(v) > 0 {
-			med := median(v)
+			med := stats.MedianSorted(v)
 			ps.Median = &med
 			ps.CI = stats.MedianInterval(v, CILevel)
 			ms = append(ms, mesh.Measurement{From: k[0], To: k[1], Value: med})
@@ -202,7 +202,7 @@ func (m *Mesh) zones(ms []mesh.Measurement) []ZoneSummary {
 	var out []ZoneSummary
 	for k, v := range by {
 		slices.Sort(v)
-		out = append(out, ZoneSummary{From: k[0], To: k[1], Pairs: len(v), Median: median(v)})
+		out = append(out, ZoneSummary{From: k[0], To: k[1], Pairs: len(v), Median: stats.MedianSorted(v)})
 	}
 	slices.SortFunc(out, func(a, b ZoneSummary) int {
 		if c := strings.Compare(a.From, b.From); c != 0 {
@@ -228,14 +228,6 @@ func (m *Mesh) costs(a *Analysis) []PairCost {
 		out = append(out, PairCost{From: np.From, To: np.To, Node: *np.Median, Pod: *pp.Median, Overhead: 1 - *pp.Median / *np.Median})
 	}
 	return out
-}
-
-// median of sorted, non-empty v.
-func median(v []float64) float64 {
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // Describe is the plan in one line: "8 nodes, 7 rounds × 2 directions ×

@@ -49,7 +49,7 @@ func (c Config) Estimate(key Key, values []float64) *Estimate {
 	}
 	x := slices.Clone(values)
 	slices.Sort(x)
-	e := &Estimate{N: len(x), Median: medianSorted(x), Mean: stat.Mean(x, nil), Min: x[0], Max: x[len(x)-1]}
+	e := &Estimate{N: len(x), Median: MedianSorted(x), Mean: stat.Mean(x, nil), Min: x[0], Max: x[len(x)-1]}
 	if len(x) >= 2 {
 		sd := stat.StdDev(x, nil)
 		e.Stdev = &sd
@@ -76,9 +76,10 @@ func (c Config) rng(key Key, purpose string) *rand.Rand {
 	return rand.New(rand.NewPCG(c.Seed, h.Sum64()))
 }
 
-// medianSorted is the conventional sample median of sorted x: the middle
-// value, or the mean of the two middle values when len(x) is even.
-func medianSorted(x []float64) float64 {
+// MedianSorted is the conventional sample median of sorted, non-empty x:
+// the middle value, or the mean of the two middle values when len(x) is
+// even.
+func MedianSorted(x []float64) float64 {
 	n := len(x)
 	if n%2 == 1 {
 		return x[n/2]
@@ -86,11 +87,11 @@ func medianSorted(x []float64) float64 {
 	return (x[n/2-1] + x[n/2]) / 2
 }
 
-// median is medianSorted of a sorted copy of x.
+// median is MedianSorted of a sorted copy of x.
 func median(x []float64) float64 {
 	s := slices.Clone(x)
 	slices.Sort(s)
-	return medianSorted(s)
+	return MedianSorted(s)
 }
 
 // percentileInterval is the percentile bootstrap interval of draws at level

@@ -28,7 +28,7 @@ func HodgesLehmann(x, y []float64, level float64) Shift {
 		}
 	}
 	slices.Sort(d)
-	s := Shift{Estimate: medianSorted(d)}
+	s := Shift{Estimate: MedianSorted(d)}
 	if k, coverage := mosesRank(len(x), len(y), level); k > 0 {
 		s.CI = &Interval{Low: d[k-1], High: d[len(d)-k], Level: coverage}
 	}
